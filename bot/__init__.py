@@ -1,0 +1,1 @@
+"""tierbot: the application around the pure tiering domain (settings, database, import, CLI)."""

@@ -1,0 +1,208 @@
+"""The `tierbot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_decimal
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import get_settings
+from bot.db import DatabaseUnreachable, create_engine, ensure_reachable
+from bot.db.migrate import current_revision, head_revision, upgrade
+from bot.demo_data import generate_demo_data
+from bot.i18n import create_i18n
+from bot.importer import ImportFailed, ImportReport, import_path
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="tierbot: client tiers for a wealth-management firm, in Telegram.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DEMO_DIR = Path("var") / "demo"
+DEMO_CLIENTS = 2_000
+
+
+class CommandFailed(Exception):
+    """A failure a person can fix; its message is shown as it is, without a traceback."""
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    i18n = create_i18n(settings.default_locale)
+    with i18n.context():
+        app()
+
+
+def _number(value: int) -> str:
+    return format_decimal(value, locale=get_settings().default_locale)
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(work())
+    except CommandFailed as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    except DatabaseUnreachable as error:
+        err.print("[red]" + _("Cannot reach the database ({reason}). Check TIERBOT_DATABASE_URL and that "
+                             "the server is running.").format(reason=error) + "[/red]")
+        raise typer.Exit(1) from None
+
+
+async def _open_database(url: str, *, migrate: bool = False) -> AsyncEngine:
+    """An engine on a reachable database whose schema is current (or made current when `migrate`)."""
+    engine = create_engine(url)
+    try:
+        await ensure_reachable(engine)
+        if migrate:
+            await upgrade(engine)
+        elif await current_revision(engine) != head_revision():
+            raise CommandFailed(_("The database schema is not up to date: run “tierbot db upgrade” first."))
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database schema, or upgrade it to the newest version."""
+
+    async def work() -> str | None:
+        engine = await _open_database(get_settings().database_url, migrate=True)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = _run(work)
+    out.print(_("The database schema is up to date (revision {revision}).").format(revision=revision))
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str, float], None]]:
+    """A progress bar per source on a terminal; nothing when output goes to a file or a pipe."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(label: str, fraction: float) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=1.0)
+            progress.update(tasks[label], completed=fraction)
+
+        yield report
+
+
+def _print_import(report: ImportReport) -> None:
+    table = Table(_("file"), _("rows"), _("new"), _("changed"), _("unchanged"), show_edge=False)
+    for source in report.sources:
+        table.add_row(source.label, *(_number(n) for n in
+                                      (source.rows, source.inserted, source.updated, source.unchanged)))
+    out.print(table)
+    out.print(_("Imported {rows} rows.").format(rows=_number(report.rows)))
+
+
+async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
+    with _progress_bar() as report:
+        try:
+            return await import_path(engine, path, actor="cli", progress=report)
+        except ImportFailed as failure:
+            for problem in failure.problems.shown:
+                err.print(str(problem), markup=False)
+            raise CommandFailed(_("{count} problem(s) in all; nothing was imported.").format(
+                count=_number(failure.problems.total))) from None
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A folder of data files (advisers.csv, clients.csv, ...), "
+                                               "or one .csv or .xlsx file.")],
+) -> None:
+    """Import the firm's data files, all or nothing."""
+
+    async def work() -> ImportReport:
+        engine = await _open_database(get_settings().database_url)
+        try:
+            return await _import(engine, path)
+        finally:
+            await engine.dispose()
+
+    _print_import(_run(work))
+
+
+def _last_month_end() -> date:
+    return datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+
+
+def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:
+    with Progress(
+        TextColumn(_("Generating demo data")), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=clients)
+        summary = generate_demo_data(out_dir, clients=clients, seed=seed, as_of=as_of,
+                                     progress=lambda n: progress.advance(task, n))
+    out.print(_("Wrote {clients} clients, {advisers} advisers, {products} products, {balances} balances, "
+                "{transactions} transactions and {interactions} interactions to {out}.").format(
+        clients=_number(summary.clients), advisers=_number(summary.advisers),
+        products=_number(summary.products), balances=_number(summary.balances),
+        transactions=_number(summary.transactions), interactions=_number(summary.interactions), out=out_dir))
+
+
+@app.command("demo-data")
+def demo_data(
+    clients: Annotated[int, typer.Option(min=1, help="How many clients.")] = DEMO_CLIENTS,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")] = Path("demo-data"),
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last day of the data (default: the last month end)."),
+    ] = None,
+) -> None:
+    """Write a realistic, reproducible demo data set in the import format."""
+    _generate(out_dir, clients, seed, as_of.date() if as_of else _last_month_end())
+
+
+@app.command("demo")
+def demo() -> None:
+    """Try tierbot on a fresh SQLite database of demo clients (under ./var/demo/)."""
+    database = DEMO_DIR / "tierbot.sqlite3"
+    for stale in DEMO_DIR.glob("tierbot.sqlite3*"):
+        stale.unlink()
+    data_dir = DEMO_DIR / "data"
+    _generate(data_dir, DEMO_CLIENTS, 1, _last_month_end())
+
+    async def work() -> ImportReport:
+        engine = await _open_database(f"sqlite+aiosqlite:///{database.as_posix()}", migrate=True)
+        try:
+            return await _import(engine, data_dir)
+        finally:
+            await engine.dispose()
+
+    _print_import(_run(work))
+    out.print(_("The demo database is {path}.").format(path=database))

@@ -1,0 +1,431 @@
+"""The database model: the firm's data, bound Telegram accounts, tier history, surveys and the audit log.
+
+Natural keys from the firm's files (client_id "C00042", product_id, adviser_id) are the primary keys, so an
+import upserts by them directly and every row can be traced back to the file it came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Money in the base currency: 18 digits with 2 decimals (up to 10^16, beyond any single client's AUM).
+Money = Numeric(18, 2)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python on every backend (SQLite keeps no offset, so it stores UTC naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON}
+
+
+def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a member is a migration of a constraint, not a type.
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class ProductCategory(enum.StrEnum):
+    DEPOSIT = "deposit"
+    WEALTH_MANAGEMENT = "wealth_management"
+    FUND = "fund"
+    BOND = "bond"
+    INSURANCE = "insurance"
+    EQUITY = "equity"
+    PRIVATE = "private"
+    OTHER = "other"
+
+
+class TransactionKind(enum.StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+    DEPOSIT = "deposit"
+    WITHDRAW = "withdraw"
+    TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"
+    DIVIDEND = "dividend"
+
+
+class Role(enum.StrEnum):
+    CLIENT = "client"
+    ADVISER = "adviser"
+    ADMIN = "admin"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    ANSWERED = "answered"
+
+
+class AlertKind(enum.StrEnum):
+    TIER_CHANGE = "tier_change"
+    CHURN_RISK = "churn_risk"
+
+
+# --- the firm's data -----------------------------------------------------------------------------------
+
+
+class Adviser(Base):
+    __tablename__ = "advisers"
+
+    adviser_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("risk_level BETWEEN 1 AND 5", name="risk_level_range"),
+        Index(None, "adviser_id"),
+    )
+
+    client_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.adviser_id"))
+    onboarded_on: Mapped[date] = mapped_column(Date)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    # C1..C5 stored as 1..5, so suitability is a plain comparison with a product's R1..R5.
+    risk_level: Mapped[int | None] = mapped_column(SmallInteger)
+    risk_assessed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("risk_level BETWEEN 1 AND 5", name="risk_level_range"),)
+
+    product_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    category: Mapped[ProductCategory] = mapped_column(_str_enum(ProductCategory, "product_category"))
+    risk_level: Mapped[int] = mapped_column(SmallInteger)
+    min_investment: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class Balance(Base):
+    """A holding's balance on a date (monthly statements in practice)."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index(None, "as_of"),
+    )
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), primary_key=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.product_id"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Transaction(Base):
+    """A movement; the kind carries the direction, so the amount is never negative."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "product_id", "at", "kind"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.product_id"))
+    at: Mapped[datetime]
+    kind: Mapped[TransactionKind] = mapped_column(_str_enum(TransactionKind, "transaction_kind"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Interaction(Base):
+    """A contact with the firm: an app session, a branch visit, a call."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (UniqueConstraint("client_id", "at", "channel"), Index(None, "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(32))
+
+
+# --- people in Telegram --------------------------------------------------------------------------------
+
+
+class TelegramAccount(Base):
+    """A Telegram user bound, by an invite, to exactly one client, adviser or admin."""
+
+    __tablename__ = "telegram_accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'client' AND client_id IS NOT NULL AND adviser_id IS NULL)"
+            " OR (role = 'adviser' AND adviser_id IS NOT NULL AND client_id IS NULL)"
+            " OR (role = 'admin' AND client_id IS NULL AND adviser_id IS NULL)",
+            name="role_target",
+        ),
+        Index(None, "client_id"),
+        Index(None, "adviser_id"),
+    )
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[Role] = mapped_column(_str_enum(Role, "role"))
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.client_id"))
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.adviser_id"))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    bound_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    blocked_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A single-use, expiring invitation; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'client' AND client_id IS NOT NULL AND adviser_id IS NULL)"
+            " OR (role = 'adviser' AND adviser_id IS NOT NULL AND client_id IS NULL)"
+            " OR (role = 'admin' AND client_id IS NULL AND adviser_id IS NULL)",
+            name="role_target",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_str_enum(Role, "role"))
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.client_id"))
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.adviser_id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- tiers ---------------------------------------------------------------------------------------------
+
+
+class ScoringRun(Base):
+    """One run of `tierbot score`: the rules applied and the churn model fitted on that day's data."""
+
+    __tablename__ = "scoring_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    clients_scored: Mapped[int] = mapped_column(default=0)
+    snapshots_written: Mapped[int] = mapped_column(default=0)
+    churn_model: Mapped[dict[str, Any] | None]
+
+
+class TierSnapshot(Base):
+    """A client's tier and five dimensions, written when any of them changes: the tier history."""
+
+    __tablename__ = "tier_snapshots"
+    __table_args__ = (Index(None, "client_id", "computed_at"), Index(None, "tier"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    scoring_run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_runs.id"))
+    tier: Mapped[str] = mapped_column(String(32))
+    previous_tier: Mapped[str | None] = mapped_column(String(32))
+    value_score: Mapped[float] = mapped_column(Float)
+    monthly_avg_aum: Mapped[Decimal] = mapped_column(Money)
+    asset_score: Mapped[float] = mapped_column(Float)
+    asset_segment: Mapped[str] = mapped_column(String(32))
+    activity_score: Mapped[float] = mapped_column(Float)
+    activity_segment: Mapped[str] = mapped_column(String(32))
+    lifecycle_score: Mapped[float] = mapped_column(Float)
+    lifecycle_segment: Mapped[str] = mapped_column(String(32))
+    complexity_score: Mapped[float] = mapped_column(Float)
+    complexity_segment: Mapped[str] = mapped_column(String(32))
+    loyalty_score: Mapped[float] = mapped_column(Float)
+    loyalty_segment: Mapped[str] = mapped_column(String(32))
+    p_alive: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime]
+
+
+class TierState(Base):
+    """Where each client stands now, including the months spent below their tier's line (downgrade grace)."""
+
+    __tablename__ = "tier_states"
+    __table_args__ = (Index(None, "tier"),)
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32))
+    months_below: Mapped[int] = mapped_column(SmallInteger, default=0)
+    evaluated_on: Mapped[date] = mapped_column(Date)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("tier_snapshots.id"))
+
+
+class Alert(Base):
+    """Something an adviser should hear about: a client's tier changed or their churn risk rose."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index(None, "adviser_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    adviser_id: Mapped[str] = mapped_column(ForeignKey("advisers.adviser_id"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    kind: Mapped[AlertKind] = mapped_column(_str_enum(AlertKind, "alert_kind"))
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("tier_snapshots.id"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+# --- surveys -------------------------------------------------------------------------------------------
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_questions"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "position"),
+        CheckConstraint("kind IN ('rating', 'choice', 'text')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    text_en: Mapped[str] = mapped_column(Text)
+    text_zh: Mapped[str] = mapped_column(Text)
+    # For choice questions: [{"value": "...", "en": "...", "zh": "..."}]; for ratings: {"min": 1, "max": 5}.
+    options: Mapped[dict[str, Any] | None]
+
+
+class Campaign(Base):
+    """A survey pushed to an audience (e.g. one tier) at a time."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    scheduled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """One campaign to one client: unique, so a retried push never reaches a person twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("campaign_id", "client_id"), Index(None, "campaign_id", "status"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("delivery_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    choice: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+
+# --- audit ---------------------------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """Who did what to whom: summary views, tier changes, invites, imports. Ids only, never names."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "at"), Index(None, "client_id", "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any] | None]

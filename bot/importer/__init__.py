@@ -1,0 +1,16 @@
+"""Importing the firm's data files (CSV, Excel) into the database, all or nothing."""
+
+from bot.importer.loader import ImportFailed, ImportProgress, ImportReport, Problem, SourceResult, import_path
+from bot.importer.specs import ENTITIES, ENTITIES_BY_NAME, EntitySpec
+
+__all__ = [
+    "ENTITIES",
+    "ENTITIES_BY_NAME",
+    "EntitySpec",
+    "ImportFailed",
+    "ImportProgress",
+    "ImportReport",
+    "Problem",
+    "SourceResult",
+    "import_path",
+]

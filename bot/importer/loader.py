@@ -1,0 +1,323 @@
+"""Import the firm's files in one all-or-nothing transaction.
+
+Each source is streamed row by row into a temporary staging table (memory stays bounded by the batch, not
+the file), then checked with set-based SQL (duplicate keys, references) and merged into the real table with
+an upsert by its natural key that leaves unchanged rows untouched. Any problem anywhere rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, and_, func, insert, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.db.models import AuditEntry
+from bot.importer.sources import Source, SourceError, discover
+from bot.importer.specs import ENTITIES_BY_NAME, CellError, EntitySpec
+
+BATCH_ROWS = 5_000
+MAX_SHOWN = 20
+
+# Called with a source's label and the fraction of it read so far.
+ImportProgress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        place = self.where if self.line is None else f"{self.where}:{self.line}"
+        return f"{place}: {self.column}: {self.message}" if self.column else f"{place}: {self.message}"
+
+
+@dataclass
+class Problems:
+    """The first problems found, to show, and how many there were in all."""
+
+    shown: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.extend([problem], 1)
+
+    def extend(self, found: Sequence[Problem], total: int) -> None:
+        """Record `total` problems of which `found` are the first few."""
+        self.shown.extend(found[: MAX_SHOWN - len(self.shown)])
+        self.total += total
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; `problems` says why, file by file and line by line."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(f"{problems.total} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    label: str
+    entity: str
+    rows: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    sources: tuple[SourceResult, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.sources)
+
+
+async def import_path(
+    engine: AsyncEngine, path: Path, *, actor: str, progress: ImportProgress | None = None
+) -> ImportReport:
+    """Import a folder of data files (or one file); raise ImportFailed and change nothing on any problem."""
+    problems = Problems()
+    try:
+        sources = discover(path)
+    except SourceError as error:
+        problems.add(Problem(path.name or str(path), None, None, str(error)))
+        raise ImportFailed(problems) from None
+    results: list[SourceResult] = []
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            for source in sources:
+                report = (lambda fraction, label=source.label: progress(label, fraction)) if progress else None
+                result = await _import_source(connection, source, problems, report)
+                if result is not None:
+                    results.append(result)
+            if problems.total:
+                raise ImportFailed(problems)
+            await connection.execute(
+                insert(AuditEntry.__table__),  # type: ignore[arg-type]
+                {"at": datetime.now(UTC), "actor": actor, "action": "import", "details": {
+                    "sources": [{"source": r.label, "rows": r.rows, "inserted": r.inserted,
+                                 "updated": r.updated} for r in results]}},
+            )
+            await transaction.commit()
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+    return ImportReport(tuple(results))
+
+
+async def _import_source(
+    connection: AsyncConnection, source: Source, problems: Problems, progress: Callable[[float], None] | None
+) -> SourceResult | None:
+    spec = ENTITIES_BY_NAME[source.entity]
+    staging = _staging_table(spec)
+    await connection.run_sync(lambda sync: staging.create(sync))
+    try:
+        staged = await _stage(connection, source, spec, staging, problems, progress or (lambda _f: None))
+        if staged is None:
+            return None
+        await _check_duplicates(connection, source, spec, staging, problems)
+        await _check_references(connection, source, spec, staging, problems)
+        inserted, updated = await _merge(connection, spec, staging)
+        return SourceResult(source.label, spec.name, staged, inserted, updated)
+    finally:
+        await connection.run_sync(lambda sync: staging.drop(sync))
+
+
+def _staging_table(spec: EntitySpec) -> Table:
+    columns = [
+        Column(c.name, String(24) if isinstance(spec.table.c[c.name].type, Enum) else spec.table.c[c.name].type)
+        for c in spec.columns
+    ]
+    return Table(
+        f"staging_{spec.name}", MetaData(), Column("line", Integer, nullable=False), *columns,
+        prefixes=["TEMPORARY"],
+    )
+
+
+async def _stage(
+    connection: AsyncConnection,
+    source: Source,
+    spec: EntitySpec,
+    staging: Table,
+    problems: Problems,
+    progress: Callable[[float], None],
+) -> int | None:
+    """Read, parse and validate every row into the staging table; None when the header is unusable."""
+    rows = source.rows(progress)
+    batch: list[dict[str, Any]] = []
+    staged = 0
+    is_sheet = source.sheet is not None
+    try:
+        _header_line, header = next(rows, (1, []))
+        positions = _read_header(source, spec, header, problems)
+        if positions is None:
+            return None
+        width = len(header)
+        for line, cells in rows:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines and empty sheet rows carry nothing
+            if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                cells = cells[:width]
+            elif len(cells) < width and is_sheet:
+                cells = cells + [""] * (width - len(cells))
+            if len(cells) != width:
+                problems.add(Problem(source.label, line, None, _(
+                    "expected {expected} fields as in the header, found {found}").format(
+                        expected=width, found=len(cells))))
+                continue
+            row = _parse_row(source, spec, positions, cells, line, problems)
+            if row is None:
+                continue
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                await connection.execute(insert(staging), batch)
+                staged += len(batch)
+                batch = []
+        if batch:
+            await connection.execute(insert(staging), batch)
+            staged += len(batch)
+    except SourceError as error:
+        problems.add(Problem(source.label, error.line, None, str(error)))
+        return None
+    return staged
+
+
+def _read_header(
+    source: Source, spec: EntitySpec, header: Sequence[str], problems: Problems
+) -> dict[str, int] | None:
+    names = [cell.strip().lower() for cell in header]
+    if not any(names):
+        problems.add(Problem(source.label, None, None, _("the file is empty: it needs a header row")))
+        return None
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        problems.add(Problem(source.label, 1, None, _("the header repeats {columns}").format(
+            columns=", ".join(repeated))))
+        return None
+    missing = [c for c in spec.required_columns if c not in names]
+    if missing:
+        problems.add(Problem(source.label, 1, None, _(
+            "missing required column(s) {missing}; a {entity} file needs {required}").format(
+                missing=", ".join(missing), entity=spec.name, required=", ".join(spec.required_columns))))
+        return None
+    return {c.name: names.index(c.name) for c in spec.columns if c.name in names}
+
+
+def _parse_row(
+    source: Source,
+    spec: EntitySpec,
+    positions: dict[str, int],
+    cells: Sequence[str],
+    line: int,
+    problems: Problems,
+) -> dict[str, Any] | None:
+    row: dict[str, Any] = {"line": line}
+    valid = True
+    for column in spec.columns:
+        position = positions.get(column.name)
+        raw = cells[position].strip() if position is not None else ""
+        if not raw:
+            if column.required:
+                problems.add(Problem(source.label, line, column.name, _("is empty")))
+                valid = False
+            row[column.name] = None
+            continue
+        try:
+            row[column.name] = column.parse(raw)
+        except CellError as error:
+            problems.add(Problem(source.label, line, column.name, str(error)))
+            valid = False
+    if not valid:
+        return None
+    for rule in spec.row_rules:
+        broken = rule(row)
+        if broken is not None:
+            problems.add(Problem(source.label, line, broken[0], broken[1]))
+            return None
+    return row
+
+
+async def _check_duplicates(
+    connection: AsyncConnection, source: Source, spec: EntitySpec, staging: Table, problems: Problems
+) -> None:
+    """Two rows with one natural key are ambiguous: report them, and keep one so checks can go on."""
+    key = [staging.c[k] for k in spec.key]
+    groups = (
+        select(func.min(staging.c.line).label("first"), func.max(staging.c.line).label("last"),
+               func.count().label("rows"))
+        .group_by(*key).having(func.count() > 1).subquery()
+    )
+    total = (await connection.execute(select(func.coalesce(func.sum(groups.c.rows - 1), 0)))).scalar_one()
+    if not total:
+        return
+    shown = await connection.execute(select(groups.c.first, groups.c.last).order_by(groups.c.last).limit(MAX_SHOWN))
+    problems.extend([
+        Problem(source.label, last, None, _("repeats line {first} (same {key})").format(
+            first=first, key=", ".join(spec.key)))
+        for first, last in shown
+    ], total)
+    keep = select(func.max(staging.c.line)).group_by(*key).scalar_subquery()
+    await connection.execute(staging.delete().where(staging.c.line.not_in(keep)))
+
+
+async def _check_references(
+    connection: AsyncConnection, source: Source, spec: EntitySpec, staging: Table, problems: Problems
+) -> None:
+    """Every id that names another entity must exist (in the database or earlier in this import)."""
+    for column in spec.columns:
+        if column.refers_to is None:
+            continue
+        target_spec = ENTITIES_BY_NAME[column.refers_to]
+        target_key = target_spec.table.c[target_spec.key[0]]
+        value = staging.c[column.name]
+        dangling = and_(value.is_not(None), value.not_in(select(target_key)))
+        total = (await connection.execute(select(func.count()).where(dangling))).scalar_one()
+        if not total:
+            continue
+        shown = await connection.execute(
+            select(staging.c.line, value).where(dangling).order_by(staging.c.line).limit(MAX_SHOWN))
+        problems.extend([
+            Problem(source.label, line, column.name, _("unknown {entity} “{value}”").format(
+                entity=target_spec.name, value=missing))
+            for line, missing in shown
+        ], total)
+        await connection.execute(staging.delete().where(dangling))
+
+
+async def _merge(connection: AsyncConnection, spec: EntitySpec, staging: Table) -> tuple[int, int]:
+    """Upsert staged rows by natural key; rows equal to what is stored are left untouched."""
+    names = [c.name for c in spec.columns]
+    target = spec.table
+    matches = and_(*[target.c[k] == staging.c[k] for k in spec.key])
+    staged = (await connection.execute(select(func.count()).select_from(staging))).scalar_one()
+    existing = (await connection.execute(select(func.count()).select_from(staging.join(target, matches)))).scalar_one()
+
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    # WHERE true: without it SQLite reads ON CONFLICT as the join constraint of the SELECT.
+    rows = select(*[staging.c[n] for n in names]).where(true())
+    statement = dialect_insert(target).from_select(names, rows)
+    changing = [n for n in names if n not in spec.key]
+    statement = statement.on_conflict_do_update(
+        index_elements=[target.c[k] for k in spec.key],
+        set_={n: statement.excluded[n] for n in changing},
+        where=or_(*[target.c[n].is_distinct_from(statement.excluded[n]) for n in changing]),
+    )
+    written = (await connection.execute(statement)).rowcount
+    inserted = staged - existing
+    return inserted, written - inserted

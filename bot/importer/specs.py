@@ -1,0 +1,248 @@
+"""What each data file holds: its columns, how each cell is read, its natural key and what it refers to.
+
+A cell parser returns the value for the database or raises CellError with a sentence for the operator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import Table
+
+from bot.db import models
+from bot.i18n import LOCALES, resolve_locale
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what is wrong with it."""
+
+
+Parser = Callable[[str], Any]
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
+MAX_MONEY = Decimal("1e16")
+# Data from a few hours "in the future" is a timezone difference, not an error.
+_CLOCK_SLACK = timedelta(days=1)
+
+
+def parse_id(raw: str) -> str:
+    if not _ID.fullmatch(raw):
+        raise CellError(_("“{value}” is not an id: use up to 32 letters, digits, “_”, “.” or “-”").format(
+            value=raw[:40]))
+    return raw
+
+
+def parse_text(raw: str) -> str:
+    if len(raw) > 200:
+        raise CellError(_("longer than 200 characters"))
+    return raw
+
+
+def parse_short_text(raw: str) -> str:
+    if len(raw) > 32:
+        raise CellError(_("longer than 32 characters"))
+    return raw.lower()
+
+
+def parse_locale(raw: str) -> str:
+    locale = resolve_locale(raw)
+    if locale is None:
+        raise CellError(_("unknown language “{value}”: use one of {allowed}").format(
+            value=raw[:40], allowed=", ".join(LOCALES)))
+    return locale
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_date(raw: str) -> date:
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise CellError(_("“{value}” is not a date: use YYYY-MM-DD").format(value=raw[:40])) from None
+    if value > (_now() + _CLOCK_SLACK).date():
+        raise CellError(_("{value} is in the future").format(value=value.isoformat()))
+    return value
+
+
+def parse_timestamp(raw: str) -> datetime:
+    """ISO 8601; a time without an offset is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise CellError(
+            _("“{value}” is not a date and time: use ISO 8601, e.g. 2024-03-01T09:30:00Z").format(
+                value=raw[:40])) from None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value > _now() + _CLOCK_SLACK:
+        raise CellError(_("{value} is in the future").format(value=raw))
+    return value
+
+
+def parse_money(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise CellError(
+            _("“{value}” is not an amount: write a decimal number such as 1234.56").format(
+                value=raw[:40])) from None
+    if not value.is_finite() or abs(value) >= MAX_MONEY:
+        raise CellError(_("“{value}” is not an amount: write a decimal number such as 1234.56").format(
+            value=raw[:40]))
+    if value < 0:
+        raise CellError(_("{value} is negative; amounts here are never below zero").format(value=raw))
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise CellError(_("{value} has more than 2 decimal places").format(value=raw))
+    return value
+
+
+def _level_parser(prefix: str) -> Parser:
+    def parse(raw: str) -> int:
+        text = raw.upper()
+        if len(text) == 2 and text[0] == prefix and text[1] in "12345":
+            return int(text[1])
+        raise CellError(_("“{value}” is not a risk level: use {first} to {last}").format(
+            value=raw[:40], first=f"{prefix}1", last=f"{prefix}5"))
+
+    return parse
+
+
+def _choice_parser(allowed: tuple[str, ...]) -> Parser:
+    def parse(raw: str) -> str:
+        value = raw.lower()
+        if value not in allowed:
+            raise CellError(_("“{value}” is not one of {allowed}").format(
+                value=raw[:40], allowed=", ".join(allowed)))
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Parser
+    required: bool = True
+    # The entity whose natural key this column names, checked after all rows are read.
+    refers_to: str | None = None
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    table: Table
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Rules across the cells of one row; return a sentence per problem as (column, message).
+    row_rules: tuple[Callable[[dict[str, Any]], tuple[str, str] | None], ...] = field(default=())
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _assessment_needs_level(row: dict[str, Any]) -> tuple[str, str] | None:
+    if (row.get("risk_level") is None) != (row.get("risk_assessed_on") is None):
+        return "risk_level", _("risk_level and risk_assessed_on go together: give both or neither")
+    return None
+
+
+def _transaction_amount_positive(row: dict[str, Any]) -> tuple[str, str] | None:
+    if row.get("amount") == 0:
+        return "amount", _("a transaction of 0 moves nothing")
+    return None
+
+
+CATEGORIES = tuple(c.value for c in models.ProductCategory)
+TRANSACTION_KINDS = tuple(k.value for k in models.TransactionKind)
+
+# In dependency order: a file may refer only to the ones before it.
+ENTITIES: tuple[EntitySpec, ...] = (
+    EntitySpec(
+        "advisers",
+        models.Adviser.__table__,  # type: ignore[arg-type]
+        (
+            Column("adviser_id", parse_id),
+            Column("name", parse_text),
+            Column("locale", parse_locale, required=False),
+            Column("left_on", parse_date, required=False),
+        ),
+        key=("adviser_id",),
+    ),
+    EntitySpec(
+        "products",
+        models.Product.__table__,  # type: ignore[arg-type]
+        (
+            Column("product_id", parse_id),
+            Column("name_en", parse_text),
+            Column("name_zh", parse_text),
+            Column("category", _choice_parser(CATEGORIES)),
+            Column("risk_level", _level_parser("R")),
+            Column("min_investment", parse_money, required=False),
+        ),
+        key=("product_id",),
+    ),
+    EntitySpec(
+        "clients",
+        models.Client.__table__,  # type: ignore[arg-type]
+        (
+            Column("client_id", parse_id),
+            Column("name", parse_text),
+            Column("adviser_id", parse_id, refers_to="advisers"),
+            Column("onboarded_on", parse_date),
+            Column("locale", parse_locale, required=False),
+            Column("risk_level", _level_parser("C"), required=False),
+            Column("risk_assessed_on", parse_date, required=False),
+        ),
+        key=("client_id",),
+        row_rules=(_assessment_needs_level,),
+    ),
+    EntitySpec(
+        "balances",
+        models.Balance.__table__,  # type: ignore[arg-type]
+        (
+            Column("client_id", parse_id, refers_to="clients"),
+            Column("product_id", parse_id, refers_to="products"),
+            Column("as_of", parse_date),
+            Column("amount", parse_money),
+        ),
+        key=("client_id", "product_id", "as_of"),
+    ),
+    EntitySpec(
+        "transactions",
+        models.Transaction.__table__,  # type: ignore[arg-type]
+        (
+            Column("client_id", parse_id, refers_to="clients"),
+            Column("product_id", parse_id, refers_to="products"),
+            Column("at", parse_timestamp),
+            Column("kind", _choice_parser(TRANSACTION_KINDS)),
+            Column("amount", parse_money),
+        ),
+        key=("client_id", "product_id", "at", "kind"),
+        row_rules=(_transaction_amount_positive,),
+    ),
+    EntitySpec(
+        "interactions",
+        models.Interaction.__table__,  # type: ignore[arg-type]
+        (
+            Column("client_id", parse_id, refers_to="clients"),
+            Column("at", parse_timestamp),
+            Column("channel", parse_short_text),
+            Column("kind", parse_short_text, required=False),
+        ),
+        key=("client_id", "at", "channel"),
+    ),
+)
+
+ENTITIES_BY_NAME = {spec.name: spec for spec in ENTITIES}

@@ -1,0 +1,1 @@
+"""aiogram routers, one per feature; the composition root includes what this module lists."""
