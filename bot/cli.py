@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -124,7 +125,8 @@ def _print_import(report: ImportReport) -> None:
         table.add_row(source.label, *(_number(n) for n in
                                       (source.rows, source.inserted, source.updated, source.unchanged)))
     out.print(table)
-    out.print(_("Imported {rows} rows.").format(rows=_number(report.rows)))
+    out.print(ngettext("Imported {rows} row.", "Imported {rows} rows.", report.rows).format(
+        rows=_number(report.rows)))
 
 
 async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
@@ -134,8 +136,10 @@ async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
         except ImportFailed as failure:
             for problem in failure.problems.shown:
                 err.print(str(problem), markup=False)
-            raise CommandFailed(_("{count} problem(s) in all; nothing was imported.").format(
-                count=_number(failure.problems.total))) from None
+            total = failure.problems.total
+            raise CommandFailed(ngettext("One problem; nothing was imported.",
+                                         "{count} problems in all; nothing was imported.", total).format(
+                count=_number(total))) from None
 
 
 @app.command("import")

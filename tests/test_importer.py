@@ -98,7 +98,7 @@ async def test_one_file_may_refer_to_rows_already_stored(engine: AsyncEngine, da
     ("file", "content", "expected"),
     [
         ("clients.csv", "client_id,name,adviser_id,onboarded_on\nC1,Ann,A999,2020-01-01\n",
-         "clients.csv:2: adviser_id: unknown advisers “A999”"),
+         "clients.csv:2: adviser_id: “A999” is in neither advisers.csv nor the database"),
         ("clients.csv", "client_id,name,adviser_id,onboarded_on\nC1,Ann,A001,2020-13-01\n",
          "clients.csv:2: onboarded_on: “2020-13-01” is not a date: use YYYY-MM-DD"),
         ("clients.csv", "client_id,name,onboarded_on\nC1,Ann,2020-01-01\n",
@@ -125,7 +125,7 @@ async def test_one_file_may_refer_to_rows_already_stored(engine: AsyncEngine, da
         ("balances.csv", "client_id,product_id,as_of,amount\nC00001,P01,2026-01-31,12k\n",
          "balances.csv:2: amount: “12k” is not an amount"),
         ("balances.csv", "client_id,product_id,as_of,amount\nC00001,P99,2026-01-31,1.00\n",
-         "balances.csv:2: product_id: unknown products “P99”"),
+         "balances.csv:2: product_id: “P99” is in neither products.csv nor the database"),
         ("transactions.csv", "client_id,product_id,at,kind,amount\nC00001,P01,2026-01-31T10:00:00Z,gift,1\n",
          "transactions.csv:2: kind: “gift” is not one of buy, sell"),
         ("transactions.csv", "client_id,product_id,at,kind,amount\nC00001,P01,yesterday,buy,1\n",

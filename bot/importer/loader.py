@@ -293,8 +293,8 @@ async def _check_references(
         shown = await connection.execute(
             select(staging.c.line, value).where(dangling).order_by(staging.c.line).limit(MAX_SHOWN))
         problems.extend([
-            Problem(source.label, line, column.name, _("unknown {entity} “{value}”").format(
-                entity=target_spec.name, value=missing))
+            Problem(source.label, line, column.name, _("“{value}” is in neither {file} nor the database").format(
+                value=missing, file=target_spec.file_name))
             for line, missing in shown
         ], total)
         await connection.execute(staging.delete().where(dangling))

@@ -1,0 +1,88 @@
+"""The gettext catalogs: complete in both languages, in step with the code, and compiled for real."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiogram.utils.i18n import I18n
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES, compile_catalogs, create_i18n, resolve_locale
+from bot.resources import LOCALES_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"\{[a-z_]*(?::[^}]*)?\}")
+
+
+def _catalog(locale: str) -> Catalog:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=locale)
+
+
+def _texts(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _messages(catalog: Catalog) -> list[Message]:
+    return [m for m in catalog if m.id]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_is_complete(locale: str) -> None:
+    catalog = _catalog(locale)
+    untranslated = [m.id for m in _messages(catalog) if not all(_texts(m.string))]
+    fuzzy = [m.id for m in _messages(catalog) if m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_translations_keep_the_placeholders(locale: str) -> None:
+    for message in _messages(_catalog(locale)):
+        wanted = set(PLACEHOLDER.findall(_texts(message.id)[-1]))
+        for text in _texts(message.string):
+            assert set(PLACEHOLDER.findall(text)) <= wanted, message.id
+
+
+def test_catalogs_hold_every_message_of_the_code(tmp_path: Path) -> None:
+    pybabel = shutil.which("pybabel", path=str(Path(sys.executable).parent))
+    assert pybabel is not None
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [pybabel, "extract", "-F", "pyproject.toml", "-o", str(pot), "bot", "handlers", "tiering", "templates"],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as f:
+        in_code = {m.id for m in _messages(read_po(f))}
+    for locale in LOCALES:
+        in_catalog = {m.id for m in _messages(_catalog(locale))}
+        assert in_code - in_catalog == set(), f"run locales/update.sh and translate ({locale})"
+
+
+def test_compiled_catalogs_translate(tmp_path: Path) -> None:
+    copy = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    compile_catalogs(copy)
+    i18n = I18n(path=copy, default_locale="en")
+    assert set(i18n.available_locales) == set(LOCALES)
+    assert i18n.gettext("is empty", locale="zh_Hans") == "为空"
+    assert i18n.gettext("is empty", locale="en") == "is empty"
+
+
+def test_create_i18n_uses_the_default_locale() -> None:
+    assert create_i18n("zh_Hans").gettext("is empty") == "为空"
+
+
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [("zh", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh-hans", "zh_Hans"), ("zh_Hans", "zh_Hans"),
+     ("zh-SG", "zh_Hans"), ("zh-hant", "zh_Hans"), ("zh-TW", "zh_Hans"), ("zh-HK", "zh_Hans"),
+     ("en", "en"), ("en-GB", "en"), ("EN_us", "en"), ("fr", None), ("", None), (None, None)],
+)
+def test_resolve_locale(tag: str | None, locale: str | None) -> None:
+    assert resolve_locale(tag) == locale
