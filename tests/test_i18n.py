@@ -38,7 +38,8 @@ def test_catalog_is_complete(locale: str) -> None:
     catalog = _catalog(locale)
     untranslated = [m.id for m in _messages(catalog) if not all(_texts(m.string))]
     fuzzy = [m.id for m in _messages(catalog) if m.fuzzy]
-    assert untranslated == [] and fuzzy == []
+    assert untranslated == []
+    assert fuzzy == []
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def _cell_text(value: object) -> str:
     """Excel cells come typed; render them as the CSV text the parsers read."""
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
+    if isinstance(value, datetime | date | time):
         text = value.isoformat()
         # openpyxl gives datetimes for date cells; a midnight datetime is a date.
         return text.removesuffix("T00:00:00")
