@@ -37,8 +37,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEMO_DIR = Path("var") / "demo"
 DEMO_CLIENTS = 2_000
@@ -181,7 +181,7 @@ def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:
 @app.command("demo-data")
 def demo_data(
     clients: Annotated[int, typer.Option(min=1, help="How many clients.")] = DEMO_CLIENTS,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same files.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")] = Path("demo-data"),
     as_of: Annotated[
         datetime | None,

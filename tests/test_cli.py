@@ -1,0 +1,111 @@
+"""The `tierbot` command line, run as an operator runs it: a separate process with settings in its environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = Path(__file__).parent / "data" / "import" / "good"
+
+
+def tierbot(
+    *args: str, cwd: Path, database_url: str | None = None, locale: str = "en"
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIERBOT_")}
+    env["TIERBOT_DEFAULT_LOCALE"] = locale
+    if database_url:
+        env["TIERBOT_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
+    result = tierbot("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    listed = set(re.findall(r"^│ ([a-z][\w-]*)\s{2,}", result.stdout, re.MULTILINE))
+    assert listed == {"db", "demo", "demo-data", "import"}
+
+
+@pytest.mark.db
+def test_upgrade_then_import_then_reimport(tmp_path: Path, database_url: str) -> None:
+    upgraded = tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "The database schema is up to date" in upgraded.stdout
+
+    first = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "Imported 18 rows." in first.stdout
+    again = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url, locale="zh_Hans")
+    assert again.returncode == 0, again.stderr
+    assert "已导入 18 行。" in again.stdout
+    assert "未变" in again.stdout
+
+
+@pytest.mark.db
+def test_import_problems_go_to_stderr_with_a_count(tmp_path: Path, database_url: str) -> None:
+    assert tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url).returncode == 0
+    bad = tmp_path / "clients.csv"
+    bad.write_text("client_id,name,adviser_id,onboarded_on\nC1,Ann,A1,someday\nC2,Bo,A1,2020-01-01\n", encoding="utf-8")
+    result = tierbot("import", str(bad), cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "clients.csv:2: onboarded_on: “someday” is not a date: use YYYY-MM-DD",
+        "clients.csv:3: adviser_id: “A1” is in neither advisers.csv nor the database",
+        "2 problems in all; nothing was imported.",
+    ]
+
+
+@pytest.mark.db
+def test_import_needs_the_schema(tmp_path: Path, database_url: str) -> None:
+    result = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "The database schema is not up to date: run “tierbot db upgrade” first."
+
+
+def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+    result = tierbot("db", "upgrade", cwd=tmp_path, database_url="postgresql+asyncpg://someone:secret@127.0.0.1:9/firm")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("Cannot reach the database (postgresql+asyncpg://someone:***@127.0.0.1:9/firm")
+    assert "secret" not in result.stderr
+
+
+def test_default_sqlite_database_is_created_under_var(tmp_path: Path) -> None:
+    result = tierbot("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "tierbot.sqlite3").is_file()
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TIERBOT_DATABASE_URL=sqlite+aiosqlite:///elsewhere/firm.sqlite3\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIERBOT_")}
+    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "elsewhere" / "firm.sqlite3").is_file()
+
+
+@pytest.mark.db
+def test_demo_data_imports_cleanly(tmp_path: Path, database_url: str) -> None:
+    made = tierbot("demo-data", "--clients", "300", "--seed", "7", "--out", "data", "--as-of", "2026-10-31",
+                   cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "Wrote 300 clients" in made.stdout
+    assert tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url).returncode == 0
+    imported = tierbot("import", "data", cwd=tmp_path, database_url=database_url)
+    assert imported.returncode == 0, imported.stderr
+
+
+def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
+    for _run in range(2):
+        result = tierbot("demo", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "Imported" in result.stdout
+    assert (tmp_path / "var" / "demo" / "tierbot.sqlite3").is_file()
