@@ -1,12 +1,14 @@
 """Import the firm's files in one all-or-nothing transaction.
 
 Each source is streamed row by row into a temporary staging table (memory stays bounded by the batch, not
-the file), then checked with set-based SQL (duplicate keys, references) and merged into the real table with
-an upsert by its natural key that leaves unchanged rows untouched. Any problem anywhere rolls everything back.
+the file), then checked with set-based SQL (duplicate keys, references) and merged into the real table by
+natural key: changed rows updated, new ones inserted, identical ones untouched. Any problem anywhere rolls
+everything back.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, and_, func, insert, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.models import AuditEntry
@@ -150,6 +151,50 @@ def _staging_table(spec: EntitySpec) -> Table:
     )
 
 
+class _StagingWriter:
+    """Bulk writes of parsed rows: COPY on PostgreSQL; on SQLite, the driver's executemany with the column
+    types' own bind processors, skipping SQLAlchemy's per-row statement machinery.
+
+    One write is kept in flight while the next batch is parsed, so the database and the parser overlap.
+    """
+
+    def __init__(self, connection: AsyncConnection, staging: Table) -> None:
+        self.connection = connection
+        self.staging = staging
+        dialect = connection.dialect
+        compiled = insert(staging).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.processors = [staging.c[name].type.bind_processor(dialect) for name in compiled.positiontup or ()]
+        self.copy = dialect.name == "postgresql"
+        self.pending: asyncio.Future[None] | None = None
+        self.written = 0
+
+    async def write(self, rows: list[tuple[Any, ...]]) -> None:
+        await self.flush()
+        self.pending = asyncio.ensure_future(self._write(rows))
+        await asyncio.sleep(0)  # let the write reach the driver before parsing goes on
+
+    async def flush(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await pending
+
+    async def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.copy:
+            raw = await self.connection.get_raw_connection()
+            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                self.staging.name, records=rows, columns=list(self.staging.c.keys()))
+        else:
+            processors = self.processors
+            converted = [
+                tuple(value if process is None or value is None else process(value)
+                      for process, value in zip(processors, row, strict=True))
+                for row in rows
+            ]
+            await self.connection.exec_driver_sql(self.sql, converted)  # type: ignore[arg-type]
+        self.written += len(rows)
+
+
 async def _stage(
     connection: AsyncConnection,
     source: Source,
@@ -160,8 +205,8 @@ async def _stage(
 ) -> int | None:
     """Read, parse and validate every row into the staging table; None when the header is unusable."""
     rows = source.rows(progress)
-    batch: list[dict[str, Any]] = []
-    staged = 0
+    writer = _StagingWriter(connection, staging)
+    batch: list[tuple[Any, ...]] = []
     is_sheet = source.sheet is not None
     try:
         _header_line, header = next(rows, (1, []))
@@ -170,37 +215,39 @@ async def _stage(
             return None
         width = len(header)
         for line, cells in rows:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines and empty sheet rows carry nothing
-            if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                cells = cells[:width]
-            elif len(cells) < width and is_sheet:
-                cells = cells + [""] * (width - len(cells))
             if len(cells) != width:
-                problems.add(Problem(source.label, line, None, _(
-                    "expected {expected} fields as in the header, found {found}").format(
-                        expected=width, found=len(cells))))
-                continue
+                if not any(cell.strip() for cell in cells):
+                    continue  # blank lines and empty sheet rows carry nothing
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    cells = cells[:width]
+                elif len(cells) < width and is_sheet:
+                    cells = cells + [""] * (width - len(cells))
+                else:
+                    problems.add(Problem(source.label, line, None, _(
+                        "expected {expected} fields as in the header, found {found}").format(
+                            expected=width, found=len(cells))))
+                    continue
             row = _parse_row(source, spec, positions, cells, line, problems)
             if row is None:
                 continue
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
-                await connection.execute(insert(staging), batch)
-                staged += len(batch)
+                await writer.write(batch)
                 batch = []
         if batch:
-            await connection.execute(insert(staging), batch)
-            staged += len(batch)
+            await writer.write(batch)
     except SourceError as error:
         problems.add(Problem(source.label, error.line, None, str(error)))
         return None
-    return staged
+    finally:
+        await writer.flush()
+    return writer.written
 
 
 def _read_header(
     source: Source, spec: EntitySpec, header: Sequence[str], problems: Problems
-) -> dict[str, int] | None:
+) -> list[int | None] | None:
+    """Where each of the spec's columns sits in the file (None when an optional one is absent)."""
     names = [cell.strip().lower() for cell in header]
     if not any(names):
         problems.add(Problem(source.label, None, None, _("the file is empty: it needs a header row")))
@@ -216,41 +263,44 @@ def _read_header(
             "missing required column(s) {missing}; a {entity} file needs {required}").format(
                 missing=", ".join(missing), entity=spec.name, required=", ".join(spec.required_columns))))
         return None
-    return {c.name: names.index(c.name) for c in spec.columns if c.name in names}
+    return [names.index(c.name) if c.name in names else None for c in spec.columns]
 
 
 def _parse_row(
     source: Source,
     spec: EntitySpec,
-    positions: dict[str, int],
+    positions: list[int | None],
     cells: Sequence[str],
     line: int,
     problems: Problems,
-) -> dict[str, Any] | None:
-    row: dict[str, Any] = {"line": line}
+) -> tuple[Any, ...] | None:
+    """The row's values in staging-table order (line first), or None after reporting its problems."""
+    values: list[Any] = [line]
     valid = True
-    for column in spec.columns:
-        position = positions.get(column.name)
+    for column, position in zip(spec.columns, positions, strict=True):
         raw = cells[position].strip() if position is not None else ""
         if not raw:
             if column.required:
                 problems.add(Problem(source.label, line, column.name, _("is empty")))
                 valid = False
-            row[column.name] = None
+            values.append(None)
             continue
         try:
-            row[column.name] = column.parse(raw)
+            values.append(column.parse(raw))
         except CellError as error:
             problems.add(Problem(source.label, line, column.name, str(error)))
             valid = False
+            values.append(None)
     if not valid:
         return None
-    for rule in spec.row_rules:
-        broken = rule(row)
-        if broken is not None:
-            problems.add(Problem(source.label, line, broken[0], broken[1]))
-            return None
-    return row
+    if spec.row_rules:
+        named = dict(zip((c.name for c in spec.columns), values[1:], strict=True))
+        for rule in spec.row_rules:
+            broken = rule(named)
+            if broken is not None:
+                problems.add(Problem(source.label, line, broken[0], broken[1]))
+                return None
+    return tuple(values)
 
 
 async def _check_duplicates(
@@ -301,23 +351,15 @@ async def _check_references(
 
 
 async def _merge(connection: AsyncConnection, spec: EntitySpec, staging: Table) -> tuple[int, int]:
-    """Upsert staged rows by natural key; rows equal to what is stored are left untouched."""
+    """Update stored rows whose values differ, then insert the new keys; identical rows are left untouched."""
     names = [c.name for c in spec.columns]
+    changing = [n for n in names if n not in spec.key]
     target = spec.table
     matches = and_(*[target.c[k] == staging.c[k] for k in spec.key])
-    staged = (await connection.execute(select(func.count()).select_from(staging))).scalar_one()
-    existing = (await connection.execute(select(func.count()).select_from(staging.join(target, matches)))).scalar_one()
-
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    # WHERE true: without it SQLite reads ON CONFLICT as the join constraint of the SELECT.
-    rows = select(*[staging.c[n] for n in names]).where(true())
-    statement = dialect_insert(target).from_select(names, rows)
-    changing = [n for n in names if n not in spec.key]
-    statement = statement.on_conflict_do_update(
-        index_elements=[target.c[k] for k in spec.key],
-        set_={n: statement.excluded[n] for n in changing},
-        where=or_(*[target.c[n].is_distinct_from(statement.excluded[n]) for n in changing]),
-    )
-    written = (await connection.execute(statement)).rowcount
-    inserted = staged - existing
-    return inserted, written - inserted
+    differs = or_(*[target.c[n].is_distinct_from(staging.c[n]) for n in changing])
+    updated = (await connection.execute(
+        update(target).where(matches, differs).values({n: staging.c[n] for n in changing})
+    )).rowcount
+    new_rows = select(*[staging.c[n] for n in names]).where(~exists().where(matches))
+    inserted = (await connection.execute(insert(target).from_select(names, new_rows))).rowcount
+    return inserted, updated

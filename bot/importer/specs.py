@@ -103,6 +103,13 @@ def parse_money(raw: str) -> Decimal:
     return value
 
 
+def parse_positive_money(raw: str) -> Decimal:
+    value = parse_money(raw)
+    if value == 0:
+        raise CellError(_("a transaction of 0 moves nothing"))
+    return value
+
+
 def _level_parser(prefix: str) -> Parser:
     def parse(raw: str) -> int:
         text = raw.upper()
@@ -155,12 +162,6 @@ class EntitySpec:
 def _assessment_needs_level(row: dict[str, Any]) -> tuple[str, str] | None:
     if (row.get("risk_level") is None) != (row.get("risk_assessed_on") is None):
         return "risk_level", _("risk_level and risk_assessed_on go together: give both or neither")
-    return None
-
-
-def _transaction_amount_positive(row: dict[str, Any]) -> tuple[str, str] | None:
-    if row.get("amount") == 0:
-        return "amount", _("a transaction of 0 moves nothing")
     return None
 
 
@@ -227,10 +228,9 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("product_id", parse_id, refers_to="products"),
             Column("at", parse_timestamp),
             Column("kind", _choice_parser(TRANSACTION_KINDS)),
-            Column("amount", parse_money),
+            Column("amount", parse_positive_money),
         ),
         key=("client_id", "product_id", "at", "kind"),
-        row_rules=(_transaction_amount_positive,),
     ),
     EntitySpec(
         "interactions",
