@@ -191,7 +191,7 @@ class _StagingWriter:
                       for process, value in zip(processors, row, strict=True))
                 for row in rows
             ]
-            await self.connection.exec_driver_sql(self.sql, converted)  # type: ignore[arg-type]
+            await self.connection.exec_driver_sql(self.sql, converted)
         self.written += len(rows)
 
 
