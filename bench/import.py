@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/import.py [--clients 100000] [--seed 1] [--postgres URL]
 
-Each import runs in a child process of its own, so its peak memory (max RSS) is its own. In the same child,
-a bare read of the same CSV files (the csv module, no parsing or database) is the baseline the import is
+Each import runs in a child process of its own, so its peak memory (max RSS) is its own. After it, in the
+same child, a bare read of the same CSV files (the csv module, no parsing or database) is the baseline the import is
 compared with. PostgreSQL is measured when --postgres or TIERBOT_TEST_POSTGRES_URL gives a server URL.
 """
 
@@ -54,12 +54,12 @@ async def _import(url: str, folder: Path) -> dict[str, float]:
 
 
 def child(url: str, folder: Path) -> None:
-    started = time.perf_counter()
-    bare_rows = _bare_read(folder)
-    bare_seconds = time.perf_counter() - started
     with I18n.context(create_i18n("en")):
         result = asyncio.run(_import(url, folder))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    bare_rows = _bare_read(folder)
+    bare_seconds = time.perf_counter() - started
     print(json.dumps({**result, "bare_rows": bare_rows, "bare_seconds": bare_seconds, "peak_mib": peak_mib}))
 
 

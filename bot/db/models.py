@@ -187,7 +187,6 @@ class Transaction(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "product_id", "at", "kind"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
-        Index(None, "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -202,7 +201,7 @@ class Interaction(Base):
     """A contact with the firm: an app session, a branch visit, a call."""
 
     __tablename__ = "interactions"
-    __table_args__ = (UniqueConstraint("client_id", "at", "channel"), Index(None, "at"))
+    __table_args__ = (UniqueConstraint("client_id", "at", "channel"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))

@@ -147,9 +147,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interactions')),
     sa.UniqueConstraint('client_id', 'at', 'channel', name=op.f('uq_interactions_client_id_at_channel'))
     )
-    with op.batch_alter_table('interactions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_interactions_at'), ['at'], unique=False)
-
     op.create_table('invites',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -228,9 +225,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transactions')),
     sa.UniqueConstraint('client_id', 'product_id', 'at', 'kind', name=op.f('uq_transactions_client_id_product_id_at_kind'))
     )
-    with op.batch_alter_table('transactions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_transactions_at'), ['at'], unique=False)
-
     op.create_table('alerts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('adviser_id', sa.String(length=32), nullable=False),
@@ -285,9 +279,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alerts_adviser_id_sent_at'))
 
     op.drop_table('alerts')
-    with op.batch_alter_table('transactions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_transactions_at'))
-
     op.drop_table('transactions')
     with op.batch_alter_table('tier_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tier_snapshots_tier'))
@@ -300,9 +291,6 @@ def downgrade() -> None:
 
     op.drop_table('telegram_accounts')
     op.drop_table('invites')
-    with op.batch_alter_table('interactions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_interactions_at'))
-
     op.drop_table('interactions')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_campaign_id_status'))
