@@ -3,8 +3,8 @@
     .venv/bin/python bench/import.py [--clients 100000] [--seed 1] [--postgres URL]
 
 Each import runs in a child process of its own, so its peak memory (max RSS) is its own. After it, in the
-same child, a bare read of the same CSV files (the csv module, no parsing or database) is the baseline the import is
-compared with. PostgreSQL is measured when --postgres or TIERBOT_TEST_POSTGRES_URL gives a server URL.
+same child, a bare read of the same CSV files (the csv module, no parsing or database) is the baseline the
+import is compared with. PostgreSQL is measured when --postgres or TIERBOT_TEST_POSTGRES_URL gives a server.
 """
 
 from __future__ import annotations
@@ -12,24 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
-from datetime import date
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from harness import databases, in_child, make_demo_data, report_to_parent
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
-from bot.demo_data import generate_demo_data
 from bot.i18n import create_i18n
 from bot.importer import import_path
 
@@ -55,39 +47,11 @@ async def _import(url: str, folder: Path) -> dict[str, float]:
 
 def child(url: str, folder: Path) -> None:
     with I18n.context(create_i18n("en")):
-        result = asyncio.run(_import(url, folder))
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figures = asyncio.run(_import(url, folder))
+    report_to_parent(figures)  # peak memory of the import alone, before the baseline runs
     started = time.perf_counter()
     bare_rows = _bare_read(folder)
-    bare_seconds = time.perf_counter() - started
-    print(json.dumps({**result, "bare_rows": bare_rows, "bare_seconds": bare_seconds, "peak_mib": peak_mib}))
-
-
-async def _fresh_postgres(server: str) -> str:
-    name = f"tierbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres(server: str, url: str) -> None:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
-def _measure(backend: str, url: str, folder: Path) -> None:
-    output = subprocess.run([sys.executable, __file__, "--child", url, str(folder)], check=True,
-                            capture_output=True, text=True).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
-    rate = figures["rows"] / figures["seconds"]
-    bare_rate = figures["bare_rows"] / figures["bare_seconds"]
-    print(f"{backend:<10} {figures['rows']:>10,} rows  {figures['seconds']:7.1f} s  {rate:>9,.0f} rows/s  "
-          f"bare CSV read {bare_rate:>10,.0f} rows/s  import/bare time {bare_rate / rate:5.1f}x  "
-          f"peak RSS {figures['peak_mib']:6.0f} MiB")
+    print(f'{{"bare_rows": {bare_rows}, "bare_seconds": {time.perf_counter() - started}}}')
 
 
 def main() -> None:
@@ -103,19 +67,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
         folder = Path(scratch) / "data"
-        started = time.perf_counter()
-        summary = generate_demo_data(folder, clients=args.clients, seed=args.seed, as_of=date(2026, 10, 31))
-        size_mib = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
-        print(f"demo data: {summary.clients:,} clients, {summary.balances:,} balances, "
-              f"{summary.transactions:,} transactions, {summary.interactions:,} interactions, "
-              f"{size_mib:,.0f} MiB, generated in {time.perf_counter() - started:.1f} s")
-        _measure("sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3", folder)
-        if args.postgres:
-            url = asyncio.run(_fresh_postgres(args.postgres))
-            try:
-                _measure("postgresql", url, folder)
-            finally:
-                asyncio.run(_drop_postgres(args.postgres, url))
+        make_demo_data(folder, args.clients, args.seed)
+        for backend, url in databases(Path(scratch), args.postgres):
+            figures = in_child(__file__, url, str(folder))
+            rate = figures["rows"] / figures["seconds"]
+            bare_rate = figures["bare_rows"] / figures["bare_seconds"]
+            print(f"{backend:<10} {figures['rows']:>10,} rows  {figures['seconds']:7.1f} s  {rate:>9,.0f} rows/s  "
+                  f"bare CSV read {bare_rate:>10,.0f} rows/s  import/bare time {bare_rate / rate:5.1f}x  "
+                  f"peak RSS {figures['peak_mib']:6.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,23 @@ from typing import Annotated, Any, TypeVar
 import typer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import get_settings
 from bot.db import DatabaseUnreachable, create_engine, ensure_reachable
 from bot.db.migrate import current_revision, head_revision, upgrade
+from bot.db.models import Client
 from bot.demo_data import generate_demo_data
 from bot.i18n import create_i18n
 from bot.importer import ImportFailed, ImportReport, import_path
+from bot.scoring import NothingToScore, ScoringReport, load_rules, score_clients
+from tiering import RulesError, TierRules
 
 T = TypeVar("T")
 
@@ -56,8 +61,12 @@ def main() -> None:
         app()
 
 
+def _locale() -> str:
+    return get_settings().default_locale
+
+
 def _number(value: int) -> str:
-    return format_decimal(value, locale=get_settings().default_locale)
+    return format_decimal(value, locale=_locale())
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -65,6 +74,9 @@ def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(work())
     except CommandFailed as error:
         err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    except NothingToScore:
+        err.print(_("There are no balances in the database: import the firm's data first."))
         raise typer.Exit(1) from None
     except DatabaseUnreachable as error:
         err.print("[red]" + _("Cannot reach the database ({reason}). Check TIERBOT_DATABASE_URL and that "
@@ -192,6 +204,86 @@ def demo_data(
     _generate(out_dir, clients, seed, as_of.date() if as_of else _last_month_end())
 
 
+def _rules(path: Path | None) -> TierRules:
+    try:
+        return load_rules(path)
+    except OSError as error:
+        err.print(_("Cannot read the rules file {path} ({reason}).").format(path=path, reason=error.strerror),
+                  markup=False)
+    except RulesError as error:
+        err.print(_("The rules are not valid, nothing was scored: {problem}").format(problem=error), markup=False)
+    raise typer.Exit(1)
+
+
+async def _score(engine: AsyncEngine, rules: TierRules, *, dry_run: bool, as_of: date | None) -> ScoringReport:
+    async with engine.connect() as connection:
+        total = (await connection.execute(select(func.count()).select_from(Client))).scalar_one()
+    with Progress(
+        TextColumn(_("Scoring clients")), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=total)
+        return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
+                                   progress=lambda n: progress.advance(task, n))
+
+
+def _print_score(report: ScoringReport, *, compare: bool) -> None:
+    model = report.churn_model
+    out.print(_("Scored {clients} clients as of {as_of} under rules {version}.").format(
+        clients=_number(report.scored), as_of=format_date(report.as_of, locale=_locale()),
+        version=report.rules_version))
+    for reason, count in sorted(report.rejected.items()):
+        out.print(_("Not scored: {count} clients ({reason}).").format(count=_number(count), reason=reason))
+    if model is not None:
+        out.print(_("Churn model (BG/NBD): r={r:.3f}, alpha={alpha:.3f}, a={a:.3f}, b={b:.3f}.").format(
+            r=model.r, alpha=model.alpha, a=model.a, b=model.b))
+    else:
+        out.print(_("The churn model could not be fitted ({problem}); loyalty goes without P(alive).").format(
+            problem=report.churn_model_problem))
+    before, after = report.distribution(before=True), report.distribution(before=False)
+    tiers = [t for t in report.tier_order if before[t] or after[t]]
+    unscored = _("unscored")
+    table = Table(_("tier"), _("now"), _("under these rules") if compare else _("after"), _("change"),
+                  show_edge=False)
+    for tier in ([None] if before[None] else []) + tiers:
+        table.add_row(tier or unscored, _number(before[tier]), _number(after[tier]),
+                      f"{after[tier] - before[tier]:+,}")
+    out.print(table)
+    matrix = Table(_("from \\ to"), *tiers, show_edge=False)
+    for old in ([None] if before[None] else []) + tiers:
+        matrix.add_row(old or unscored, *(_number(report.transitions[(old, new)]) for new in tiers))
+    out.print(matrix)
+    if report.dry_run:
+        out.print(_("Dry run: nothing was written."))
+    else:
+        out.print(_("{snapshots} tier snapshots written; {changes} tier changes.").format(
+            snapshots=_number(report.snapshots_written), changes=_number(report.tier_changes)))
+
+
+@app.command("score")
+def score(
+    rules_file: Annotated[Path | None, typer.Option("--rules", help="Tier rules (TOML) to apply instead of "
+                                                    "the configured ones.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and compare, write nothing.")] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: the latest balance date)."),
+    ] = None,
+) -> None:
+    """Score every client and keep the tier history; with --dry-run, show what the rules would change."""
+    settings = get_settings()
+    rules = _rules(rules_file or settings.rules_file)
+
+    async def work() -> ScoringReport:
+        engine = await _open_database(settings.database_url)
+        try:
+            return await _score(engine, rules, dry_run=dry_run, as_of=as_of.date() if as_of else None)
+        finally:
+            await engine.dispose()
+
+    _print_score(_run(work), compare=dry_run)
+
+
 @app.command("demo")
 def demo() -> None:
     """Try tierbot on a fresh SQLite database of demo clients (under ./var/demo/)."""
@@ -201,12 +293,17 @@ def demo() -> None:
     data_dir = DEMO_DIR / "data"
     _generate(data_dir, DEMO_CLIENTS, 1, _last_month_end())
 
-    async def work() -> ImportReport:
+    rules = _rules(get_settings().rules_file)
+
+    async def work() -> tuple[ImportReport, ScoringReport]:
         engine = await _open_database(f"sqlite+aiosqlite:///{database.as_posix()}", migrate=True)
         try:
-            return await _import(engine, data_dir)
+            imported = await _import(engine, data_dir)
+            return imported, await _score(engine, rules, dry_run=False, as_of=None)
         finally:
             await engine.dispose()
 
-    _print_import(_run(work))
+    imported, scored = _run(work)
+    _print_import(imported)
+    _print_score(scored, compare=False)
     out.print(_("The demo database is {path}.").format(path=database))

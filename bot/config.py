@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     default_locale: Locale = "en"
     base_currency: str = Field(default="CNY", min_length=3, max_length=3)
     redis_url: SecretStr | None = None
+    # The tier rules in force (TOML); None means the rules that ship with tierbot.
+    rules_file: Path | None = None
 
     @field_validator("base_currency")
     @classmethod

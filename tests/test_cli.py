@@ -29,7 +29,7 @@ def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
     result = tierbot("--help", cwd=tmp_path)
     assert result.returncode == 0
     listed = set(re.findall(r"^│ ([a-z][\w-]*)\s{2,}", result.stdout, re.MULTILINE))
-    assert listed == {"db", "demo", "demo-data", "import"}
+    assert listed == {"db", "demo", "demo-data", "import", "score"}
 
 
 @pytest.mark.db
@@ -103,9 +103,43 @@ def test_demo_data_imports_cleanly(tmp_path: Path, database_url: str) -> None:
     assert imported.returncode == 0, imported.stderr
 
 
+@pytest.mark.db
+def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, database_url: str) -> None:
+    assert tierbot("demo-data", "--clients", "200", "--seed", "5", "--out", "data", "--as-of", "2026-10-31",
+                   cwd=tmp_path).returncode == 0
+    assert tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url).returncode == 0
+    assert tierbot("import", "data", cwd=tmp_path, database_url=database_url).returncode == 0
+    scored = tierbot("score", cwd=tmp_path, database_url=database_url)
+    assert scored.returncode == 0, scored.stderr
+    assert "Scored 200 clients as of Oct 31, 2026 under rules 2026.1." in scored.stdout
+    assert "200 tier snapshots written" in scored.stdout
+
+    rules = (Path(__file__).parent.parent / "tiering" / "rules" / "default.toml").read_text(encoding="utf-8")
+    whatif = tmp_path / "whatif.toml"
+    whatif.write_text(rules.replace('aum_from = "500000"', 'aum_from = "50000"')
+                      .replace('mid_from = "500000"', 'mid_from = "50000"')
+                      .replace('version = "2026.1"', 'version = "lower-mid"'), encoding="utf-8")
+    tried = tierbot("score", "--rules", str(whatif), "--dry-run", cwd=tmp_path, database_url=database_url,
+                    locale="zh_Hans")
+    assert tried.returncode == 0, tried.stderr
+    assert "试算：未写入任何数据。" in tried.stdout
+    matrix = tried.stdout[tried.stdout.index("from"):] if "from" in tried.stdout else tried.stdout
+    assert re.search(r"ordinary\s+│\s+[\d,]+\s+│\s+[1-9]", matrix), tried.stdout
+    again = tierbot("score", cwd=tmp_path, database_url=database_url)
+    assert "0 tier snapshots written; 0 tier changes." in again.stdout
+
+    typo = tmp_path / "typo.toml"
+    typo.write_text(rules.replace("diverse_from", "divers_from"), encoding="utf-8")
+    refused = tierbot("score", "--rules", str(typo), "--dry-run", cwd=tmp_path, database_url=database_url)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == ('The rules are not valid, nothing was scored: typo.toml: unknown key '
+                                      '"complexity.divers_from" (did you mean "diverse_from"?)')
+
+
 def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
     for _run in range(2):
         result = tierbot("demo", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "Imported" in result.stdout
+        assert "Scored 2,000 clients" in result.stdout
     assert (tmp_path / "var" / "demo" / "tierbot.sqlite3").is_file()

@@ -2,3 +2,46 @@
 
 No I/O here: this package imports neither aiogram, SQLAlchemy nor `bot`.
 """
+
+from tiering.assessment import (
+    Assessment,
+    InvalidFacts,
+    Rejection,
+    Shortfall,
+    TierGap,
+    TierState,
+    assess,
+    assess_batch,
+)
+from tiering.churn import BetaGeo
+from tiering.dimensions import Dimension, DimensionScore, Reason, Segment
+from tiering.facts import ClientFacts, ShelfProduct
+from tiering.recommendations import RANKING, STRATEGIES, Recommendation, recommend
+from tiering.rules import DEFAULT_RULES_PATH, RulesError, Tier, TierRules, parse_rules
+
+__all__ = [
+    "DEFAULT_RULES_PATH",
+    "RANKING",
+    "STRATEGIES",
+    "Assessment",
+    "BetaGeo",
+    "ClientFacts",
+    "Dimension",
+    "DimensionScore",
+    "InvalidFacts",
+    "Reason",
+    "Recommendation",
+    "Rejection",
+    "RulesError",
+    "Segment",
+    "ShelfProduct",
+    "Shortfall",
+    "Tier",
+    "TierGap",
+    "TierRules",
+    "TierState",
+    "assess",
+    "assess_batch",
+    "parse_rules",
+    "recommend",
+]

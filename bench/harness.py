@@ -1,0 +1,76 @@
+"""What the benchmarks share: demo data, fresh databases, and child processes that report their own figures.
+
+Each measured step runs in a child process of its own, so the peak memory (max RSS) it reports is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.db import create_engine
+from bot.demo_data import generate_demo_data
+
+AS_OF = date(2026, 10, 31)
+
+
+def make_demo_data(folder: Path, clients: int, seed: int) -> None:
+    started = time.perf_counter()
+    summary = generate_demo_data(folder, clients=clients, seed=seed, as_of=AS_OF)
+    size_mib = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
+    print(f"demo data: {summary.clients:,} clients, {summary.balances:,} balances, "
+          f"{summary.transactions:,} transactions, {summary.interactions:,} interactions, "
+          f"{size_mib:,.0f} MiB, generated in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def databases(scratch: Path, postgres: str | None) -> Iterator[tuple[str, str]]:
+    """(backend, URL) of a fresh SQLite file and, when a server URL is given, a fresh PostgreSQL database."""
+    yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3"
+    if postgres:
+        with _fresh_postgres(postgres) as url:
+            yield "postgresql", url
+
+
+@contextmanager
+def _fresh_postgres(server: str) -> Iterator[str]:
+    name = f"tierbot_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server: str, statement: str) -> None:
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def in_child(script: str, *args: str) -> dict[str, Any]:
+    """Run `script --child ARGS` and return the figures of the JSON objects it prints, one per line."""
+    output = subprocess.run([sys.executable, script, "--child", *args], check=True, capture_output=True,
+                            text=True).stdout
+    figures: dict[str, Any] = {}
+    for line in output.splitlines():
+        figures.update(json.loads(line))
+    return figures
+
+
+def report_to_parent(figures: dict[str, Any]) -> None:
+    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))

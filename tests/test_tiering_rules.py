@@ -1,0 +1,127 @@
+"""The rules loader: the default file, and one clear sentence for each kind of bad file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from test_tiering_builders import RULES, RULES_TEXT, rules_with
+
+from tiering import RulesError, parse_rules
+
+
+def test_the_default_rules_load() -> None:
+    assert RULES.version == "2026.1"
+    assert RULES.history_months == 12
+    assert RULES.asset.mid_from == Decimal("500000")
+    assert RULES.asset.high_net_worth_from == Decimal("6000000")
+    assert [(t.id, t.name, t.aum_from, t.min_value_score) for t in RULES.tiers] == [
+        ("ordinary", "Ordinary", Decimal(0), None),
+        ("mid", "Mid-tier", Decimal(500000), None),
+        ("high_net_worth", "High-net-worth", Decimal(6000000), None),
+    ]
+    assert RULES.downgrade.grace_months == 3
+    assert RULES.suitability.assessment_valid_months == 24
+
+
+def test_tier_helpers() -> None:
+    assert RULES.rank("mid") == 1
+    assert RULES.rank("private") is None
+    assert RULES.tier("high_net_worth").name == "High-net-worth"
+    assert [RULES.service_level(t.id) for t in RULES.tiers] == ["ordinary", "mid", "high_net_worth"]
+
+
+def test_money_may_be_an_integer_and_a_tier_may_need_a_value_score() -> None:
+    rules = rules_with('aum_from = "6000000"', 'aum_from = 6000000\nmin_value_score = 60')
+    assert rules.tiers[2].aum_from == Decimal(6000000)
+    assert rules.tiers[2].min_value_score == 60.0
+
+
+def test_the_source_names_the_file() -> None:
+    with pytest.raises(RulesError, match=r"^rules\.toml: weights\.loyalty: must not be negative$"):
+        parse_rules(RULES_TEXT.replace("loyalty = 0.20", "loyalty = -0.2"), source="rules.toml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "sentence"),
+    [
+        # thresholds out of order
+        ('aum_from = "6000000"', 'aum_from = "400000"',
+         "rules: tiers[2].aum_from: must be greater than tiers[1].aum_from (500000)"),
+        ('high_net_worth_from = "6000000"', 'high_net_worth_from = "500000"',
+         "rules: asset.high_net_worth_from: must be greater than asset.mid_from (500000)"),
+        ("decline_below = -0.02", "decline_below = 0.05",
+         "rules: lifecycle.growth_from: must be greater than lifecycle.decline_below (0.05)"),
+        ('aum_from = "0"', 'aum_from = "1000"', "rules: tiers[0].aum_from: must be 0, so that every client has a tier"),
+        # unknown keys
+        ('mid_from = "500000"', 'mid_frm = "500000"', 'rules: unknown key "asset.mid_frm" (did you mean "mid_from"?)'),
+        ("[weights]", "[weight]", 'rules: unknown key "weight" (did you mean "weights"?)'),
+        ('name = "Mid-tier"', 'name = "Mid-tier"\ncolour = "gold"', 'rules: unknown key "tiers[1].colour"'),
+        # weights
+        ("loyalty = 0.20", "loyalty = -0.2", "rules: weights.loyalty: must not be negative"),
+        ("asset_size = 0.35\nactivity = 0.15\nlifecycle = 0.15\ncomplexity = 0.15\nloyalty = 0.20",
+         "asset_size = 0\nactivity = 0\nlifecycle = 0\ncomplexity = 0\nloyalty = 0",
+         "rules: weights: must not all be zero"),
+        # wrong types
+        ("new_months = 6", 'new_months = "six"', 'rules: lifecycle.new_months: must be a whole number, not "six"'),
+        ("new_months = 6", "new_months = 6.5", "rules: lifecycle.new_months: must be a whole number, not 6.5"),
+        ("growth_from = 0.02", "growth_from = true", "rules: lifecycle.growth_from: must be a number, not true"),
+        ('version = "2026.1"', "version = 2026", "rules: version: must be non-empty text, not 2026"),
+        ('mid_from = "500000"', 'mid_from = "lots"',
+         'rules: asset.mid_from: must be an amount of money of at least 0, not "lots"'),
+        ('mid_from = "500000"', 'mid_from = "-5"',
+         'rules: asset.mid_from: must be an amount of money of at least 0, not "-5"'),
+        ('mid_from = "500000"', "mid_from = 500000.5",
+         'rules: asset.mid_from: money is written as a string or an integer, e.g. "500000.50", not the float 500000.5'),
+        # ranges
+        ("p_alive_churn_below = 0.5", "p_alive_churn_below = 1.5",
+         "rules: loyalty.p_alive_churn_below: must be at most 1"),
+        ("trend_months = 12", "trend_months = 2", "rules: lifecycle.trend_months: must be at least 3"),
+        ("flow_months = 12", "flow_months = 13", "rules: loyalty.flow_months: must be at most history_months (12)"),
+        ('aum_from = "6000000"', 'aum_from = "6000000"\nmin_value_score = 101',
+         "rules: tiers[2].min_value_score: must be at most 100"),
+        ('aum_from = "0"', 'aum_from = "0"\nmin_value_score = 10',
+         "rules: tiers[0].min_value_score: must not be set, so that every client has a tier"),
+        # missing required keys
+        ("flow_months = 12\n", "", "rules: loyalty.flow_months: is required"),
+        ("[downgrade]\ngrace_months = 3\n", "", "rules: downgrade: is required"),
+        ('id = "mid"\n', "", "rules: tiers[1].id: is required"),
+        # tiers
+        ('id = "mid"', 'id = "ordinary"', 'rules: tiers[1].id: "ordinary" names an earlier tier too'),
+        ('id = "mid"', 'id = "Mid Tier"',
+         'rules: tiers[1].id: must be up to 32 lowercase letters, digits and _, not "Mid Tier"'),
+        # TOML syntax
+        ("[complexity]", "[complexity", "rules: not valid TOML: Expected ']' at the end of a table declaration"),
+    ],
+)
+def test_a_bad_rules_file_gets_one_sentence(old: str, new: str, sentence: str) -> None:
+    assert old in RULES_TEXT
+    with pytest.raises(RulesError) as error:
+        parse_rules(RULES_TEXT.replace(old, new, 1))
+    assert str(error.value).startswith(sentence)
+    assert "\n" not in str(error.value)
+
+
+def test_no_tiers_at_all() -> None:
+    without_tiers = RULES_TEXT[: RULES_TEXT.index("[[tiers]]")]
+    with pytest.raises(RulesError, match=r"^rules: tiers: is required$"):
+        parse_rules(without_tiers)
+    with pytest.raises(RulesError, match=r"^rules: tiers: must hold at least one entry$"):
+        parse_rules("tiers = []\n" + without_tiers)
+
+
+def test_a_table_given_as_a_value() -> None:
+    text = RULES_TEXT.replace("[complexity]\ndiverse_from = 3\n", "")
+    text = text.replace("history_months = 12", "history_months = 12\ncomplexity = 3")
+    with pytest.raises(RulesError, match=r"^rules: complexity: must be a table$"):
+        parse_rules(text)
+
+
+def test_a_syntax_error_gives_line_and_column() -> None:
+    with pytest.raises(RulesError, match=r"\(at line 1, column \d+\)$"):
+        parse_rules("version = \n")
+
+
+def test_a_single_tier_is_enough() -> None:
+    one_tier = RULES_TEXT[: RULES_TEXT.index("[[tiers]]")] + '[[tiers]]\nid = "all"\nname = "All"\naum_from = 0\n'
+    assert [t.id for t in parse_rules(one_tier).tiers] == ["all"]
