@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import databases, in_child, make_demo_data, report_to_parent
+from harness import databases, in_child, make_demo_data, report_to_parent, start_child
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        start_child()
         child(args.child[0], Path(args.child[1]))
         return
 

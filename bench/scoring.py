@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import AS_OF, databases, in_child, make_demo_data, report_to_parent
+from harness import AS_OF, databases, in_child, make_demo_data, report_to_parent, start_child
 from sqlalchemy import func, select
 
 from bot.db import create_engine
@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, metavar=("STEP", "URL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        start_child()
         child(*args.child)
         return
 

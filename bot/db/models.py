@@ -311,7 +311,9 @@ class TierSnapshot(Base):
 
 
 class TierState(Base):
-    """Where each client stands now, including the months spent below their tier's line (downgrade grace)."""
+    """Where each client stands now, including the months spent below their tier's line (downgrade grace).
+
+    Kept apart from the snapshots because the months below change without the tier changing."""
 
     __tablename__ = "tier_states"
     __table_args__ = (Index(None, "tier"),)
@@ -320,7 +322,6 @@ class TierState(Base):
     tier: Mapped[str] = mapped_column(String(32))
     months_below: Mapped[int] = mapped_column(SmallInteger, default=0)
     evaluated_on: Mapped[date] = mapped_column(Date)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("tier_snapshots.id"))
 
 
 class Alert(Base):
@@ -333,7 +334,8 @@ class Alert(Base):
     adviser_id: Mapped[str] = mapped_column(ForeignKey("advisers.adviser_id"))
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
     kind: Mapped[AlertKind] = mapped_column(_str_enum(AlertKind, "alert_kind"))
-    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("tier_snapshots.id"))
+    # What changed, e.g. {"from": "mid", "to": "high_net_worth"}: ids and codes only, never names.
+    details: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

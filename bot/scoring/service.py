@@ -86,10 +86,9 @@ class ScoringReport:
 
 @dataclass(frozen=True)
 class _Stored:
-    """What the last run left for a client: the engine's state and the segments of the latest snapshot."""
+    """What the last runs left for a client: the engine's state and the tier and segments of the latest snapshot."""
 
     state: EngineTierState
-    snapshot_id: int
     tier_and_segments: tuple[str, ...]
 
 
@@ -162,16 +161,17 @@ def _count(results: Sequence[Assessment | Rejection], stored: dict[str, _Stored]
 
 
 async def _stored_states(connection: AsyncConnection, first: str, last: str) -> dict[str, _Stored]:
+    in_chunk = (TierSnapshot.client_id >= first, TierSnapshot.client_id <= last)
+    latest = select(func.max(TierSnapshot.id)).where(*in_chunk).group_by(TierSnapshot.client_id)
     rows = await connection.execute(
-        select(TierState.client_id, TierState.tier, TierState.months_below, TierState.evaluated_on,
-               TierState.snapshot_id, TierSnapshot.tier,
+        select(TierState.client_id, TierState.tier, TierState.months_below, TierState.evaluated_on, TierSnapshot.tier,
                *(getattr(TierSnapshot, f"{column}_segment") for column in SEGMENT_COLUMNS.values()))
-        .join(TierSnapshot, TierSnapshot.id == TierState.snapshot_id)
-        .where(TierState.client_id >= first, TierState.client_id <= last)
+        .join(TierSnapshot, TierSnapshot.client_id == TierState.client_id)
+        .where(*in_chunk, TierSnapshot.id.in_(latest))
     )
     return {
-        client_id: _Stored(EngineTierState(tier, months_below, evaluated_on), snapshot_id, tuple(snapshot))
-        for client_id, tier, months_below, evaluated_on, snapshot_id, *snapshot in rows
+        client_id: _Stored(EngineTierState(tier, months_below, evaluated_on), tuple(snapshot))
+        for client_id, tier, months_below, evaluated_on, *snapshot in rows
     }
 
 
@@ -204,27 +204,20 @@ async def _write(
 ) -> None:
     """Snapshots for what changed, the new states, and an alert and audit entry per tier change."""
     p_alive = {f.client_id: f.p_alive for f in chunk.facts}
+    assessed = [a for a in results if isinstance(a, Assessment)]
     changed = [
-        a for a in results
-        if isinstance(a, Assessment)
-        and (a.client_id not in stored or stored[a.client_id].tier_and_segments != _tier_and_segments(a))
+        a for a in assessed
+        if a.client_id not in stored or stored[a.client_id].tier_and_segments != _tier_and_segments(a)
     ]
-    snapshot_ids: dict[str, int] = {}
     if changed:
-        ids = (await connection.execute(
-            insert(TierSnapshot).returning(TierSnapshot.id, sort_by_parameter_order=True),
-            [_snapshot_row(a, p_alive[a.client_id], run_id, now) for a in changed],
-        )).scalars().all()
-        snapshot_ids = {a.client_id: snapshot_id for a, snapshot_id in zip(changed, ids, strict=True)}
+        await connection.execute(insert(TierSnapshot), [_snapshot_row(a, p_alive[a.client_id], run_id, now)
+                                                        for a in changed])
         report.snapshots_written += len(changed)
-
     states = [
         {"client_id": a.client_id, "tier": a.state.tier, "months_below": a.state.months_below,
-         "evaluated_on": a.state.evaluated_on,
-         "snapshot_id": snapshot_ids.get(a.client_id) or stored[a.client_id].snapshot_id}
-        for a in results
-        if isinstance(a, Assessment)
-        and (a.client_id in snapshot_ids or stored[a.client_id].state != a.state)
+         "evaluated_on": a.state.evaluated_on}
+        for a in assessed
+        if a.client_id not in stored or stored[a.client_id].state != a.state
     ]
     if states:
         await _upsert_states(connection, states)
@@ -233,7 +226,6 @@ async def _write(
     audit: list[dict[str, Any]] = []
     for a in changed:
         before = stored.get(a.client_id)
-        snapshot_id = snapshot_ids[a.client_id]
         adviser = chunk.advisers.get(a.client_id)
         if before is None or before.state.tier != a.tier:
             audit.append({"at": now, "actor": actor, "action": "tier.change", "client_id": a.client_id,
@@ -243,11 +235,12 @@ async def _write(
             continue  # a first tier is no news to the adviser
         if before.state.tier != a.tier:
             alerts.append({"adviser_id": adviser, "client_id": a.client_id, "kind": AlertKind.TIER_CHANGE,
-                           "snapshot_id": snapshot_id, "created_at": now})
+                           "details": {"from": before.state.tier, "to": a.tier}, "created_at": now})
         loyalty = a.dimensions[Dimension.LOYALTY].segment
         if loyalty == POTENTIAL_CHURN and before.tier_and_segments[-1] != POTENTIAL_CHURN:
             alerts.append({"adviser_id": adviser, "client_id": a.client_id, "kind": AlertKind.CHURN_RISK,
-                           "snapshot_id": snapshot_id, "created_at": now})
+                           "details": {"from": before.tier_and_segments[-1], "to": loyalty,
+                                       "p_alive": p_alive[a.client_id]}, "created_at": now})
     if audit:
         await connection.execute(insert(AuditEntry), audit)
     if alerts:
@@ -279,7 +272,6 @@ async def _upsert_states(connection: AsyncConnection, states: list[dict[str, Any
     statement = dialect_insert(TierState)
     statement = statement.on_conflict_do_update(
         index_elements=[TierState.client_id],
-        set_={column: statement.excluded[column] for column in ("tier", "months_below", "evaluated_on",
-                                                                 "snapshot_id")},
+        set_={column: statement.excluded[column] for column in ("tier", "months_below", "evaluated_on")},
     )
     await connection.execute(statement, states)

@@ -230,12 +230,11 @@ def upgrade() -> None:
     sa.Column('adviser_id', sa.String(length=32), nullable=False),
     sa.Column('client_id', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.Enum('tier_change', 'churn_risk', name='alert_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
-    sa.Column('snapshot_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['adviser_id'], ['advisers.adviser_id'], name=op.f('fk_alerts_adviser_id_advisers')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.client_id'], name=op.f('fk_alerts_client_id_clients')),
-    sa.ForeignKeyConstraint(['snapshot_id'], ['tier_snapshots.id'], name=op.f('fk_alerts_snapshot_id_tier_snapshots')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
@@ -259,9 +258,7 @@ def upgrade() -> None:
     sa.Column('tier', sa.String(length=32), nullable=False),
     sa.Column('months_below', sa.SmallInteger(), nullable=False),
     sa.Column('evaluated_on', sa.Date(), nullable=False),
-    sa.Column('snapshot_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.client_id'], name=op.f('fk_tier_states_client_id_clients')),
-    sa.ForeignKeyConstraint(['snapshot_id'], ['tier_snapshots.id'], name=op.f('fk_tier_states_snapshot_id_tier_snapshots')),
     sa.PrimaryKeyConstraint('client_id', name=op.f('pk_tier_states'))
     )
     with op.batch_alter_table('tier_states', schema=None) as batch_op:
