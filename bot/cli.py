@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from aiogram.utils.i18n import gettext as _
@@ -73,19 +73,22 @@ def _number(value: int) -> str:
     return format_decimal(value, locale=_locale())
 
 
+def _fail(sentence: str) -> NoReturn:
+    # Not markup: file labels ("book.xlsx[clients]") and URLs ("[::1]") hold brackets.
+    err.print(sentence, style="red", markup=False)
+    raise typer.Exit(1)
+
+
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(work())
     except CommandFailed as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from None
+        _fail(str(error))
     except NothingToScore:
-        err.print(_("There are no balances in the database: import the firm's data first."))
-        raise typer.Exit(1) from None
+        _fail(_("There are no balances in the database: import the firm's data first."))
     except DatabaseUnreachable as error:
-        err.print("[red]" + _("Cannot reach the database ({reason}). Check TIERBOT_DATABASE_URL and that "
-                             "the server is running.").format(reason=error) + "[/red]")
-        raise typer.Exit(1) from None
+        _fail(_("Cannot reach the database ({reason}). Check TIERBOT_DATABASE_URL and that the server is running.")
+              .format(reason=error))
 
 
 async def _open_database(url: str, *, migrate: bool = False) -> AsyncEngine:
@@ -212,11 +215,9 @@ def _rules(path: Path | None) -> TierRules:
     try:
         return load_rules(path)
     except OSError as error:
-        err.print(_("Cannot read the rules file {path} ({reason}).").format(path=path, reason=error.strerror),
-                  markup=False)
+        _fail(_("Cannot read the rules file {path} ({reason}).").format(path=path, reason=error.strerror))
     except RulesError as error:
-        err.print(_("The rules are not valid, nothing was scored: {problem}").format(problem=error), markup=False)
-    raise typer.Exit(1)
+        _fail(_("The rules are not valid, nothing was scored: {problem}").format(problem=error))
 
 
 async def _score(engine: AsyncEngine, rules: TierRules, *, dry_run: bool, as_of: date | None) -> ScoringReport:

@@ -84,6 +84,16 @@ def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+def _role_target() -> CheckConstraint:
+    """A client is bound to a client record, an adviser to an adviser record, an admin to neither."""
+    return CheckConstraint(
+        "(role = 'client' AND client_id IS NOT NULL AND adviser_id IS NULL)"
+        " OR (role = 'adviser' AND adviser_id IS NOT NULL AND client_id IS NULL)"
+        " OR (role = 'admin' AND client_id IS NULL AND adviser_id IS NULL)",
+        name="role_target",
+    )
+
+
 class ProductCategory(enum.StrEnum):
     DEPOSIT = "deposit"
     WEALTH_MANAGEMENT = "wealth_management"
@@ -218,12 +228,7 @@ class TelegramAccount(Base):
 
     __tablename__ = "telegram_accounts"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'client' AND client_id IS NOT NULL AND adviser_id IS NULL)"
-            " OR (role = 'adviser' AND adviser_id IS NOT NULL AND client_id IS NULL)"
-            " OR (role = 'admin' AND client_id IS NULL AND adviser_id IS NULL)",
-            name="role_target",
-        ),
+        _role_target(),
         Index(None, "client_id"),
         Index(None, "adviser_id"),
     )
@@ -243,12 +248,7 @@ class Invite(Base):
 
     __tablename__ = "invites"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'client' AND client_id IS NOT NULL AND adviser_id IS NULL)"
-            " OR (role = 'adviser' AND adviser_id IS NOT NULL AND client_id IS NULL)"
-            " OR (role = 'admin' AND client_id IS NULL AND adviser_id IS NULL)",
-            name="role_target",
-        ),
+        _role_target(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
