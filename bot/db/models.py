@@ -184,9 +184,10 @@ class Balance(Base):
         Index(None, "as_of"),
     )
 
+    # Key in this order so a client's statements lie together by date: scoring totals them per day.
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), primary_key=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("products.product_id"), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.product_id"), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Money)
 
 

@@ -7,7 +7,7 @@ client_id, and memory holds one chunk at a time whatever the size of the firm.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -70,24 +70,12 @@ class Window:
         return datetime.combine(self.as_of + timedelta(days=1), time(), UTC)
 
 
-@dataclass(frozen=True)
-class PurchaseHistory:
-    """The churn model's summary of a client: (x, t_x, T) in weeks, from the first purchase ever."""
-
-    frequency: int
-    recency: int
-    age: int
-
-
-def purchase_histories(window: Window, first: str | None = None, last: str | None = None) -> Select[Any]:
-    """Per client with a purchase (of those with ids in [first, last] when given): x, t_x and T in weeks."""
+def purchase_histories(window: Window) -> Select[Any]:
+    """Per client with a purchase: the churn model's x, t_x and T, in weeks since their first purchase ever."""
     week = week_of(Transaction.at).label("week")
-    conditions = [Transaction.kind.in_(PURCHASES), Transaction.at < window.end_at]
-    if first is not None and last is not None:
-        conditions += [Transaction.client_id >= first, Transaction.client_id <= last]
     weeks = (
         select(Transaction.client_id, week)
-        .where(*conditions)
+        .where(Transaction.kind.in_(PURCHASES), Transaction.at < window.end_at)
         .group_by(Transaction.client_id, week)
         .subquery()
     )
@@ -99,15 +87,28 @@ def purchase_histories(window: Window, first: str | None = None, last: str | Non
     ).group_by(weeks.c.client_id)
 
 
-async def fit_churn_model(connection: AsyncConnection, window: Window) -> BetaGeo:
-    """Fit BG/NBD on every client's purchase history, grouped to distinct (x, t_x, T) with counts."""
-    histories = purchase_histories(window).subquery()
-    grouped = await connection.execute(
-        select(histories.c.frequency, histories.c.recency, histories.c.age, func.count())
-        .group_by(histories.c.frequency, histories.c.recency, histories.c.age)
-    )
-    rows = np.array(grouped.all(), dtype=np.float64).reshape(-1, 4)
-    return BetaGeo.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=rows[:, 3])
+@dataclass(frozen=True)
+class ChurnOutlook:
+    """The churn model fitted on every client's purchase history, and each client's P(alive) under it."""
+
+    model: BetaGeo | None
+    problem: str | None  # why there is no model
+    p_alive: dict[str, float]
+
+
+async def churn_outlook(connection: AsyncConnection, window: Window) -> ChurnOutlook:
+    """Fit BG/NBD on the distinct (x, t_x, T) with their counts, then score every client with a purchase."""
+    rows = (await connection.execute(purchase_histories(window))).all()
+    if not rows:
+        return ChurnOutlook(None, "no purchases to learn from", {})
+    histories = np.array([row[1:] for row in rows], dtype=np.float64)
+    distinct, counts = np.unique(histories, axis=0, return_counts=True)
+    try:
+        model = BetaGeo.fit(distinct[:, 0], distinct[:, 1], distinct[:, 2], weights=counts)
+    except ValueError as error:  # ChurnModelFitError included: the data cannot pin the model down
+        return ChurnOutlook(None, str(error), {})
+    chances = model.p_alive(histories[:, 0], histories[:, 1], histories[:, 2])
+    return ChurnOutlook(model, None, dict(zip((row[0] for row in rows), chances.tolist(), strict=True)))
 
 
 async def client_id_chunks(connection: AsyncConnection, size: int) -> AsyncIterator[tuple[str, str]]:
@@ -136,7 +137,7 @@ class Chunk:
 
 
 async def chunk_facts(
-    connection: AsyncConnection, window: Window, first: str, last: str, churn: BetaGeo | None
+    connection: AsyncConnection, window: Window, first: str, last: str, p_alive: dict[str, float]
 ) -> Chunk:
     """The facts of the clients with ids in [first, last]."""
     months = window.months
@@ -152,25 +153,22 @@ async def chunk_facts(
         .where(in_chunk(Client.client_id)).order_by(Client.client_id)
     )).all()
 
-    # Balances: total per statement date, then averaged per month.
-    day_totals = (
-        select(Balance.client_id, Balance.as_of, func.sum(Balance.amount).label("total"))
-        .where(in_chunk(Balance.client_id), Balance.as_of >= window.start, Balance.as_of <= window.as_of)
-        .group_by(Balance.client_id, Balance.as_of)
-        .subquery()
-    )
-    month = month_of(day_totals.c.as_of).label("month")
+    # Balances: the total per statement date (in key order, no sort), averaged per month here.
     monthly_aum: dict[str, list[Decimal]] = defaultdict(lambda: _empty_months(months, ZERO))
     statement_days: dict[str, int] = {}
-    for client_id, month_no, average, days in await connection.execute(
-        select(day_totals.c.client_id, month, func.avg(day_totals.c.total), func.count())
-        .group_by(day_totals.c.client_id, month)
-    ):
+    day_totals = (
+        select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
+        .where(in_chunk(Balance.client_id), Balance.as_of >= window.start, Balance.as_of <= window.as_of)
+        .group_by(Balance.client_id, Balance.as_of)
+    )
+    sums: dict[tuple[str, int], list[Decimal]] = defaultdict(list)
+    for client_id, day, total in await connection.execute(day_totals):
+        sums[(client_id, month_number(day))].append(Decimal(total))
+    for (client_id, month_no), totals in sums.items():
         index = month_no - first_month
-        if 0 <= index < months:
-            monthly_aum[client_id][index] = Decimal(average).quantize(CENT)
-            if index == months - 1:
-                statement_days[client_id] = days
+        monthly_aum[client_id][index] = (sum(totals, ZERO) / len(totals)).quantize(CENT)
+        if index == months - 1:
+            statement_days[client_id] = len(totals)
 
     # The latest month's balances by category, averaged over that month's statement dates.
     category_aum: dict[str, dict[str, Decimal]] = defaultdict(dict)
@@ -228,7 +226,6 @@ async def chunk_facts(
             _note_latest(last_activity, client_id, latest)
 
     survey_scores = await _survey_scores(connection, first, last)
-    p_alive = await _p_alive(connection, window, first, last, churn)
 
     advisers = {
         client_id: adviser_id
@@ -286,17 +283,3 @@ async def _survey_scores(connection: AsyncConnection, first: str, last: str) -> 
         if high > low:
             scores[client_id] = min(max((rating - low) / (high - low), 0.0), 1.0)
     return scores
-
-
-async def _p_alive(
-    connection: AsyncConnection, window: Window, first: str, last: str, churn: BetaGeo | None
-) -> dict[str, float]:
-    if churn is None:
-        return {}
-    rows: Sequence[Any] = (await connection.execute(purchase_histories(window, first, last))).all()
-    if not rows:
-        return {}
-    ids = [row[0] for row in rows]
-    values = np.array([row[1:] for row in rows], dtype=np.float64)
-    chances = churn.p_alive(values[:, 0], values[:, 1], values[:, 2])
-    return dict(zip(ids, (float(p) for p in chances), strict=True))

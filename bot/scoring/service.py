@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.models import Alert, AlertKind, AuditEntry, Balance, ScoringRun, TierSnapshot, TierState
-from bot.scoring.features import Chunk, Window, chunk_facts, client_id_chunks, fit_churn_model
+from bot.scoring.features import Chunk, Window, chunk_facts, churn_outlook, client_id_chunks
 from tiering import (
     DEFAULT_RULES_PATH,
     Assessment,
@@ -32,7 +32,6 @@ from tiering import (
     parse_rules,
 )
 from tiering import TierState as EngineTierState
-from tiering.churn import ChurnModelFitError
 
 CHUNK_CLIENTS = 5_000
 SEGMENT_COLUMNS = {
@@ -115,14 +114,12 @@ async def score_clients(
             window = Window(as_of or await default_as_of(connection), rules.history_months)
             report = ScoringReport(as_of=window.as_of, rules_version=rules.version,
                                    tier_order=tuple(t.id for t in rules.tiers), dry_run=dry_run)
-            try:
-                report.churn_model = await fit_churn_model(connection, window)
-            except (ChurnModelFitError, ValueError) as error:
-                report.churn_model_problem = str(error)
+            churn = await churn_outlook(connection, window)
+            report.churn_model, report.churn_model_problem = churn.model, churn.problem
             started = datetime.now(UTC)
             run_id = None if dry_run else await _start_run(connection, report, started)
             async for first, last in client_id_chunks(connection, chunk_clients):
-                chunk = await chunk_facts(connection, window, first, last, report.churn_model)
+                chunk = await chunk_facts(connection, window, first, last, churn.p_alive)
                 stored = await _stored_states(connection, first, last)
                 results = _assess(chunk.facts, stored, rules)
                 if run_id is not None:

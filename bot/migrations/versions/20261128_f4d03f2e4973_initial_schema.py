@@ -110,13 +110,13 @@ def upgrade() -> None:
     )
     op.create_table('balances',
     sa.Column('client_id', sa.String(length=32), nullable=False),
-    sa.Column('product_id', sa.String(length=32), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('product_id', sa.String(length=32), nullable=False),
     sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_balances_amount_not_negative')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.client_id'], name=op.f('fk_balances_client_id_clients')),
     sa.ForeignKeyConstraint(['product_id'], ['products.product_id'], name=op.f('fk_balances_product_id_products')),
-    sa.PrimaryKeyConstraint('client_id', 'product_id', 'as_of', name=op.f('pk_balances'))
+    sa.PrimaryKeyConstraint('client_id', 'as_of', 'product_id', name=op.f('pk_balances'))
     )
     with op.batch_alter_table('balances', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_balances_as_of'), ['as_of'], unique=False)
