@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, String, and_, case, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.models import (
@@ -125,10 +125,6 @@ async def client_id_chunks(connection: AsyncConnection, size: int) -> AsyncItera
         after = ids[-1]
 
 
-def _empty_months(count: int, zero: Any) -> list[Any]:
-    return [zero] * count
-
-
 @dataclass(frozen=True)
 class Chunk:
     facts: list[ClientFacts]
@@ -136,95 +132,39 @@ class Chunk:
     advisers: dict[str, str]
 
 
+class _Months:
+    """Per-client monthly series over the window, zero where nothing happened."""
+
+    def __init__(self, window: Window, zero: Any) -> None:
+        self.first_month, self.count, self.zero = window.first_month, window.months, zero
+        self.series: dict[str, list[Any]] = {}
+
+    def set(self, client_id: str, month: int, value: Any) -> None:
+        index = month - self.first_month
+        if 0 <= index < self.count:
+            self.series.setdefault(client_id, [self.zero] * self.count)[index] = value
+
+    def of(self, client_id: str) -> tuple[Any, ...]:
+        values = self.series.get(client_id)
+        return tuple(values) if values else (self.zero,) * self.count
+
+
 async def chunk_facts(
     connection: AsyncConnection, window: Window, first: str, last: str, p_alive: dict[str, float]
 ) -> Chunk:
     """The facts of the clients with ids in [first, last]."""
-    months = window.months
-    first_month = window.first_month
-
-    def in_chunk(column: Any) -> Any:
-        return and_(column >= first, column <= last)
-
     clients = (await connection.execute(
         select(Client.client_id, Client.onboarded_on, Client.risk_level, Client.risk_assessed_on,
                Client.adviser_id, Adviser.left_on)
         .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
-        .where(in_chunk(Client.client_id)).order_by(Client.client_id)
+        .where(Client.client_id >= first, Client.client_id <= last).order_by(Client.client_id)
     )).all()
-
-    # Balances: the total per statement date (in key order, no sort), averaged per month here.
-    monthly_aum: dict[str, list[Decimal]] = defaultdict(lambda: _empty_months(months, ZERO))
-    statement_days: dict[str, int] = {}
-    day_totals = (
-        select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
-        .where(in_chunk(Balance.client_id), Balance.as_of >= window.start, Balance.as_of <= window.as_of)
-        .group_by(Balance.client_id, Balance.as_of)
-    )
-    sums: dict[tuple[str, int], list[Decimal]] = defaultdict(list)
-    for client_id, day, total in await connection.execute(day_totals):
-        sums[(client_id, month_number(day))].append(Decimal(total))
-    for (client_id, month_no), totals in sums.items():
-        index = month_no - first_month
-        monthly_aum[client_id][index] = (sum(totals, ZERO) / len(totals)).quantize(CENT)
-        if index == months - 1:
-            statement_days[client_id] = len(totals)
-
-    # The latest month's balances by category, averaged over that month's statement dates.
-    category_aum: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for client_id, category, total in await connection.execute(
-        select(Balance.client_id, Product.category, func.sum(Balance.amount))
-        .join(Product, Product.product_id == Balance.product_id)
-        .where(in_chunk(Balance.client_id), Balance.as_of >= month_start(window.last_month),
-               Balance.as_of <= window.as_of)
-        .group_by(Balance.client_id, Product.category)
-    ):
-        if total and total > 0:
-            category_aum[client_id][str(category)] = (Decimal(total) / statement_days[client_id]).quantize(CENT)
-
-    # Transactions per month: trades, net money in, and the latest one.
-    t_month = month_of(Transaction.at).label("month")
-    signed = case(
-        (Transaction.kind.in_(MONEY_IN), Transaction.amount),
-        (Transaction.kind.in_(MONEY_OUT), -Transaction.amount),
-        else_=literal(0),
-    )
-    monthly_trades: dict[str, list[int]] = defaultdict(lambda: _empty_months(months, 0))
-    monthly_net_flow: dict[str, list[Decimal]] = defaultdict(lambda: _empty_months(months, ZERO))
+    aum, statement_days = await _monthly_aum(connection, window, first, last)
+    category_aum = await _category_aum(connection, window, first, last, statement_days)
     last_activity: dict[str, date] = {}
-    in_window = and_(in_chunk(Transaction.client_id), Transaction.at >= window.start_at,
-                     Transaction.at < window.end_at)
-    for client_id, month_no, trades, net_flow, latest in await connection.execute(
-        select(Transaction.client_id, t_month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
-               func.sum(signed), type_coerce(func.max(Transaction.at), String))
-        .where(in_window).group_by(Transaction.client_id, t_month)
-    ):
-        index = month_no - first_month
-        if 0 <= index < months:
-            monthly_trades[client_id][index] = int(trades)
-            monthly_net_flow[client_id][index] = Decimal(net_flow).quantize(CENT)
-            _note_latest(last_activity, client_id, latest)
-
-    categories_traded: dict[str, set[str]] = defaultdict(set)
-    for client_id, category in await connection.execute(
-        select(Transaction.client_id, Product.category).distinct()
-        .join(Product, Product.product_id == Transaction.product_id)
-        .where(in_window, Transaction.kind.in_((TransactionKind.BUY, TransactionKind.SELL)))
-    ):
-        categories_traded[client_id].add(str(category))
-
-    i_month = month_of(Interaction.at).label("month")
-    monthly_interactions: dict[str, list[int]] = defaultdict(lambda: _empty_months(months, 0))
-    for client_id, month_no, count, latest in await connection.execute(
-        select(Interaction.client_id, i_month, func.count(), type_coerce(func.max(Interaction.at), String))
-        .where(in_chunk(Interaction.client_id), Interaction.at >= window.start_at, Interaction.at < window.end_at)
-        .group_by(Interaction.client_id, i_month)
-    ):
-        index = month_no - first_month
-        if 0 <= index < months:
-            monthly_interactions[client_id][index] = int(count)
-            _note_latest(last_activity, client_id, latest)
-
+    trades, net_flow = await _monthly_transactions(connection, window, first, last, last_activity)
+    interactions = await _monthly_interactions(connection, window, first, last, last_activity)
+    traded = await _categories_traded(connection, window, first, last)
     survey_scores = await _survey_scores(connection, first, last)
 
     advisers = {
@@ -237,12 +177,12 @@ async def chunk_facts(
             client_id=client_id,
             as_of=window.as_of,
             onboarded_on=onboarded_on,
-            monthly_aum=tuple(monthly_aum[client_id]),
-            monthly_trades=tuple(monthly_trades[client_id]),
-            monthly_interactions=tuple(monthly_interactions[client_id]),
-            monthly_net_flow=tuple(monthly_net_flow[client_id]),
+            monthly_aum=aum.of(client_id),
+            monthly_trades=trades.of(client_id),
+            monthly_interactions=interactions.of(client_id),
+            monthly_net_flow=net_flow.of(client_id),
             category_aum=category_aum.get(client_id, {}),
-            categories_traded=frozenset(categories_traded.get(client_id, ())),
+            categories_traded=frozenset(traded.get(client_id, ())),
             last_activity_on=last_activity.get(client_id),
             p_alive=p_alive.get(client_id),
             survey_score=survey_scores.get(client_id),
@@ -253,6 +193,102 @@ async def chunk_facts(
         for client_id, onboarded_on, risk_level, risk_assessed_on, _adviser, _left in clients
     ]
     return Chunk(facts, advisers)
+
+
+async def _monthly_aum(
+    connection: AsyncConnection, window: Window, first: str, last: str
+) -> tuple[_Months, dict[str, int]]:
+    """The monthly average of each client's total balance, and their statement dates in the last month."""
+    day_totals = (
+        select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
+        .where(Balance.client_id >= first, Balance.client_id <= last,
+               Balance.as_of >= window.start, Balance.as_of <= window.as_of)
+        .group_by(Balance.client_id, Balance.as_of)  # in key order: no sort
+    )
+    totals: dict[tuple[str, int], list[Decimal]] = defaultdict(list)
+    for client_id, day, total in await connection.execute(day_totals):
+        totals[(client_id, month_number(day))].append(Decimal(total))
+    aum = _Months(window, ZERO)
+    statement_days: dict[str, int] = {}
+    for (client_id, month), days in totals.items():
+        aum.set(client_id, month, (sum(days, ZERO) / len(days)).quantize(CENT))
+        if month == window.last_month:
+            statement_days[client_id] = len(days)
+    return aum, statement_days
+
+
+async def _category_aum(
+    connection: AsyncConnection, window: Window, first: str, last: str, statement_days: dict[str, int]
+) -> dict[str, dict[str, Decimal]]:
+    """The last month's balances per product category, averaged over that month's statement dates."""
+    category_aum: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for client_id, category, total in await connection.execute(
+        select(Balance.client_id, Product.category, func.sum(Balance.amount))
+        .join(Product, Product.product_id == Balance.product_id)
+        .where(Balance.client_id >= first, Balance.client_id <= last,
+               Balance.as_of >= month_start(window.last_month), Balance.as_of <= window.as_of)
+        .group_by(Balance.client_id, Product.category)
+    ):
+        if total and total > 0:
+            category_aum[client_id][str(category)] = (Decimal(total) / statement_days[client_id]).quantize(CENT)
+    return category_aum
+
+
+def _transactions_in(window: Window, first: str, last: str) -> ColumnElement[bool]:
+    return and_(Transaction.client_id >= first, Transaction.client_id <= last,
+                Transaction.at >= window.start_at, Transaction.at < window.end_at)
+
+
+async def _monthly_transactions(
+    connection: AsyncConnection, window: Window, first: str, last: str, last_activity: dict[str, date]
+) -> tuple[_Months, _Months]:
+    """Trades and net money in per month; notes each client's latest transaction."""
+    month = month_of(Transaction.at).label("month")
+    signed = case(
+        (Transaction.kind.in_(MONEY_IN), Transaction.amount),
+        (Transaction.kind.in_(MONEY_OUT), -Transaction.amount),
+        else_=literal(0),
+    )
+    trades, net_flow = _Months(window, 0), _Months(window, ZERO)
+    for client_id, month_no, trade_count, flow, latest in await connection.execute(
+        select(Transaction.client_id, month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
+               func.sum(signed), type_coerce(func.max(Transaction.at), String))
+        .where(_transactions_in(window, first, last)).group_by(Transaction.client_id, month)
+    ):
+        trades.set(client_id, month_no, int(trade_count))
+        net_flow.set(client_id, month_no, Decimal(flow).quantize(CENT))
+        _note_latest(last_activity, client_id, latest)
+    return trades, net_flow
+
+
+async def _categories_traded(
+    connection: AsyncConnection, window: Window, first: str, last: str
+) -> dict[str, set[str]]:
+    traded: dict[str, set[str]] = defaultdict(set)
+    for client_id, category in await connection.execute(
+        select(Transaction.client_id, Product.category).distinct()
+        .join(Product, Product.product_id == Transaction.product_id)
+        .where(_transactions_in(window, first, last), Transaction.kind.in_((TransactionKind.BUY, TransactionKind.SELL)))
+    ):
+        traded[client_id].add(str(category))
+    return traded
+
+
+async def _monthly_interactions(
+    connection: AsyncConnection, window: Window, first: str, last: str, last_activity: dict[str, date]
+) -> _Months:
+    """Contacts per month; notes each client's latest contact."""
+    month = month_of(Interaction.at).label("month")
+    interactions = _Months(window, 0)
+    for client_id, month_no, count, latest in await connection.execute(
+        select(Interaction.client_id, month, func.count(), type_coerce(func.max(Interaction.at), String))
+        .where(Interaction.client_id >= first, Interaction.client_id <= last,
+               Interaction.at >= window.start_at, Interaction.at < window.end_at)
+        .group_by(Interaction.client_id, month)
+    ):
+        interactions.set(client_id, month_no, int(count))
+        _note_latest(last_activity, client_id, latest)
+    return interactions
 
 
 def _note_latest(latest: dict[str, date], client_id: str, at: datetime | str) -> None:
