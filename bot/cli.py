@@ -69,8 +69,8 @@ def _locale() -> str:
     return get_settings().default_locale
 
 
-def _number(value: int) -> str:
-    return format_decimal(value, locale=_locale())
+def _number(value: int, *, signed: bool = False) -> str:
+    return ("+" if signed and value > 0 else "") + format_decimal(value, locale=_locale())
 
 
 def _fail(sentence: str) -> NoReturn:
@@ -250,12 +250,12 @@ def _print_score(report: ScoringReport, *, compare: bool) -> None:
     unscored = _("unscored")
     table = Table(_("tier"), _("now"), _("under these rules") if compare else _("after"), _("change"),
                   show_edge=False)
-    for tier in ([None] if before[None] else []) + tiers:
+    for tier in [t for t in [None, *tiers] if before[t] or after[t]]:
         table.add_row(tier or unscored, _number(before[tier]), _number(after[tier]),
-                      f"{after[tier] - before[tier]:+,}")
+                      _number(after[tier] - before[tier], signed=True))
     out.print(table)
     matrix = Table(_("from \\ to"), *tiers, show_edge=False)
-    for old in ([None] if before[None] else []) + tiers:
+    for old in [t for t in [None, *tiers] if before[t]]:
         matrix.add_row(old or unscored, *(_number(report.transitions[(old, new)]) for new in tiers))
     out.print(matrix)
     if report.dry_run:
