@@ -205,15 +205,22 @@ async def _monthly_aum(
                Balance.as_of >= window.start, Balance.as_of <= window.as_of)
         .group_by(Balance.client_id, Balance.as_of)  # in key order: no sort
     )
-    totals: dict[tuple[str, int], list[Decimal]] = defaultdict(list)
-    for client_id, day, total in await connection.execute(day_totals):
-        totals[(client_id, month_number(day))].append(Decimal(total))
+    # (client, month) -> [sum of the day totals, number of statement days]
+    totals: dict[tuple[str, int], list[Any]] = {}
+    for client_id, day, total in (await connection.execute(day_totals)).all():
+        key = (client_id, month_number(day))
+        if (entry := totals.get(key)) is None:
+            totals[key] = [Decimal(total), 1]
+        else:
+            entry[0] += Decimal(total)
+            entry[1] += 1
     aum = _Months(window, ZERO)
     statement_days: dict[str, int] = {}
-    for (client_id, month), days in totals.items():
-        aum.set(client_id, month, (sum(days, ZERO) / len(days)).quantize(CENT))
-        if month == window.last_month:
-            statement_days[client_id] = len(days)
+    last_month = window.last_month
+    for (client_id, month), (total, days) in totals.items():
+        aum.set(client_id, month, (total / days).quantize(CENT))
+        if month == last_month:
+            statement_days[client_id] = days
     return aum, statement_days
 
 
@@ -250,11 +257,11 @@ async def _monthly_transactions(
         else_=literal(0),
     )
     trades, net_flow = _Months(window, 0), _Months(window, ZERO)
-    for client_id, month_no, trade_count, flow, latest in await connection.execute(
+    for client_id, month_no, trade_count, flow, latest in (await connection.execute(
         select(Transaction.client_id, month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
                func.sum(signed), type_coerce(func.max(Transaction.at), String))
         .where(_transactions_in(window, first, last)).group_by(Transaction.client_id, month)
-    ):
+    )).all():
         trades.set(client_id, month_no, int(trade_count))
         net_flow.set(client_id, month_no, Decimal(flow).quantize(CENT))
         _note_latest(last_activity, client_id, latest)
@@ -280,12 +287,12 @@ async def _monthly_interactions(
     """Contacts per month; notes each client's latest contact."""
     month = month_of(Interaction.at).label("month")
     interactions = _Months(window, 0)
-    for client_id, month_no, count, latest in await connection.execute(
+    for client_id, month_no, count, latest in (await connection.execute(
         select(Interaction.client_id, month, func.count(), type_coerce(func.max(Interaction.at), String))
         .where(Interaction.client_id >= first, Interaction.client_id <= last,
                Interaction.at >= window.start_at, Interaction.at < window.end_at)
         .group_by(Interaction.client_id, month)
-    ):
+    )).all():
         interactions.set(client_id, month_no, int(count))
         _note_latest(last_activity, client_id, latest)
     return interactions
