@@ -369,15 +369,18 @@ def _window_mean(values: FloatArray, known: IntArray, window: int) -> FloatArray
 
 
 def _theil_sen_trend(aum: FloatArray, known: IntArray) -> FloatArray:
-    """Median of pairwise slopes over the known months divided by their median AUM; NaN under 3 months."""
+    """Median of pairwise slopes over the known months divided by their mean AUM; NaN under 3 months.
+
+    The mean, not the median: a client who emptied their accounts has a median near zero, which would turn
+    a fall into a rate of hundreds of percent a month.
+    """
     months = aum.shape[1]
     first, second = np.triu_indices(months, 1)
     slopes = (aum[:, second] - aum[:, first]) / (second - first)
     before = (months - known)[:, None]
     slopes[first < before] = np.nan  # pairs reaching back before onboarding
-    levels = np.where(np.arange(months) < before, np.nan, aum)
     slope = _median_of_first(slopes, known * (known - 1) // 2)
-    level = _median_of_first(levels, known)
+    level = _window_mean(aum, known, months)
     usable = (known >= 3) & (level > 0)
     trend: FloatArray = np.divide(slope, level, out=np.full(len(aum), np.nan), where=usable)
     return trend
