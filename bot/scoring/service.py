@@ -92,10 +92,11 @@ class _Stored:
 
 
 async def default_as_of(connection: AsyncConnection) -> date:
-    latest = (await connection.execute(select(func.max(Balance.as_of)))).scalar_one()
+    """The day of the latest statement: the data's own "today", whatever the clock says."""
+    latest: date | None = (await connection.execute(select(func.max(Balance.as_of)))).scalar_one()
     if latest is None:
         raise NothingToScore
-    return latest if isinstance(latest, date) else date.fromisoformat(str(latest))
+    return latest
 
 
 async def score_clients(
