@@ -99,26 +99,19 @@ async def import_path(
         problems.add(Problem(path.name or str(path), None, None, str(error)))
         raise ImportFailed(problems) from None
     results: list[SourceResult] = []
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            for source in sources:
-                report = (lambda fraction, label=source.label: progress(label, fraction)) if progress else None
-                result = await _import_source(connection, source, problems, report)
-                if result is not None:
-                    results.append(result)
-            if problems.total:
-                raise ImportFailed(problems)
-            await connection.execute(
-                insert(AuditEntry.__table__),  # type: ignore[arg-type]
-                {"at": datetime.now(UTC), "actor": actor, "action": "import", "details": {
-                    "sources": [{"source": r.label, "rows": r.rows, "inserted": r.inserted,
-                                 "updated": r.updated} for r in results]}},
-            )
-            await transaction.commit()
-        finally:
-            if transaction.is_active:
-                await transaction.rollback()
+    async with engine.begin() as connection:  # rolled back by any exception, ImportFailed included
+        for source in sources:
+            report = (lambda fraction, label=source.label: progress(label, fraction)) if progress else None
+            result = await _import_source(connection, source, problems, report)
+            if result is not None:
+                results.append(result)
+        if problems.total:
+            raise ImportFailed(problems)
+        await connection.execute(insert(AuditEntry), {
+            "at": datetime.now(UTC), "actor": actor, "action": "import",
+            "details": {"sources": [{"source": r.label, "rows": r.rows, "inserted": r.inserted,
+                                     "updated": r.updated} for r in results]},
+        })
     return ImportReport(tuple(results))
 
 
