@@ -37,9 +37,11 @@ def make_demo_data(folder: Path, clients: int, seed: int) -> None:
           f"{size_mib:,.0f} MiB, generated in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def databases(scratch: Path, postgres: str | None) -> Iterator[tuple[str, str]]:
-    """(backend, URL) of a fresh SQLite file and, when a server URL is given, a fresh PostgreSQL database."""
-    yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3"
+def databases(scratch: Path, postgres: str | None, *, sqlite: bool = True) -> Iterator[tuple[str, str]]:
+    """(backend, URL) of a fresh SQLite file (unless not `sqlite`) and, when a server URL is given, a fresh
+    PostgreSQL database."""
+    if sqlite:
+        yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3"
     if postgres:
         with _fresh_postgres(postgres) as url:
             yield "postgresql", url

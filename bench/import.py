@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -69,7 +70,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
         folder = Path(scratch) / "data"
         make_demo_data(folder, args.clients, args.seed)
-        for backend, url in databases(Path(scratch), args.postgres):
+        for backend, url in databases(Path(scratch), args.postgres, sqlite=not args.no_sqlite):
             figures = in_child(__file__, url, str(folder))
             rate = figures["rows"] / figures["seconds"]
             bare_rate = figures["bare_rows"] / figures["bare_seconds"]
