@@ -5,9 +5,11 @@ Each measured step runs in a child process of its own, so the peak memory (max R
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -26,6 +28,17 @@ from bot.db import create_engine
 from bot.demo_data import generate_demo_data
 
 AS_OF = date(2026, 10, 31)
+
+
+def parse_arguments(description: str, child_arguments: tuple[str, ...]) -> argparse.Namespace:
+    """The options every benchmark takes; --child carries a child process's own arguments."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--child", nargs=len(child_arguments), metavar=child_arguments, help=argparse.SUPPRESS)
+    return parser.parse_args()
 
 
 def make_demo_data(folder: Path, clients: int, seed: int) -> None:

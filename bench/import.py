@@ -9,16 +9,14 @@ import is compared with. PostgreSQL is measured when --postgres or TIERBOT_TEST_
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
-import os
 import tempfile
 import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import databases, in_child, make_demo_data, report_to_parent, start_child
+from harness import databases, in_child, make_demo_data, parse_arguments, report_to_parent, start_child
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
@@ -55,13 +53,7 @@ def child(url: str, folder: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
-    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
-    parser.add_argument("--child", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse_arguments(__doc__ or "", ("URL", "FOLDER"))
     if args.child:
         start_child()
         child(args.child[0], Path(args.child[1]))

@@ -12,15 +12,13 @@ TIERBOT_TEST_POSTGRES_URL gives a server URL.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import tempfile
 import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import AS_OF, databases, in_child, make_demo_data, report_to_parent, start_child
+from harness import AS_OF, databases, in_child, make_demo_data, parse_arguments, report_to_parent, start_child
 from sqlalchemy import func, select
 
 from bot.db import create_engine
@@ -77,13 +75,7 @@ def child(step: str, url: str, folder: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
-    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
-    parser.add_argument("--child", nargs=3, metavar=("STEP", "URL", "FOLDER"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse_arguments(__doc__ or "", ("STEP", "URL", "FOLDER"))
     if args.child:
         start_child()
         child(*args.child)
