@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import aiohttp
 import typer
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -22,12 +25,16 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import get_settings
-from bot.db import DatabaseUnreachable, create_engine, ensure_reachable
+from bot.accounts import INVITE_TTL, IssuedInvite, UnknownTarget, create_invite
+from bot.app import MissingToken, create_bot, create_dispatcher, set_commands
+from bot.config import Settings, get_settings
+from bot.console import UnknownPerson, console_chat
+from bot.db import DatabaseUnreachable, create_engine, ensure_reachable, session_factory
 from bot.db.migrate import current_revision, head_revision, upgrade
-from bot.db.models import Client
+from bot.db.models import Client, Role
 from bot.demo_data import generate_demo_data
-from bot.i18n import create_i18n
+from bot.faq import FaqError, default_faq
+from bot.i18n import create_i18n, resolve_locale
 from bot.importer import ImportFailed, ImportReport, import_path
 from bot.scoring import NothingToScore, ScoringReport, load_rules, score_clients
 from tiering import RulesError, TierRules
@@ -48,6 +55,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEMO_DIR = Path("var") / "demo"
 DEMO_CLIENTS = 2_000
+DEMO_CLIENT = "C00001"
 
 
 class CommandFailed(Exception):
@@ -312,3 +320,151 @@ def demo() -> None:
     _print_import(imported)
     _print_score(scored, compare=False)
     out.print(_("The demo database is {path}.").format(path=database))
+    _chat_in_console(f"sqlite+aiosqlite:///{database.as_posix()}", DEMO_CLIENT)
+
+
+INVITE_ROLES = {"client": Role.CLIENT, "adviser": Role.ADVISER, "admin": Role.ADMIN}
+
+
+@app.command("invite")
+def invite(
+    role: Annotated[str, typer.Argument(help="client, adviser or admin.", metavar="ROLE")],
+    target_id: Annotated[str, typer.Argument(help="The client's or adviser's id; for an admin, who they are "
+                                                  "(kept in the audit log).", metavar="ID")],
+    days: Annotated[int, typer.Option(min=1, max=30, help="Days before the invite expires.")] = INVITE_TTL.days,
+) -> None:
+    """Make a single-use invite link that binds a Telegram account to a client, adviser or admin."""
+    if role not in INVITE_ROLES:
+        _fail(_("The role must be client, adviser or admin, not “{role}”.").format(role=role))
+    settings = get_settings()
+
+    async def work() -> tuple[IssuedInvite, str | None]:
+        engine = await _open_database(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                try:
+                    issued = await create_invite(
+                        session, INVITE_ROLES[role], None if role == "admin" else target_id,
+                        created_by="cli" if role != "admin" else f"cli:{target_id}", ttl=timedelta(days=days))
+                except UnknownTarget:
+                    raise CommandFailed(_("There is no {role} with the id {id}.").format(
+                        role=role, id=target_id)) from None
+        finally:
+            await engine.dispose()
+        return issued, await _bot_username(settings)
+
+    issued, username = _run(work)
+    when = format_datetime(issued.expires_at, format="medium", locale=_locale())
+    if username:
+        out.print(_("Invite link (single use, expires {when}):").format(when=when))
+        out.print(f"https://t.me/{username}?start={issued.token}", markup=False)
+    else:
+        out.print(_("Set TIERBOT_BOT_TOKEN (or TIERBOT_BOT_USERNAME) to get the invite link; the token alone "
+                    "works with “/start TOKEN”. It expires {when}.").format(when=when))
+    out.print(_("Token: {token}").format(token=issued.token), markup=False)
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's username, from the settings or from the Bot API (getMe); None when neither can tell."""
+    if settings.bot_username:
+        return settings.bot_username
+    if settings.bot_token is None:
+        return None
+    bot = create_bot(settings)
+    try:
+        return (await bot.me()).username
+    except TelegramAPIError as error:
+        raise CommandFailed(_("The Bot API did not accept the bot token ({reason}).").format(
+            reason=error.message)) from None
+    except (aiohttp.ClientError, TelegramNetworkError, TimeoutError) as error:
+        raise CommandFailed(_("Cannot reach the Bot API at {url} ({reason}).").format(
+            url=settings.telegram_api, reason=type(error).__name__)) from None
+    finally:
+        await bot.session.close()
+
+
+@app.command("run")
+def run() -> None:
+    """Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."""
+    settings = get_settings()
+    logging.getLogger("tierbot").setLevel(logging.INFO)
+    logging.getLogger("aiogram").setLevel(logging.INFO)
+
+    async def work() -> None:
+        engine = await _open_database(settings.database_url)
+        try:
+            bot = create_bot(settings)
+        except MissingToken:
+            await engine.dispose()
+            raise CommandFailed(_("TIERBOT_BOT_TOKEN is not set: the bot needs its token from @BotFather.")) from None
+        dispatcher = create_dispatcher(engine, settings)
+        try:
+            await set_commands(bot, dispatcher["i18n"])
+            await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+        finally:
+            await bot.session.close()
+            await engine.dispose()
+
+    _run(work)
+
+
+def _chat_in_console(database_url: str, target_id: str) -> None:
+    settings = get_settings()
+    terminal = sys.stdin.isatty()
+
+    def read() -> str | None:
+        try:
+            return input("> ") if terminal else sys.stdin.readline().removesuffix("\n") or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    async def work() -> None:
+        engine = await _open_database(database_url)
+        try:
+            dispatcher = create_dispatcher(engine, settings, rate_limit=False)
+            out.print(_("Chatting as {id}. Type a message, or the number of a button; /quit ends.").format(
+                id=target_id))
+            await console_chat(engine, dispatcher, target_id, language_code=settings.default_locale,
+                               read=read, show=lambda line: out.print(line, markup=False))
+        except UnknownPerson:
+            raise CommandFailed(_("There is no client or adviser with the id {id}.").format(id=target_id)) from None
+        finally:
+            await engine.dispose()
+
+    _run(work)
+
+
+@app.command("console")
+def console(
+    as_id: Annotated[str, typer.Option("--as", help="The client's or adviser's id to chat as.", metavar="ID")],
+) -> None:
+    """Chat with the bot in this terminal as a client or adviser, without Telegram."""
+    _chat_in_console(get_settings().database_url, as_id)
+
+
+faq_app = typer.Typer(help="The FAQ content.", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
+
+
+@faq_app.command("match")
+def faq_match(
+    text: Annotated[str, typer.Argument(help="A question as a client would write it.")],
+    locale: Annotated[str, typer.Option(help="The reader's locale (en, zh, zh-hans, ...); the answer's language."
+                                        )] = "en",
+) -> None:
+    """Show which FAQ entry a question matches, and how surely (for content editors)."""
+    resolved = resolve_locale(locale)
+    if resolved is None:
+        _fail(_("Unknown locale “{locale}”: use en or zh.").format(locale=locale))
+    try:
+        faq = default_faq()
+    except FaqError as error:
+        _fail(str(error))
+    match = faq.match(text)
+    if match.entry_id is not None:
+        out.print(_("{id}  score {score}  “{title}”").format(
+            id=match.entry_id, score=f"{match.score:.3f}", title=faq.title(match.entry_id, resolved)), markup=False)
+    else:
+        out.print(_("No confident match (best score {score}).").format(score=f"{match.score:.3f}"))
+    for entry_id, score in match.closest:
+        out.print(f"  {entry_id}  {score:.3f}", markup=False)

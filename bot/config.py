@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # The bot's @username, for invite links; asked of the Bot API (getMe) when unset.
+    bot_username: str | None = None
     database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH.as_posix()}")
     telegram_api: str = "https://api.telegram.org"
     default_locale: Locale = "en"

@@ -70,15 +70,16 @@ class Window:
         return datetime.combine(self.as_of + timedelta(days=1), time(), UTC)
 
 
-def purchase_histories(window: Window) -> Select[Any]:
-    """Per client with a purchase: the churn model's x, t_x and T, in weeks since their first purchase ever."""
+def purchase_histories(window: Window, client_id: str | None = None) -> Select[Any]:
+    """Per client with a purchase (or just `client_id`'s): the churn model's x, t_x and T, in weeks since their
+    first purchase ever."""
     week = week_of(Transaction.at).label("week")
-    weeks = (
-        select(Transaction.client_id, week)
-        .where(Transaction.kind.in_(PURCHASES), Transaction.at < window.end_at)
-        .group_by(Transaction.client_id, week)
-        .subquery()
+    purchases = select(Transaction.client_id, week).where(
+        Transaction.kind.in_(PURCHASES), Transaction.at < window.end_at
     )
+    if client_id is not None:
+        purchases = purchases.where(Transaction.client_id == client_id)
+    weeks = purchases.group_by(Transaction.client_id, week).subquery()
     return select(
         weeks.c.client_id,
         (func.count() - 1).label("frequency"),

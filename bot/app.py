@@ -1,0 +1,84 @@
+"""The composition root: the Bot and Dispatcher built from settings, with the routers `handlers` lists.
+
+Nothing else in `bot/` imports `handlers`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import handlers
+from bot.config import Settings
+from bot.db import session_factory
+from bot.faq import Faq, default_faq
+from bot.i18n import LOCALES, create_i18n
+from bot.middlewares import DatabaseMiddleware, LocaleMiddleware, ReaderMiddleware, ThrottlingMiddleware
+from bot.rendering import render
+from bot.scoring import load_rules
+from tiering import TierRules
+
+__all__ = ["MissingToken", "bot_defaults", "create_bot", "create_dispatcher", "set_commands"]
+
+logger = logging.getLogger("tierbot")
+
+
+class MissingToken(Exception):
+    """TIERBOT_BOT_TOKEN is not set."""
+
+
+def bot_defaults() -> DefaultBotProperties:
+    return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot talking HTML to the Bot API server at TIERBOT_TELEGRAM_API."""
+    if settings.bot_token is None:
+        raise MissingToken
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    return Bot(settings.bot_token.get_secret_value(), session=session, default=bot_defaults())
+
+
+def create_dispatcher(
+    engine: AsyncEngine,
+    settings: Settings,
+    *,
+    i18n: I18n | None = None,
+    rules: TierRules | None = None,
+    faq: Faq | None = None,
+    throttling: ThrottlingMiddleware | None = None,
+    rate_limit: bool = True,
+) -> Dispatcher:
+    i18n = i18n or create_i18n(settings.default_locale)
+    dispatcher = Dispatcher(
+        rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(), settings=settings, i18n=i18n,
+    )
+    # After aiogram's own error, user-context and FSM middlewares: a session, the reader, their locale,
+    # and only then the rate limit, so that its notice is in the reader's language.
+    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory(engine)))
+    dispatcher.update.outer_middleware(ReaderMiddleware())
+    dispatcher.update.outer_middleware(LocaleMiddleware(i18n))
+    if rate_limit:  # off for the console, where one person types for themselves
+        dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware())
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_routers(*handlers.routers())
+    return dispatcher
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    """The command menu in each language (Telegram picks it by the user's language_code), and a default."""
+    for locale in (None, *LOCALES):
+        with i18n.use_locale(locale or i18n.default_locale):
+            commands = [BotCommand(command=command, description=render("commands.html.j2", command=command))
+                        for command in ("tier", "faq", "language", "settings", "help")]
+        await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
+                                  language_code=locale and locale.split("_")[0])

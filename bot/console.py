@@ -1,0 +1,181 @@
+"""`tierbot console --as ID`: chat with the bot in a terminal, through the same dispatcher and handlers.
+
+The Bot's session answers locally instead of calling Telegram and prints what the bot sends; buttons become
+numbered choices. The console user is a Telegram account of its own (a negative id, which Telegram never
+gives out) bound to the client or adviser through an invite like anyone else, so the audit log shows it.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import zlib
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.accounts import BindingRefused, create_invite, redeem_invite
+from bot.app import bot_defaults
+from bot.db import session_factory
+from bot.db.models import Adviser, Client, Role, TelegramAccount
+
+__all__ = ["Choice", "ConsoleSession", "UnknownPerson", "bind_console_user", "console_chat"]
+
+_TAG = re.compile(r"<[^>]+>")
+BOT_USER = User(id=1, is_bot=True, first_name="tierbot", username="tierbot_console_bot")
+
+
+class UnknownPerson(Exception):
+    """No client or adviser has that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    callback_data: str | None  # None: a menu button, sent as its text
+    message_id: int | None
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as terminal text."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleSession(BaseSession):
+    """Answers the bot's API calls locally and shows messages and buttons through `show`."""
+
+    def __init__(self, chat: Chat, show: Callable[[str], None]) -> None:
+        super().__init__()
+        self.chat, self.show = chat, show
+        self.choices: list[Choice] = []
+        self._menu: list[Choice] = []
+        self._message_ids = itertools.count(1)
+
+    def message(self, message_id: int, text: str) -> Message:
+        return Message(message_id=message_id, date=datetime.now(UTC), chat=self.chat, from_user=BOT_USER, text=text)
+
+    def _display(self, text: str, markup: Any, message_id: int) -> None:
+        self.show(plain(text))
+        if isinstance(markup, ReplyKeyboardMarkup):
+            self._menu = [Choice(button.text, None, None) for row in markup.keyboard for button in row]
+        inline = [
+            Choice(button.text, button.callback_data, message_id)
+            for row in (markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else [])
+            for button in row if button.callback_data
+        ]
+        self.choices = inline + self._menu
+        for number, choice in enumerate(self.choices, 1):
+            self.show(f"  [{number}] {choice.label}")
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> Any:
+        if isinstance(method, SendMessage):
+            message_id = next(self._message_ids)
+            self._display(method.text, method.reply_markup, message_id)
+            return self.message(message_id, method.text)
+        if isinstance(method, EditMessageText):
+            message_id = method.message_id or 0
+            self._display(method.text or "", method.reply_markup, message_id)
+            return self.message(message_id, method.text or "")
+        if isinstance(method, AnswerCallbackQuery):
+            if method.text:
+                self.show(f"({method.text})")
+            return True
+        if isinstance(method, GetMe):
+            return BOT_USER
+        return True  # setMyCommands, sendChatAction and the like have nothing to show here
+
+    async def stream_content(
+        self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30, chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - the bot downloads no files
+        raise NotImplementedError
+        yield b""
+
+    async def close(self) -> None:
+        return None
+
+
+def console_user_id(role: Role, target_id: str) -> int:
+    return -(zlib.crc32(f"{role}:{target_id}".encode()) + 1)
+
+
+async def bind_console_user(engine: AsyncEngine, target_id: str) -> tuple[int, Role]:
+    """The console's Telegram account for the client or adviser `target_id`, bound by an invite if new."""
+    async with session_factory(engine)() as session, session.begin():
+        if await session.get(Client, target_id) is not None:
+            role = Role.CLIENT
+        elif await session.get(Adviser, target_id) is not None:
+            role = Role.ADVISER
+        else:
+            raise UnknownPerson(target_id)
+        user_id = console_user_id(role, target_id)
+        if await session.get(TelegramAccount, user_id) is None:
+            invite = await create_invite(session, role, target_id, created_by="console")
+            try:
+                await redeem_invite(session, invite.token, user_id=user_id, chat_id=user_id)
+            except BindingRefused as refused:  # pragma: no cover - a fresh invite for a fresh account
+                raise AssertionError(refused) from refused
+    return user_id, role
+
+
+async def console_chat(
+    engine: AsyncEngine,
+    dispatcher: Dispatcher,
+    target_id: str,
+    *,
+    language_code: str,
+    read: Callable[[], str | None],
+    show: Callable[[str], None],
+) -> None:
+    """Chat as `target_id` until `read` gives None (end of input) or "/quit"."""
+    user_id, _role = await bind_console_user(engine, target_id)
+    user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)
+    chat = Chat(id=user_id, type="private")
+    session = ConsoleSession(chat, show)
+    bot = Bot("1:console", session=session, default=bot_defaults())
+    update_ids, message_ids = itertools.count(1), itertools.count(1_000_000)
+    await dispatcher.feed_update(bot, _text_update(next(update_ids), next(message_ids), user, chat, "/start"))
+    while (line := read()) is not None:
+        line = line.strip()
+        if line in {"/quit", "/exit"}:
+            break
+        if not line:
+            continue
+        choice = session.choices[int(line) - 1] if line.isdigit() and 0 < int(line) <= len(session.choices) else None
+        if choice is not None and choice.callback_data is not None:
+            update = Update(update_id=next(update_ids), callback_query=CallbackQuery(
+                id=str(next(message_ids)), from_user=user, chat_instance=str(user_id), data=choice.callback_data,
+                message=session.message(choice.message_id or 0, ""),
+            ))
+        else:
+            text = choice.label if choice is not None else line
+            update = _text_update(next(update_ids), next(message_ids), user, chat, text)
+        await dispatcher.feed_update(bot, update)
+    await bot.session.close()
+
+
+def _text_update(update_id: int, message_id: int, user: User, chat: Chat, text: str) -> Update:
+    entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))] if text[0] == "/" else None
+    return Update(update_id=update_id, message=Message(
+        message_id=message_id, date=datetime.now(UTC), chat=chat, from_user=user, text=text, entities=entities,
+    ))

@@ -1,0 +1,85 @@
+"""Every sentence a person reads: Jinja2 templates under `templates/`, translated with gettext, in HTML.
+
+Templates render in the locale of aiogram's i18n context (`i18n.use_locale(...)`); the filters format money,
+numbers, percentages and dates with Babel for that same locale. Output is Telegram HTML: autoescaped, so a
+name holding "<b>" shows as typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _gettext
+from aiogram.utils.i18n import ngettext as _ngettext
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from bot.config import get_settings
+from bot.resources import TEMPLATES_DIR
+from bot.vocabulary import category_name, dimension_name, segment_name, tier_name
+
+__all__ = ["environment", "format_money", "render", "render_string"]
+
+
+def _locale() -> str:
+    return I18n.get_current(no_error=False).current_locale
+
+
+def format_money(amount: Decimal | int | float, currency: str | None = None) -> str:
+    """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.00", "¥320,000.00"."""
+    return format_currency(amount, currency or get_settings().base_currency, locale=_locale())
+
+
+def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
+    if digits is not None:
+        return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=_locale())
+    return format_decimal(value, locale=_locale())
+
+
+def format_ratio(value: float, digits: int = 0) -> str:
+    """A ratio (0.25) as a percentage ("25%")."""
+    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%", locale=_locale())
+
+
+def format_day(value: date) -> str:
+    return format_date(value, format="medium", locale=_locale())
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    # Extraction trims (pyproject.toml), so rendering must too, or the msgids would not match.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day)
+    env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
+                       category_name=category_name, locale=_locale)
+    return env
+
+
+def render(name: str, /, **context: Any) -> str:
+    """Render `templates/<name>` in the current locale, without surrounding blank lines."""
+    return environment().get_template(name).render(**context).strip()
+
+
+@cache
+def _compiled(source: str) -> Template:
+    return environment().from_string(source)
+
+
+def render_string(source: str, /, **context: Any) -> str:
+    """Render template text kept in a data file (an FAQ answer) like a template file."""
+    return _compiled(source).render(**context).strip()

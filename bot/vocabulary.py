@@ -1,0 +1,72 @@
+"""The names a reader sees for the engine's ids: tiers, dimensions, segments, product categories.
+
+Marked with N_ so that extraction puts them in the catalogs; translated when shown, in the reader's locale.
+Tier names come from the rules file: the default rules' names are here; a firm's own names show as written
+until they are added to the catalogs.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiogram.utils.i18n import gettext
+
+from tiering import TierRules
+
+
+def N_(message: str) -> str:
+    return message
+
+
+TIER_NAMES: Final = (N_("Ordinary"), N_("Mid-tier"), N_("High-net-worth"))
+
+DIMENSIONS: Final = {
+    "asset_size": N_("Asset size"),
+    "activity": N_("Activity"),
+    "lifecycle": N_("Lifecycle"),
+    "complexity": N_("Need complexity"),
+    "loyalty": N_("Loyalty"),
+}
+
+SEGMENTS: Final = {
+    "ordinary": N_("ordinary"),
+    "mid": N_("mid"),
+    "high_net_worth": N_("high-net-worth"),
+    "high_frequency": N_("high-frequency"),
+    "low_frequency": N_("low-frequency"),
+    "new": N_("new"),
+    "growth": N_("growth"),
+    "mature": N_("mature"),
+    "decline": N_("decline"),
+    "single_need": N_("single need"),
+    "diverse_needs": N_("diverse needs"),
+    "loyal": N_("loyal"),
+    "potential_churn": N_("at risk of leaving"),
+}
+
+CATEGORIES: Final = {
+    "deposit": N_("deposits"),
+    "wealth_management": N_("wealth management products"),
+    "fund": N_("funds"),
+    "bond": N_("bonds"),
+    "insurance": N_("insurance"),
+    "equity": N_("equities"),
+    "private": N_("private funds and trusts"),
+    "other": N_("other products"),
+}
+
+
+def tier_name(rules: TierRules, tier_id: str) -> str:
+    return gettext(rules.tier(tier_id).name)
+
+
+def dimension_name(dimension: str) -> str:
+    return gettext(DIMENSIONS[dimension])
+
+
+def segment_name(segment: str) -> str:
+    return gettext(SEGMENTS[segment])
+
+
+def category_name(category: str) -> str:
+    return gettext(CATEGORIES.get(category, CATEGORIES["other"]))

@@ -1,0 +1,37 @@
+"""A handler that fails: logged with the update id (never the text), and the person gets an apology."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+
+from bot.middlewares import reader_locale
+from bot.rendering import render
+
+router = Router(name=__name__)
+logger = logging.getLogger("tierbot.handlers")
+
+
+@router.errors()
+async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
+    update = event.update
+    logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__,
+                 exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+    chat_id = update.message.chat.id if update.message else (
+        update.callback_query.from_user.id if update.callback_query else None)
+    if chat_id is None:
+        return
+    locale = await reader_locale(data.get("reader"), data.get("event_from_user"), data.get("state"),
+                                 i18n.default_locale)
+    with i18n.context(), i18n.use_locale(locale):
+        text = render("errors/apology.html.j2")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await bot.send_message(chat_id, text)
+    except Exception:  # the apology must not raise in turn; the failure is already logged
+        logger.warning("update %s: the apology could not be sent either", update.update_id)

@@ -1,0 +1,29 @@
+"""Whatever no other handler took: an unknown command, a sticker or photo, a stale or forged button."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.messages import send
+from bot.rendering import render
+
+router = Router(name=__name__)
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message) -> None:
+    assert message.bot is not None
+    await send(message.bot, message.chat.id, render("errors/unknown_command.html.j2"))
+
+
+@router.message()
+async def not_text(message: Message) -> None:
+    assert message.bot is not None
+    await send(message.bot, message.chat.id, render("errors/not_text.html.j2"))
+
+
+@router.callback_query()
+async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    callback_answer.text = render("errors/stale_button.html.j2")

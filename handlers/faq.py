@@ -1,0 +1,86 @@
+"""The FAQ: /faq as buttons, and free text matched to the closest entry in either language."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Reader
+from bot.clients import reader_figures
+from bot.db.models import Role
+from bot.faq import Faq
+from bot.messages import send, show
+from bot.rendering import render, render_string
+from handlers.menu import MenuButton
+from handlers.tier import send_tier_card
+from tiering import TierRules
+
+router = Router(name=__name__)
+
+LIST = "-"  # the entry value that asks for the list of questions
+CONTACT_ADVISER = "contact_adviser"
+MY_TIER = "my_tier"
+
+
+class FaqCb(CallbackData, prefix="faq"):
+    entry: str
+
+
+def _questions(faq: Faq, locale: str, entry_ids: list[str] | None = None) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for entry_id in entry_ids if entry_ids is not None else list(faq.entries):
+        builder.button(text=faq.title(entry_id, locale), callback_data=FaqCb(entry=entry_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def _back() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=render("questions/more.html.j2"), callback_data=FaqCb(entry=LIST))
+    return builder.as_markup()
+
+
+async def _answer(faq: Faq, entry_id: str, session: AsyncSession, reader: Reader, rules: TierRules,
+                  locale: str) -> str:
+    me = await reader_figures(session, reader, rules)
+    return render_string(faq.answer(entry_id, locale), me=me)
+
+
+@router.message(Command("faq"))
+@router.message(MenuButton("faq"))
+async def faq_list(message: Message, faq: Faq, i18n: I18n) -> None:
+    assert message.bot is not None
+    await send(message.bot, message.chat.id, render("questions/list.html.j2"), _questions(faq, i18n.current_locale))
+
+
+@router.callback_query(FaqCb.filter())
+async def faq_entry(callback: CallbackQuery, callback_data: FaqCb, faq: Faq, i18n: I18n, session: AsyncSession,
+                    reader: Reader, rules: TierRules) -> None:
+    if callback_data.entry not in faq.entries:  # the list, or a forged entry
+        await show(callback, render("questions/list.html.j2"), _questions(faq, i18n.current_locale))
+        return
+    text = await _answer(faq, callback_data.entry, session, reader, rules, i18n.current_locale)
+    await show(callback, text, _back())
+
+
+@router.message(F.text, ~F.text.startswith("/"))
+async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSession, reader: Reader,
+                    rules: TierRules) -> None:
+    assert message.bot is not None
+    assert message.text is not None
+    match = faq.match(message.text)
+    if match.entry_id == MY_TIER and reader.role is Role.CLIENT:
+        await send_tier_card(message, session, reader, rules)
+        return
+    if match.entry_id is not None:
+        text = await _answer(faq, match.entry_id, session, reader, rules, i18n.current_locale)
+        await send(message.bot, message.chat.id, text, _back())
+        return
+    offered = [entry_id for entry_id, _score in match.closest if entry_id != CONTACT_ADVISER]
+    await send(message.bot, message.chat.id, render("questions/unsure.html.j2", offered=bool(offered)),
+               _questions(faq, i18n.current_locale, [*offered, CONTACT_ADVISER]))

@@ -1,0 +1,55 @@
+"""/language: 中文 or English, remembered (in the account when bound, in the chat's state otherwise)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Reader, remember_locale
+from bot.i18n import LOCALES
+from bot.messages import send, show
+from bot.middlewares import LOCALE_KEY
+from bot.rendering import render
+from handlers.menu import main_menu
+
+router = Router(name=__name__)
+
+# Each language named in itself, so that a reader who cannot read the current one still finds theirs.
+LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    locale: str
+
+
+def language_picker() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for locale in LOCALES[::-1]:
+        builder.button(text=LANGUAGE_NAMES[locale], callback_data=LanguageCb(locale=locale))
+    return builder.as_markup()
+
+
+@router.message(Command("language"))
+async def language(message: Message) -> None:
+    assert message.bot is not None
+    await send(message.bot, message.chat.id, render("language/pick.html.j2"), language_picker())
+
+
+@router.callback_query(LanguageCb.filter())
+async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, reader: Reader,
+                          state: FSMContext, i18n: I18n) -> None:
+    if callback_data.locale not in LOCALES:  # forged: nothing changes
+        await show(callback, render("language/pick.html.j2"), language_picker())
+        return
+    if not await remember_locale(session, reader, callback_data.locale):
+        await state.update_data({LOCALE_KEY: callback_data.locale})
+    i18n.current_locale = callback_data.locale
+    await show(callback, render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale]))
+    assert callback.bot is not None
+    await send(callback.bot, callback.from_user.id, render("language/menu.html.j2"), main_menu(reader))
