@@ -1,4 +1,7 @@
-"""The bot's routers, one per feature. bot/app.py includes them in this order: the fallback must come last."""
+"""The bot's routers, one per feature, made afresh for each dispatcher (a router belongs to one parent only).
+
+bot/app.py includes them in this order: the fallback must come last.
+"""
 
 from __future__ import annotations
 
@@ -8,4 +11,4 @@ from handlers import errors, fallback, faq, help, language, start, tier
 
 
 def routers() -> list[Router]:
-    return [errors.router, start.router, language.router, help.router, tier.router, faq.router, fallback.router]
+    return [module.router() for module in (errors, start, language, help, tier, faq, fallback)]

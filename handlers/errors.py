@@ -12,11 +12,9 @@ from aiogram.utils.i18n import I18n
 from bot.middlewares import reader_locale
 from bot.rendering import render
 
-router = Router(name=__name__)
 logger = logging.getLogger("tierbot.handlers")
 
 
-@router.errors()
 async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     update = event.update
     logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__,
@@ -35,3 +33,9 @@ async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> Non
         await bot.send_message(chat_id, text)
     except Exception:  # the apology must not raise in turn; the failure is already logged
         logger.warning("update %s: the apology could not be sent either", update.update_id)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(apologise)
+    return router

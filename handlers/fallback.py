@@ -9,21 +9,24 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.messages import send
 from bot.rendering import render
 
-router = Router(name=__name__)
 
-
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     assert message.bot is not None
     await send(message.bot, message.chat.id, render("errors/unknown_command.html.j2"))
 
 
-@router.message()
 async def not_text(message: Message) -> None:
     assert message.bot is not None
     await send(message.bot, message.chat.id, render("errors/not_text.html.j2"))
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     callback_answer.text = render("errors/stale_button.html.j2")
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(not_text)
+    router.callback_query.register(stale_button)
+    return router

@@ -20,8 +20,6 @@ from handlers.menu import MenuButton
 from handlers.tier import send_tier_card
 from tiering import TierRules
 
-router = Router(name=__name__)
-
 LIST = "-"  # the entry value that asks for the list of questions
 CONTACT_ADVISER = "contact_adviser"
 MY_TIER = "my_tier"
@@ -51,14 +49,11 @@ async def _answer(faq: Faq, entry_id: str, session: AsyncSession, reader: Reader
     return render_string(faq.answer(entry_id, locale), me=me)
 
 
-@router.message(Command("faq"))
-@router.message(MenuButton("faq"))
 async def faq_list(message: Message, faq: Faq, i18n: I18n) -> None:
     assert message.bot is not None
     await send(message.bot, message.chat.id, render("questions/list.html.j2"), _questions(faq, i18n.current_locale))
 
 
-@router.callback_query(FaqCb.filter())
 async def faq_entry(callback: CallbackQuery, callback_data: FaqCb, faq: Faq, i18n: I18n, session: AsyncSession,
                     reader: Reader, rules: TierRules) -> None:
     if callback_data.entry not in faq.entries:  # the list, or a forged entry
@@ -68,7 +63,6 @@ async def faq_entry(callback: CallbackQuery, callback_data: FaqCb, faq: Faq, i18
     await show(callback, text, _back())
 
 
-@router.message(F.text, ~F.text.startswith("/"))
 async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSession, reader: Reader,
                     rules: TierRules) -> None:
     assert message.bot is not None
@@ -84,3 +78,12 @@ async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSessio
     offered = [entry_id for entry_id, _score in match.closest if entry_id != CONTACT_ADVISER]
     await send(message.bot, message.chat.id, render("questions/unsure.html.j2", offered=bool(offered)),
                _questions(faq, i18n.current_locale, [*offered, CONTACT_ADVISER]))
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(faq_list, Command("faq"))
+    router.message.register(faq_list, MenuButton("faq"))
+    router.callback_query.register(faq_entry, FaqCb.filter())
+    router.message.register(free_text, F.text, ~F.text.startswith("/"))
+    return router

@@ -15,19 +15,22 @@ from bot.rendering import render
 from handlers.language import LANGUAGE_NAMES, language_picker
 from handlers.menu import MenuButton, main_menu
 
-router = Router(name=__name__)
 
-
-@router.message(Command("help"))
 async def help_command(message: Message, reader: Reader) -> None:
     assert message.bot is not None
     await send(message.bot, message.chat.id, render("help.html.j2", reader=reader), main_menu(reader))
 
 
-@router.message(Command("settings"))
-@router.message(MenuButton("settings"))
 async def settings(message: Message, reader: Reader, session: AsyncSession, i18n: I18n) -> None:
     assert message.bot is not None
     name = await display_name(session, reader)
     text = render("settings.html.j2", reader=reader, name=name, language=LANGUAGE_NAMES[i18n.current_locale])
     await send(message.bot, message.chat.id, text, language_picker())
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(help_command, Command("help"))
+    router.message.register(settings, Command("settings"))
+    router.message.register(settings, MenuButton("settings"))
+    return router

@@ -18,8 +18,6 @@ from bot.middlewares import LOCALE_KEY
 from bot.rendering import render
 from handlers.menu import main_menu
 
-router = Router(name=__name__)
-
 # Each language named in itself, so that a reader who cannot read the current one still finds theirs.
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
 
@@ -35,13 +33,11 @@ def language_picker() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.message(Command("language"))
 async def language(message: Message) -> None:
     assert message.bot is not None
     await send(message.bot, message.chat.id, render("language/pick.html.j2"), language_picker())
 
 
-@router.callback_query(LanguageCb.filter())
 async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, reader: Reader,
                           state: FSMContext, i18n: I18n) -> None:
     if callback_data.locale not in LOCALES:  # forged: nothing changes
@@ -53,3 +49,10 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, se
     await show(callback, render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale]))
     assert callback.bot is not None
     await send(callback.bot, callback.from_user.id, render("language/menu.html.j2"), main_menu(reader))
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageCb.filter())
+    return router

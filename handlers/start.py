@@ -13,10 +13,7 @@ from bot.people import display_name
 from bot.rendering import render
 from handlers.menu import main_menu
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart(deep_link=True))
 async def start_with_token(message: Message, command: CommandObject, session: AsyncSession, reader: Reader) -> None:
     assert message.bot is not None
     assert message.from_user is not None
@@ -32,9 +29,15 @@ async def start_with_token(message: Message, command: CommandObject, session: As
                main_menu(bound))
 
 
-@router.message(CommandStart())
 async def start(message: Message, session: AsyncSession, reader: Reader) -> None:
     assert message.bot is not None
     name = await display_name(session, reader)
     await send(message.bot, message.chat.id, render("start/greeting.html.j2", reader=reader, name=name),
                main_menu(reader))
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start_with_token, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    return router

@@ -16,8 +16,6 @@ from bot.rendering import render
 from handlers.menu import MenuButton
 from tiering import TierRules
 
-router = Router(name=__name__)
-
 
 class TierCb(CallbackData, prefix="tier"):
     view: TierView
@@ -55,19 +53,24 @@ async def send_tier_card(message: Message, session: AsyncSession, reader: Reader
     await send(message.bot, message.chat.id, text, keyboard)
 
 
-@router.message(Command("tier"))
 async def tier_command(message: Message, command: CommandObject, session: AsyncSession, reader: Reader,
                        rules: TierRules) -> None:
     await send_tier_card(message, session, reader, rules, command.args.strip() if command.args else None)
 
 
-@router.message(MenuButton("tier"))
 async def tier_button(message: Message, session: AsyncSession, reader: Reader, rules: TierRules) -> None:
     await send_tier_card(message, session, reader, rules)
 
 
-@router.callback_query(TierCb.filter())
 async def tier_view(callback: CallbackQuery, callback_data: TierCb, session: AsyncSession, reader: Reader,
                     rules: TierRules) -> None:
     text, keyboard = await _render(session, reader, rules, callback_data.client_id, callback_data.view)
     await show(callback, text, keyboard)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(tier_command, Command("tier"))
+    router.message.register(tier_button, MenuButton("tier"))
+    router.callback_query.register(tier_view, TierCb.filter())
+    return router

@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from aiogram.utils.i18n import I18n
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -18,9 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
+from bot.demo_data import generate_demo_data
 from bot.i18n import create_i18n
+from bot.importer import import_path
+from bot.scoring import load_rules, score_clients
 
 POSTGRES_URL = os.environ.get("TIERBOT_TEST_POSTGRES_URL")
+SCORED_CLIENTS = 400
+SCORED_AS_OF = date(2026, 10, 31)
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +39,11 @@ def i18n() -> Iterator[I18n]:
         yield translator
 
 
-@pytest.fixture
-async def database_url(tmp_path: object) -> AsyncIterator[str]:
-    """The URL of an empty database of its own for this test."""
+@asynccontextmanager
+async def fresh_database_url(directory: Path) -> AsyncIterator[str]:
+    """The URL of an empty database: a SQLite file in `directory`, or a new database on the PostgreSQL server."""
     if POSTGRES_URL is None:
-        yield f"sqlite+aiosqlite:///{tmp_path}/tierbot.sqlite3"
+        yield f"sqlite+aiosqlite:///{directory}/tierbot.sqlite3"
         return
     name = f"tierbot_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -46,6 +55,30 @@ async def database_url(tmp_path: object) -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database of its own for this test."""
+    async with fresh_database_url(tmp_path) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def scored_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+    """A database of demo clients, imported and scored once for the module (its tests share one event loop).
+
+    Tests that change it keep to clients of their own.
+    """
+    directory = tmp_path_factory.mktemp("scored")
+    generate_demo_data(directory / "data", clients=SCORED_CLIENTS, seed=7, as_of=SCORED_AS_OF)
+    async with fresh_database_url(directory) as url:
+        engine = create_engine(url)
+        await upgrade(engine)
+        await import_path(engine, directory / "data", actor="tests")
+        await score_clients(engine, load_rules(None), as_of=SCORED_AS_OF)
+        yield engine
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ async def client_standing(connection: AsyncConnection, client_id: str, rules: Ti
         history = (await connection.execute(purchase_histories(window, client_id))).one_or_none()
         if history is not None:
             model = BetaGeo(**run.churn_model)
-            p_alive[client_id] = float(model.p_alive(history.frequency, history.recency, history.age)[0])
+            p_alive[client_id] = float(model.p_alive([history.frequency], [history.recency], [history.age])[0])
     (facts,) = (await chunk_facts(connection, window, client_id, client_id, p_alive)).facts
     state = (await connection.execute(
         select(TierState.tier, TierState.months_below, TierState.evaluated_on).where(TierState.client_id == client_id)
