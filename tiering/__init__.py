@@ -12,6 +12,7 @@ from tiering.assessment import (
     TierState,
     assess,
     assess_batch,
+    tier_gap,
 )
 from tiering.churn import BetaGeo
 from tiering.dimensions import Dimension, DimensionScore, Reason, Segment
@@ -44,4 +45,5 @@ __all__ = [
     "assess_batch",
     "parse_rules",
     "recommend",
+    "tier_gap",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "TierState",
     "assess",
     "assess_batch",
+    "tier_gap",
 ]
 
 _ZERO = Decimal(0)
@@ -188,10 +189,6 @@ def _assessment(
         else:
             months_below = 0
 
-    gap = None
-    if held + 1 < len(tiers):
-        next_conditions = conditions_from_top[len(tiers) - held - 2]
-        gap = TierGap(tiers[held + 1].id, tuple(_shortfall(reason) for reason in next_conditions if not reason.holds))
     tier_id = tiers[held].id
     return Assessment(
         client_id=facts.client_id,
@@ -206,9 +203,19 @@ def _assessment(
         months_below=months_below,
         months_to_downgrade=rules.downgrade.grace_months - months_below if held != qualified else None,
         conditions=conditions_from_top[len(tiers) - held - 1],
-        gap=gap,
+        gap=tier_gap(rules, tier_id, amount, value_score),
         state=TierState(tier_id, months_below, facts.as_of),
     )
+
+
+def tier_gap(rules: TierRules, tier_id: str, avg_aum: Decimal, value_score: float) -> TierGap | None:
+    """What the tier above `tier_id` needs that these measures lack; None at the top (or for a tier not in the rules)."""
+    rank = rules.rank(tier_id)
+    if rank is None or rank + 1 >= len(rules.tiers):
+        return None
+    above = rules.tiers[rank + 1]
+    conditions, _met = _conditions(above, avg_aum, value_score)
+    return TierGap(above.id, tuple(_shortfall(reason) for reason in conditions if not reason.holds))
 
 
 def _conditions(tier: Tier, amount: Decimal, value_score: float) -> tuple[tuple[Reason, ...], bool]:
