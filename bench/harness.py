@@ -30,10 +30,15 @@ from bot.demo_data import generate_demo_data
 AS_OF = date(2026, 10, 31)
 
 
-def parse_arguments(description: str, child_arguments: tuple[str, ...]) -> argparse.Namespace:
-    """The options every benchmark takes; --child carries a child process's own arguments."""
+def parse_arguments(
+    description: str, child_arguments: tuple[str, ...], counts: dict[str, int] | None = None
+) -> argparse.Namespace:
+    """The options every benchmark takes, plus its own `counts` (--name N, with defaults); --child carries a
+    child process's own arguments."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=100_000)
+    for name, default in (counts or {}).items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")

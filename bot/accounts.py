@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount
@@ -135,11 +135,14 @@ async def redeem_invite(session: AsyncSession, token: str, *, user_id: int, chat
     return account
 
 
+_READER = select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id,
+                 TelegramAccount.locale).where(TelegramAccount.telegram_user_id == bindparam("user_id"))
+
+
 async def load_reader(session: AsyncSession, user_id: int) -> Reader:
-    account = await session.get(TelegramAccount, user_id)
-    if account is None:
-        return Reader(user_id)
-    return Reader(user_id, account.role, account.client_id, account.adviser_id, account.locale)
+    """Read on every update: a plain row, not an ORM object."""
+    row = (await session.execute(_READER, {"user_id": user_id})).one_or_none()
+    return Reader(user_id) if row is None else Reader(user_id, *row)
 
 
 async def remember_locale(session: AsyncSession, reader: Reader, locale: str) -> bool:

@@ -12,6 +12,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
@@ -59,8 +61,13 @@ def create_dispatcher(
     rate_limit: bool = True,
 ) -> Dispatcher:
     i18n = i18n or create_i18n(settings.default_locale)
+    # Conversation state (an unbound person's choice of language): in Redis when configured, so that it survives
+    # restarts and is shared by several bot processes; in memory otherwise.
+    storage = (RedisStorage.from_url(settings.redis_url.get_secret_value()) if settings.redis_url
+               else MemoryStorage())
     dispatcher = Dispatcher(
-        rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(), settings=settings, i18n=i18n,
+        storage=storage, rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(),
+        settings=settings, i18n=i18n,
     )
     # After aiogram's own error, user-context and FSM middlewares: a session, the reader, their locale,
     # and only then the rate limit, so that its notice is in the reader's language.
@@ -77,7 +84,7 @@ def create_dispatcher(
 async def set_commands(bot: Bot, i18n: I18n) -> None:
     """The command menu in each language (Telegram picks it by the user's language_code), and a default."""
     for locale in (None, *LOCALES):
-        with i18n.use_locale(locale or i18n.default_locale):
+        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
             commands = [BotCommand(command=command, description=render("commands.html.j2", command=command))
                         for command in ("tier", "faq", "language", "settings", "help")]
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),

@@ -347,8 +347,9 @@ def invite(
                         session, INVITE_ROLES[role], None if role == "admin" else target_id,
                         created_by="cli" if role != "admin" else f"cli:{target_id}", ttl=timedelta(days=days))
                 except UnknownTarget:
-                    raise CommandFailed(_("There is no {role} with the id {id}.").format(
-                        role=role, id=target_id)) from None
+                    missing = (_("There is no client with the id {id}.") if role == "client"
+                               else _("There is no adviser with the id {id}."))
+                    raise CommandFailed(missing.format(id=target_id)) from None
         finally:
             await engine.dispose()
         return issued, await _bot_username(settings)

@@ -1,6 +1,8 @@
-"""A client's tier as a reader may see it: access checked, standing assessed, each view rendered.
+"""A client's tier as a reader may see it: access checked, then each view rendered.
 
-One refusal for "no such client" and "not yours", so that ids cannot be probed.
+The card and the gap come from the tier state the latest scoring run stored (one read); the dimensions explained
+and the recommendations need the facts behind them, assessed afresh for the one client (bot.scoring.standing).
+One refusal covers "no such client" and "not yours", so that ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -9,17 +11,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, may_view
-from bot.db.models import AuditEntry, Role
+from bot.db.models import Adviser, AuditEntry, Client, Role, TierState
 from bot.rendering import render
-from bot.scoring.standing import ClientStanding, client_standing
+from bot.scoring.service import SEGMENT_COLUMNS
+from bot.scoring.standing import client_standing
 from bot.vocabulary import tier_name
-from tiering import Dimension, TierRules
+from tiering import Dimension, TierGap, TierRules, months_to_downgrade, tier_gap
 
-__all__ = ["ClientView", "ReaderFigures", "TierView", "client_view", "reader_figures"]
+__all__ = ["ClientView", "ReaderFigures", "TierCard", "TierView", "client_view", "reader_figures"]
 
 
 class TierView(StrEnum):
@@ -29,32 +34,84 @@ class TierView(StrEnum):
     DIMENSIONS = "dims"
 
 
-_TEMPLATES = {
-    TierView.CARD: "tier/card.html.j2",
-    TierView.GAP: "tier/gap.html.j2",
-    TierView.RECOMMENDATIONS: "tier/recommendations.html.j2",
-    TierView.DIMENSIONS: "tier/dimensions.html.j2",
-}
+@dataclass(frozen=True, slots=True)
+class TierCard:
+    """A client's tier as the latest scoring run left it."""
+
+    client_id: str
+    name: str
+    adviser: str | None  # their adviser's name, while the adviser is with the firm
+    tier: str
+    qualified_tier: str
+    as_of: date
+    avg_aum: Decimal
+    value_score: float
+    dimensions: tuple[tuple[Dimension, str, float], ...]  # (dimension, segment, score), in display order
+    months_to_downgrade: int | None
+    gap: TierGap | None
 
 
 @dataclass(frozen=True, slots=True)
 class ClientView:
     client_id: str
     refusal: str | None  # not_linked, not_allowed, not_scored, rejected; None when there is something to show
-    standing: ClientStanding | None = None
+    card: TierCard | None = None
     rules: TierRules | None = None
     own: bool = True  # the reader is the client
 
-    @property
-    def has_gap(self) -> bool:
-        return self.standing is not None and self.standing.assessment is not None and \
-            self.standing.assessment.gap is not None
+    async def render(self, view: TierView, session: AsyncSession) -> str:
+        """The view's text; the dimensions and recommendations read the client's facts first."""
+        assert self.card is not None
+        assert self.rules is not None
+        context: dict[str, Any] = {"card": self.card, "rules": self.rules, "own": self.own}
+        if view in (TierView.CARD, TierView.GAP):
+            return render(f"tier/{view.name.lower()}.html.j2", **context)
+        standing = await client_standing(await session.connection(), self.client_id, self.rules)
+        if standing is None or standing.assessment is None:
+            return render("tier/unavailable.html.j2", reason="rejected", role=None)
+        name = "dimensions" if view is TierView.DIMENSIONS else "recommendations"
+        return render(f"tier/{name}.html.j2", standing=standing, a=standing.assessment, Dimension=Dimension,
+                      **context)
 
-    def render(self, view: TierView) -> str:
-        assert self.standing is not None
-        assert self.standing.assessment is not None
-        return render(_TEMPLATES[view], standing=self.standing, a=self.standing.assessment, rules=self.rules,
-                      own=self.own, Dimension=Dimension)
+
+# Built once: the card is read on every /tier.
+_CARD = (
+    select(
+        Client.name, Adviser.name, Adviser.left_on,
+        TierState.tier, TierState.qualified_tier, TierState.evaluated_on, TierState.monthly_avg_aum,
+        TierState.value_score, TierState.months_below,
+        *(getattr(TierState, f"{column}_{kind}") for column in SEGMENT_COLUMNS.values()
+          for kind in ("segment", "score")),
+    )
+    .join(TierState, TierState.client_id == Client.client_id)
+    .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
+    .where(Client.client_id == bindparam("client_id"))
+)
+
+
+async def _card(session: AsyncSession, client_id: str, rules: TierRules) -> TierCard | None:
+    row = (await session.execute(_CARD, {"client_id": client_id})).one_or_none()
+    if row is None:
+        return None
+    name, adviser, adviser_left_on, tier, qualified, as_of, avg_aum, value_score, months_below, *per_dimension = row
+    if qualified is None or avg_aum is None or value_score is None or rules.rank(tier) is None:
+        return None  # stored before states kept figures, or under rules without this tier: wait for the next run
+    dimensions = tuple(
+        (dimension, per_dimension[2 * i], per_dimension[2 * i + 1]) for i, dimension in enumerate(SEGMENT_COLUMNS)
+    )
+    return TierCard(
+        client_id=client_id,
+        name=name,
+        adviser=adviser if adviser_left_on is None or adviser_left_on > as_of else None,
+        tier=tier,
+        qualified_tier=qualified,
+        as_of=as_of,
+        avg_aum=avg_aum,
+        value_score=value_score,
+        dimensions=dimensions,
+        months_to_downgrade=months_to_downgrade(rules, tier, qualified, months_below),
+        gap=tier_gap(rules, tier, avg_aum, value_score),
+    )
 
 
 async def client_view(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None) -> ClientView:
@@ -62,16 +119,14 @@ async def client_view(session: AsyncSession, reader: Reader, rules: TierRules, c
         return ClientView(client_id or "", "not_linked")
     if client_id is None or not await may_view(session, reader, client_id):
         return ClientView(client_id or "", "not_allowed")
-    standing = await client_standing(await session.connection(), client_id, rules)
-    if standing is None:
+    card = await _card(session, client_id, rules)
+    if card is None:
         return ClientView(client_id, "not_scored")
-    if standing.assessment is None:
-        return ClientView(client_id, "rejected")
     own = reader.role is Role.CLIENT
     if not own:
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
                                client_id=client_id, details={"role": str(reader.role)}))
-    return ClientView(client_id, None, standing, rules, own)
+    return ClientView(client_id, None, card, rules, own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,18 +143,18 @@ class ReaderFigures:
 
 async def reader_figures(session: AsyncSession, reader: Reader, rules: TierRules) -> ReaderFigures | None:
     """The reader's own figures when they are a scored client; None otherwise."""
-    if reader.role is not Role.CLIENT:
+    if reader.role is not Role.CLIENT or reader.client_id is None:
         return None
-    view = await client_view(session, reader, rules, reader.client_id)
-    if view.standing is None or view.standing.assessment is None:
+    card = await _card(session, reader.client_id, rules)
+    if card is None:
         return None
-    a, gap = view.standing.assessment, view.standing.assessment.gap
+    gap = card.gap
     short_by = next((s.short_by for s in gap.shortfalls if s.fact == "avg_aum"), None) if gap else None
     return ReaderFigures(
-        tier=tier_name(rules, a.tier),
-        as_of=view.standing.scored_on,
-        avg_aum=a.avg_aum,
+        tier=tier_name(rules, card.tier),
+        as_of=card.as_of,
+        avg_aum=card.avg_aum,
         next_tier=tier_name(rules, gap.next_tier) if gap else None,
         short_by=short_by if isinstance(short_by, Decimal) else None,
-        adviser=view.standing.adviser_name,
+        adviser=card.adviser,
     )

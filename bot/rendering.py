@@ -23,31 +23,31 @@ from bot.config import get_settings
 from bot.resources import TEMPLATES_DIR
 from bot.vocabulary import category_name, dimension_name, segment_name, tier_name
 
-__all__ = ["environment", "format_money", "render", "render_string"]
+__all__ = ["current_locale", "environment", "format_money", "render", "render_string"]
 
 
-def _locale() -> str:
+def current_locale() -> str:
     return I18n.get_current(no_error=False).current_locale
 
 
 def format_money(amount: Decimal | int | float, currency: str | None = None) -> str:
     """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.00", "¥320,000.00"."""
-    return format_currency(amount, currency or get_settings().base_currency, locale=_locale())
+    return format_currency(amount, currency or get_settings().base_currency, locale=current_locale())
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
     if digits is not None:
-        return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=_locale())
-    return format_decimal(value, locale=_locale())
+        return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale())
+    return format_decimal(value, locale=current_locale())
 
 
 def format_ratio(value: float, digits: int = 0) -> str:
     """A ratio (0.25) as a percentage ("25%")."""
-    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%", locale=_locale())
+    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%", locale=current_locale())
 
 
 def format_day(value: date) -> str:
-    return format_date(value, format="medium", locale=_locale())
+    return format_date(value, format="medium", locale=current_locale())
 
 
 @cache
@@ -66,7 +66,7 @@ def environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day)
     env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
-                       category_name=category_name, locale=_locale)
+                       category_name=category_name, locale=current_locale)
     return env
 
 

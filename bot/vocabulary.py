@@ -34,7 +34,7 @@ SEGMENTS: Final = {
     "high_net_worth": N_("high-net-worth"),
     "high_frequency": N_("high-frequency"),
     "low_frequency": N_("low-frequency"),
-    "new": N_("new"),
+    "new": N_("new client"),
     "growth": N_("growth"),
     "mature": N_("mature"),
     "decline": N_("decline"),

@@ -23,6 +23,7 @@ from tiering import TierRules
 LIST = "-"  # the entry value that asks for the list of questions
 CONTACT_ADVISER = "contact_adviser"
 MY_TIER = "my_tier"
+OFFER_FROM = 0.1  # below this, a "did you mean" suggestion is noise
 
 
 class FaqCb(CallbackData, prefix="faq"):
@@ -75,7 +76,7 @@ async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSessio
         text = await _answer(faq, match.entry_id, session, reader, rules, i18n.current_locale)
         await send(message.bot, message.chat.id, text, _back())
         return
-    offered = [entry_id for entry_id, _score in match.closest if entry_id != CONTACT_ADVISER]
+    offered = [entry_id for entry_id, score in match.closest if score >= OFFER_FROM and entry_id != CONTACT_ADVISER]
     await send(message.bot, message.chat.id, render("questions/unsure.html.j2", offered=bool(offered)),
                _questions(faq, i18n.current_locale, [*offered, CONTACT_ADVISER]))
 

@@ -43,7 +43,9 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, se
     if callback_data.locale not in LOCALES:  # forged: nothing changes
         await show(callback, render("language/pick.html.j2"), language_picker())
         return
-    if not await remember_locale(session, reader, callback_data.locale):
+    if await remember_locale(session, reader, callback_data.locale):
+        await session.commit()  # stored before it is confirmed
+    else:
         await state.update_data({LOCALE_KEY: callback_data.locale})
     i18n.current_locale = callback_data.locale
     await show(callback, render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale]))

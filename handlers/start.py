@@ -22,7 +22,7 @@ async def start_with_token(message: Message, command: CommandObject, session: As
     except BindingRefused as refused:
         await send(message.bot, message.chat.id, render("start/refused.html.j2", reason=refused.refusal.value))
         return
-    await session.flush()
+    await session.commit()  # bound before it is confirmed
     bound = await load_reader(session, message.from_user.id)
     name = await display_name(session, bound)
     await send(message.bot, message.chat.id, render("start/bound.html.j2", reader=bound, name=name),

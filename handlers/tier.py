@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
 from bot.clients import ClientView, TierView, client_view
 from bot.messages import send, show
-from bot.rendering import render
+from bot.rendering import current_locale, render
 from handlers.menu import MenuButton
 from tiering import TierRules
 
@@ -22,27 +23,27 @@ class TierCb(CallbackData, prefix="tier"):
     client_id: str
 
 
-def _keyboard(view: ClientView, shown: TierView) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    labels = {
-        TierView.CARD: render("tier/button.html.j2", view="card"),
-        TierView.GAP: render("tier/button.html.j2", view="gap"),
-        TierView.RECOMMENDATIONS: render("tier/button.html.j2", view="recommendations"),
-        TierView.DIMENSIONS: render("tier/button.html.j2", view="dimensions"),
-    }
-    for target, label in labels.items():
-        if target is not shown and (target is not TierView.GAP or view.has_gap):
-            builder.button(text=label, callback_data=TierCb(view=target, client_id=view.client_id))
-    builder.adjust(1)
-    return builder.as_markup()
+@cache
+def _labels(locale: str) -> dict[TierView, str]:
+    """The buttons' labels in `locale`, which must be the current one: they are the same for every card."""
+    return {view: render("tier/button.html.j2", view=view.value) for view in TierView}
+
+
+def _keyboard(view: ClientView, shown: TierView, locale: str) -> InlineKeyboardMarkup:
+    assert view.card is not None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=TierCb(view=target, client_id=view.client_id).pack())]
+        for target, label in _labels(locale).items()
+        if target is not shown and (target is not TierView.GAP or view.card.gap is not None)
+    ])
 
 
 async def _render(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None, shown: TierView,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
     view = await client_view(session, reader, rules, client_id)
     if view.refusal is not None:
-        return render("tier/unavailable.html.j2", reason=view.refusal), None
-    return view.render(shown), _keyboard(view, shown)
+        return render("tier/unavailable.html.j2", reason=view.refusal, role=reader.role), None
+    return await view.render(shown, session), _keyboard(view, shown, current_locale())
 
 
 async def send_tier_card(message: Message, session: AsyncSession, reader: Reader, rules: TierRules,

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 import pytest_asyncio
 from aiogram import Dispatcher
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SetMyCommands
 from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from mocked_bot import MockedBot, callback_update, message_update, sticker_update
@@ -31,19 +33,20 @@ from bot.middlewares import ThrottlingMiddleware
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="module")]
 
 _user_ids = itertools.count(5_000_001)
+HAN = r"[\u4e00-\u9fff]"
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def chat(scored_engine: AsyncEngine) -> AsyncIterator[Chat]:
-    yield Chat(scored_engine)
+    yield Chat(scored_engine, rate_limit=False)  # tests type faster than people; the flood test has its own
 
 
 class Chat:
     """A dispatcher on the scored database and a recording bot, with the steps people take."""
 
-    def __init__(self, engine: AsyncEngine, **options: object) -> None:
+    def __init__(self, engine: AsyncEngine, *, settings: dict[str, str] | None = None, **options: object) -> None:
         self.engine = engine
-        self.settings = Settings(bot_token="42:TEST", default_locale="en")  # type: ignore[arg-type]
+        self.settings = Settings(bot_token="42:TEST", default_locale="en", **(settings or {}))  # type: ignore[arg-type]
         self.dispatcher: Dispatcher = create_dispatcher(engine, self.settings, **options)  # type: ignore[arg-type]
         self.bot = MockedBot()
 
@@ -395,3 +398,43 @@ async def test_long_replies_are_split_between_paragraphs() -> None:
     bot = MockedBot()
     await send(bot, 1, text)
     assert len(bot.session.sent(SendMessage)) == len(pieces)
+
+
+async def test_with_redis_an_unbound_person_s_language_survives_a_restart(scored_engine: AsyncEngine) -> None:
+    url = "redis://127.0.0.1:6379/15"
+    user_id = next(_user_ids)
+    first = Chat(scored_engine, settings={"redis_url": url})
+    try:
+        await first.send(user_id, "/language")
+        await first.press(user_id, first.buttons()["中文"])
+    finally:
+        await first.dispatcher.fsm.storage.close()
+    restarted = Chat(scored_engine, settings={"redis_url": url})
+    try:
+        (text,) = await restarted.send(user_id, "/help")
+        assert "我" in text
+    finally:
+        storage = restarted.dispatcher.fsm.storage
+        assert isinstance(storage, RedisStorage)
+        await storage.redis.delete(*await storage.redis.keys(f"fsm:*:{user_id}:*"))
+        await storage.close()
+
+
+async def test_every_view_reads_in_chinese(chat: Chat) -> None:
+    user_id = await chat.bind(Role.CLIENT, await chat.client_in_tier("mid", skip=2), language_code="zh-hans")
+    texts: list[str] = []
+    for text in ("/start", "/help", "/settings", "/language", "/faq", "/frobnicate", "天气怎么样", "/tier"):
+        texts += await chat.send(user_id, text, language_code="zh-hans")
+    for label, data in chat.buttons().items():
+        assert re.search(HAN, label), label
+        texts += await chat.press(user_id, data, language_code="zh-hans")
+    await chat.send(user_id, "/faq", language_code="zh-hans")
+    for data in list(chat.buttons().values()):
+        texts += await chat.press(user_id, data, language_code="zh-hans")
+    chat.bot.session.clear()
+    await chat.dispatcher.feed_update(chat.bot, sticker_update(user_id, language_code="zh-hans"))
+    texts += chat.bot.session.texts()
+    assert len(texts) >= 30
+    for text in texts:
+        assert re.search(HAN, text), text
+        assert "None" not in text, text

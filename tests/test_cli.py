@@ -14,14 +14,18 @@ GOOD = Path(__file__).parent / "data" / "import" / "good"
 
 
 def tierbot(
-    *args: str, cwd: Path, database_url: str | None = None, locale: str = "en"
+    *args: str, cwd: Path, database_url: str | None = None, locale: str = "en", typed: str = "",
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run the command with `typed` on its standard input (then end of input), as from a script."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIERBOT_")}
     env["TIERBOT_DEFAULT_LOCALE"] = locale
     if database_url:
         env["TIERBOT_DATABASE_URL"] = database_url
+    env.update(settings or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        input=typed,
     )
 
 
@@ -29,7 +33,7 @@ def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
     result = tierbot("--help", cwd=tmp_path)
     assert result.returncode == 0
     listed = set(re.findall(r"^│ ([a-z][\w-]*)\s{2,}", result.stdout, re.MULTILINE))
-    assert listed == {"db", "demo", "demo-data", "import", "score"}
+    assert listed == {"console", "db", "demo", "demo-data", "faq", "import", "invite", "run", "score"}
 
 
 @pytest.mark.db
@@ -142,4 +146,42 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "Imported" in result.stdout
         assert "Scored 2,000 clients" in result.stdout
+        assert "Chatting as C00001" in result.stdout  # the console, ended by the end of input
     assert (tmp_path / "var" / "demo" / "tierbot.sqlite3").is_file()
+
+    demo_database = f"sqlite+aiosqlite:///{tmp_path}/var/demo/tierbot.sqlite3"
+    result = tierbot("console", "--as", "C00002", cwd=tmp_path, database_url=demo_database, typed="/tier\n1\n")
+    assert result.returncode == 0, result.stderr
+    assert "Tier: " in result.stdout
+    assert "[1] 📈 How to move up" in result.stdout
+    assert "How to reach" in result.stdout
+    result = tierbot("console", "--as", "C99999", cwd=tmp_path, database_url=demo_database)
+    assert result.returncode == 1
+    assert "There is no client or adviser with the id C99999." in result.stderr
+
+    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database,
+                     settings={"TIERBOT_BOT_USERNAME": "firm_bot"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"https://t\.me/firm_bot\?start=[A-Za-z0-9_-]{43}", result.stdout)
+    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database)
+    assert "Set TIERBOT_BOT_TOKEN" in result.stdout
+    assert re.search(r"Token: [A-Za-z0-9_-]{43}", result.stdout)
+    for args, sentence in ((("client", "C99999"), "There is no client with the id C99999."),
+                           (("friend", "C00002"), "The role must be client, adviser or admin")):
+        result = tierbot("invite", *args, cwd=tmp_path, database_url=demo_database)
+        assert result.returncode == 1
+        assert sentence in result.stderr
+    result = tierbot("run", cwd=tmp_path, database_url=demo_database)
+    assert result.returncode == 1
+    assert "TIERBOT_BOT_TOKEN is not set" in result.stderr
+
+
+def test_faq_match_shows_the_entry_and_its_score(tmp_path: Path) -> None:
+    result = tierbot("faq", "match", "--locale", "zh", "我怎么才能升到更高的等级", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("how_to_move_up  score 0.")
+    result = tierbot("faq", "match", "--locale", "en", "what's the weather like in Paris", cwd=tmp_path)
+    assert result.stdout.startswith("No confident match")
+    result = tierbot("faq", "match", "--locale", "fr", "bonjour", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Unknown locale" in result.stderr

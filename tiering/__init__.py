@@ -12,6 +12,7 @@ from tiering.assessment import (
     TierState,
     assess,
     assess_batch,
+    months_to_downgrade,
     tier_gap,
 )
 from tiering.churn import BetaGeo
@@ -43,6 +44,7 @@ __all__ = [
     "TierState",
     "assess",
     "assess_batch",
+    "months_to_downgrade",
     "parse_rules",
     "recommend",
     "tier_gap",

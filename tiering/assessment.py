@@ -23,6 +23,7 @@ __all__ = [
     "TierState",
     "assess",
     "assess_batch",
+    "months_to_downgrade",
     "tier_gap",
 ]
 
@@ -201,15 +202,21 @@ def _assessment(
         tier=tier_id,
         previous_tier=None if previous is None else previous.tier,
         months_below=months_below,
-        months_to_downgrade=rules.downgrade.grace_months - months_below if held != qualified else None,
+        months_to_downgrade=months_to_downgrade(rules, tier_id, tiers[qualified].id, months_below),
         conditions=conditions_from_top[len(tiers) - held - 1],
         gap=tier_gap(rules, tier_id, amount, value_score),
         state=TierState(tier_id, months_below, facts.as_of),
     )
 
 
+def months_to_downgrade(rules: TierRules, tier_id: str, qualified_tier: str, months_below: int) -> int | None:
+    """Monthly evaluations below the line still to come, the last one moving the client down; None when the facts
+    meet the tier held."""
+    return rules.downgrade.grace_months - months_below if tier_id != qualified_tier else None
+
+
 def tier_gap(rules: TierRules, tier_id: str, avg_aum: Decimal, value_score: float) -> TierGap | None:
-    """What the tier above `tier_id` needs that these measures lack; None at the top (or for a tier not in the rules)."""
+    """What the tier above `tier_id` needs that these measures lack; None at the top or for an unknown tier."""
     rank = rules.rank(tier_id)
     if rank is None or rank + 1 >= len(rules.tiers):
         return None

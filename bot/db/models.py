@@ -323,6 +323,21 @@ class TierState(Base):
     tier: Mapped[str] = mapped_column(String(32))
     months_below: Mapped[int] = mapped_column(SmallInteger, default=0)
     evaluated_on: Mapped[date] = mapped_column(Date)
+    # The latest evaluation's figures, so that the chat shows a tier card with one read. Empty for states
+    # written before they existed, until the next scoring run.
+    qualified_tier: Mapped[str | None] = mapped_column(String(32))
+    value_score: Mapped[float | None] = mapped_column(Float)
+    monthly_avg_aum: Mapped[Decimal | None] = mapped_column(Money)
+    asset_score: Mapped[float | None] = mapped_column(Float)
+    asset_segment: Mapped[str | None] = mapped_column(String(32))
+    activity_score: Mapped[float | None] = mapped_column(Float)
+    activity_segment: Mapped[str | None] = mapped_column(String(32))
+    lifecycle_score: Mapped[float | None] = mapped_column(Float)
+    lifecycle_segment: Mapped[str | None] = mapped_column(String(32))
+    complexity_score: Mapped[float | None] = mapped_column(Float)
+    complexity_segment: Mapped[str | None] = mapped_column(String(32))
+    loyalty_score: Mapped[float | None] = mapped_column(Float)
+    loyalty_segment: Mapped[str | None] = mapped_column(String(32))
 
 
 class Alert(Base):

@@ -85,10 +85,16 @@ class ScoringReport:
 
 @dataclass(frozen=True)
 class _Stored:
-    """What the last runs left for a client: the engine's state and the tier and segments of the latest snapshot."""
+    """What the last runs left for a client: the engine's state, the stored state row (figures included) and the
+    tier and segments of the latest snapshot."""
 
     state: EngineTierState
+    state_row: dict[str, Any]
     tier_and_segments: tuple[str, ...]
+
+
+STATE_COLUMNS = ("tier", "months_below", "evaluated_on", "qualified_tier", "value_score", "monthly_avg_aum",
+                 *(f"{column}_{kind}" for column in SEGMENT_COLUMNS.values() for kind in ("score", "segment")))
 
 
 async def default_as_of(connection: AsyncConnection) -> date:
@@ -162,15 +168,17 @@ async def _stored_states(connection: AsyncConnection, first: str, last: str) -> 
     in_chunk = (TierSnapshot.client_id >= first, TierSnapshot.client_id <= last)
     latest = select(func.max(TierSnapshot.id)).where(*in_chunk).group_by(TierSnapshot.client_id)
     rows = await connection.execute(
-        select(TierState.client_id, TierState.tier, TierState.months_below, TierState.evaluated_on, TierSnapshot.tier,
+        select(TierState.client_id, *(getattr(TierState, column) for column in STATE_COLUMNS), TierSnapshot.tier,
                *(getattr(TierSnapshot, f"{column}_segment") for column in SEGMENT_COLUMNS.values()))
         .join(TierSnapshot, TierSnapshot.client_id == TierState.client_id)
         .where(*in_chunk, TierSnapshot.id.in_(latest))
     )
-    return {
-        client_id: _Stored(EngineTierState(tier, months_below, evaluated_on), tuple(snapshot))
-        for client_id, tier, months_below, evaluated_on, *snapshot in rows
-    }
+    stored = {}
+    for client_id, *values in rows:
+        state_row = dict(zip(STATE_COLUMNS, values[: len(STATE_COLUMNS)], strict=True))
+        state = EngineTierState(state_row["tier"], state_row["months_below"], state_row["evaluated_on"])
+        stored[client_id] = _Stored(state, state_row, tuple(values[len(STATE_COLUMNS) :]))
+    return stored
 
 
 async def _start_run(connection: AsyncConnection, report: ScoringReport, started: datetime) -> int:
@@ -211,12 +219,11 @@ async def _write(
         await connection.execute(insert(TierSnapshot), [_snapshot_row(a, p_alive[a.client_id], run_id, now)
                                                         for a in changed])
         report.snapshots_written += len(changed)
-    states = [
-        {"client_id": a.client_id, "tier": a.state.tier, "months_below": a.state.months_below,
-         "evaluated_on": a.state.evaluated_on}
-        for a in assessed
-        if a.client_id not in stored or stored[a.client_id].state != a.state
-    ]
+    states = []
+    for a in assessed:
+        row = _state_row(a)
+        if a.client_id not in stored or stored[a.client_id].state_row != row:
+            states.append({"client_id": a.client_id, **row})
     if states:
         await _upsert_states(connection, states)
 
@@ -245,24 +252,34 @@ async def _write(
         await connection.execute(insert(Alert), alerts)
 
 
+def _figures(assessment: Assessment) -> dict[str, Any]:
+    """The value score, the asset measure and the five dimensions' scores and segments, as columns."""
+    row: dict[str, Any] = {"value_score": assessment.value_score, "monthly_avg_aum": assessment.avg_aum}
+    for dimension, column in SEGMENT_COLUMNS.items():
+        scored = assessment.dimensions[dimension]
+        row[f"{column}_score"] = scored.score
+        row[f"{column}_segment"] = str(scored.segment)
+    return row
+
+
+def _state_row(assessment: Assessment) -> dict[str, Any]:
+    state = assessment.state
+    return {"tier": state.tier, "months_below": state.months_below, "evaluated_on": state.evaluated_on,
+            "qualified_tier": assessment.qualified_tier, **_figures(assessment)}
+
+
 def _snapshot_row(assessment: Assessment, p_alive: float | None, run_id: int, now: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = {
+    return {
         "client_id": assessment.client_id,
         "scoring_run_id": run_id,
         "tier": assessment.tier,
         "previous_tier": assessment.previous_tier,
-        "value_score": assessment.value_score,
-        "monthly_avg_aum": assessment.avg_aum,
         "p_alive": p_alive,
         "explanation": assessment.explanation(),
         "rules_version": assessment.rules_version,
         "computed_at": now,
+        **_figures(assessment),
     }
-    for dimension, column in SEGMENT_COLUMNS.items():
-        scored = assessment.dimensions[dimension]
-        row[f"{column}_score"] = scored.score
-        row[f"{column}_segment"] = scored.segment
-    return row
 
 
 async def _upsert_states(connection: AsyncConnection, states: list[dict[str, Any]]) -> None:
@@ -270,6 +287,6 @@ async def _upsert_states(connection: AsyncConnection, states: list[dict[str, Any
     statement = dialect_insert(TierState)
     statement = statement.on_conflict_do_update(
         index_elements=[TierState.client_id],
-        set_={column: statement.excluded[column] for column in ("tier", "months_below", "evaluated_on")},
+        set_={column: statement.excluded[column] for column in STATE_COLUMNS},
     )
     await connection.execute(statement, states)

@@ -1,0 +1,104 @@
+"""End to end: the real `tierbot run` process polls a local Bot API stand-in over HTTP (TIERBOT_TELEGRAM_API).
+
+A client is invited with `tierbot invite` (whose link names the bot the stand-in reports), binds with /start,
+asks for the tier in Chinese, presses "how to move up", switches to English and asks an FAQ in free text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram_standin import BotApiStandIn
+
+from bot.db.models import TierState
+
+pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="module")]
+
+USER_ID = 8_000_001
+
+
+def _environment(engine: AsyncEngine, standin: BotApiStandIn, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TIERBOT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "TIERBOT_BOT_TOKEN": standin.token,
+        "TIERBOT_TELEGRAM_API": standin.base_url,
+        "TIERBOT_DEFAULT_LOCALE": "en",
+        "HOME": str(home),
+    }
+
+
+async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
+    scored_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    async with scored_engine.connect() as connection:
+        client_id = (await connection.execute(
+            select(TierState.client_id).where(TierState.tier == "ordinary").order_by(TierState.client_id.desc())
+            .limit(1))).scalar_one()
+
+    async with BotApiStandIn() as standin:
+        env = _environment(scored_engine, standin, tmp_path)
+        invite = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "bot", "invite", "client", client_id],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert invite.returncode == 0, invite.stderr
+        link = re.search(r"https://t\.me/tierbot_test_bot\?start=([A-Za-z0-9_-]+)", invite.stdout)
+        assert link is not None, invite.stdout
+
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await standin.wait_for("getUpdates", after=0, timeout=30)
+            assert standin.commands(scope={"type": "all_private_chats"}, language_code="zh")
+            assert standin.commands(scope={"type": "all_private_chats"}, language_code="en")
+
+            standin.send_text(USER_ID, f"/start {link.group(1)}", language_code="zh-hans", first_name="<Li>")
+            bound = await standin.wait_for("sendMessage", chat_id=USER_ID)
+            assert "已关联您的客户账户" in bound["text"]
+
+            standin.send_text(USER_ID, "我是什么等级", language_code="zh-hans")
+            card = await standin.wait_for("sendMessage", chat_id=USER_ID)
+            assert "等级：普通客户" in card["text"]
+            assert "¥" in card["text"]
+            message_id = card.result["message_id"]
+            buttons = dict(standin.buttons(USER_ID, message_id))
+            move_up = next(data for text, data in buttons.items() if "升级" in text or "更高" in text or "📈" in text)
+
+            standin.press_button(USER_ID, message_id, move_up, language_code="zh-hans")
+            gap = await standin.wait_for("editMessageText", message_id=message_id)
+            assert "中端客户" in gap["text"]
+            assert "¥500,000.00" in gap["text"]
+            await standin.wait_for("answerCallbackQuery")
+
+            standin.send_text(USER_ID, "/language", language_code="zh-hans")
+            picker = await standin.wait_for("sendMessage", chat_id=USER_ID)
+            english = dict(standin.buttons(USER_ID, picker.result["message_id"]))["English"]
+            standin.press_button(USER_ID, picker.result["message_id"], english, language_code="zh-hans")
+            chosen = await standin.wait_for("editMessageText", message_id=picker.result["message_id"])
+            assert chosen["text"].startswith("Language: English")
+            menu = await standin.wait_for("sendMessage", chat_id=USER_ID)
+            assert "📊 My tier" in str(menu["reply_markup"])
+
+            standin.send_text(USER_ID, "how can i move up to the next tier??", language_code="zh-hans")
+            answer = await standin.wait_for("sendMessage", chat_id=USER_ID)
+            assert "CN¥" in answer["text"]  # English, with the client's own figures
+            assert not re.search(r"[\u4e00-\u9fff]", answer["text"])
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(bot.communicate(), timeout=30)
+        assert bot.returncode == 0, err.decode()
+        logs = err.decode()
+        for private in ("我是什么等级", "move up", "<Li>", link.group(1)):
+            assert private not in logs
