@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, may_view
 from bot.db.models import Adviser, AuditEntry, Client, Role, TierState
-from bot.rendering import render
+from bot.rendering import current_locale, render
 from bot.scoring.service import SEGMENT_COLUMNS
 from bot.scoring.standing import client_standing
 from bot.vocabulary import tier_name
@@ -63,15 +64,21 @@ class ClientView:
         """The view's text; the dimensions and recommendations read the client's facts first."""
         assert self.card is not None
         assert self.rules is not None
-        context: dict[str, Any] = {"card": self.card, "rules": self.rules, "own": self.own}
         if view in (TierView.CARD, TierView.GAP):
-            return render(f"tier/{view.name.lower()}.html.j2", **context)
+            return _render_stored(view, current_locale(), self.card, self.rules, self.own)
+        context: dict[str, Any] = {"card": self.card, "rules": self.rules, "own": self.own}
         standing = await client_standing(await session.connection(), self.client_id, self.rules)
         if standing is None or standing.assessment is None:
             return render("tier/unavailable.html.j2", reason="rejected", role=None)
         name = "dimensions" if view is TierView.DIMENSIONS else "recommendations"
         return render(f"tier/{name}.html.j2", standing=standing, a=standing.assessment, Dimension=Dimension,
                       **context)
+
+
+@lru_cache(maxsize=20_000)
+def _render_stored(view: TierView, locale: str, card: TierCard, rules: TierRules, own: bool) -> str:
+    """The card and the gap depend on nothing else: rendered once per client, language and stored state."""
+    return render(f"tier/{view.name.lower()}.html.j2", card=card, rules=rules, own=own)
 
 
 # Built once: the card is read on every /tier.

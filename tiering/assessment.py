@@ -39,7 +39,7 @@ class TierState:
     evaluated_on: date
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Shortfall:
     """A condition of a tier that does not hold yet: the client has `have`, the tier needs `need`."""
 
@@ -57,7 +57,7 @@ class Shortfall:
         }
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TierGap:
     """What stands between the client and the tier above theirs."""
 
