@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Chat, Message, Update, User
 from aiogram.utils.i18n import I18n
-from harness import AS_OF, databases, in_child, make_demo_data, parse_arguments, report_to_parent, start_child
+from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
 from sqlalchemy import insert, select
 
 from bot.app import bot_defaults, create_dispatcher
@@ -124,16 +123,13 @@ def main() -> None:
         child(*args.child)
         return
 
-    with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
-        folder = Path(scratch) / "data"
-        make_demo_data(folder, args.clients, args.seed)
-        for backend, url in databases(Path(scratch), args.postgres, sqlite=not args.no_sqlite):
-            in_child(__file__, "prepare", url, str(folder), count)
-            f = in_child(__file__, "measure", url, str(folder), count)
-            print(f"{backend:<10} {f['updates']:,} updates  echo {f['bare_rate']:8,.0f}/s  "
-                  f"/tier {f['tier_rate']:8,.0f}/s ({f['tier_rate'] / f['bare_rate']:.2f} of echo)  "
-                  f"p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms  "
-                  f"({f['cards']:,} cards shown)  peak RSS {f['peak_mib']:.0f} MiB", flush=True)
+    for backend, url, folder in demo_databases(args):
+        in_child(__file__, "prepare", url, str(folder), count)
+        f = in_child(__file__, "measure", url, str(folder), count)
+        print(f"{backend:<10} {f['updates']:,} updates  echo {f['bare_rate']:8,.0f}/s  "
+              f"/tier {f['tier_rate']:8,.0f}/s ({f['tier_rate'] / f['bare_rate']:.2f} of echo)  "
+              f"p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms  "
+              f"({f['cards']:,} cards shown)  peak RSS {f['peak_mib']:.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -55,14 +56,18 @@ def make_demo_data(folder: Path, clients: int, seed: int) -> None:
           f"{size_mib:,.0f} MiB, generated in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def databases(scratch: Path, postgres: str | None, *, sqlite: bool = True) -> Iterator[tuple[str, str]]:
-    """(backend, URL) of a fresh SQLite file (unless not `sqlite`) and, when a server URL is given, a fresh
-    PostgreSQL database."""
-    if sqlite:
-        yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3"
-    if postgres:
-        with _fresh_postgres(postgres) as url:
-            yield "postgresql", url
+def demo_databases(args: argparse.Namespace) -> Iterator[tuple[str, str, Path]]:
+    """(backend, URL, demo data folder): the demo data of --clients and --seed written once into a scratch
+    folder, then a fresh SQLite file (unless --no-sqlite) and, when a server URL is given, a fresh PostgreSQL
+    database; all removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
+        folder = Path(scratch) / "data"
+        make_demo_data(folder, args.clients, args.seed)
+        if not args.no_sqlite:
+            yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3", folder
+        if args.postgres:
+            with _fresh_postgres(args.postgres) as url:
+                yield "postgresql", url, folder
 
 
 @contextmanager

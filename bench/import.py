@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import tempfile
 import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import databases, in_child, make_demo_data, parse_arguments, report_to_parent, start_child
+from harness import demo_databases, in_child, parse_arguments, report_to_parent, start_child
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
@@ -59,16 +58,13 @@ def main() -> None:
         child(args.child[0], Path(args.child[1]))
         return
 
-    with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
-        folder = Path(scratch) / "data"
-        make_demo_data(folder, args.clients, args.seed)
-        for backend, url in databases(Path(scratch), args.postgres, sqlite=not args.no_sqlite):
-            figures = in_child(__file__, url, str(folder))
-            rate = figures["rows"] / figures["seconds"]
-            bare_rate = figures["bare_rows"] / figures["bare_seconds"]
-            print(f"{backend:<10} {figures['rows']:>10,} rows  {figures['seconds']:7.1f} s  {rate:>9,.0f} rows/s  "
-                  f"bare CSV read {bare_rate:>10,.0f} rows/s  import/bare time {bare_rate / rate:5.1f}x  "
-                  f"peak RSS {figures['peak_mib']:6.0f} MiB", flush=True)
+    for backend, url, folder in demo_databases(args):
+        figures = in_child(__file__, url, str(folder))
+        rate = figures["rows"] / figures["seconds"]
+        bare_rate = figures["bare_rows"] / figures["bare_seconds"]
+        print(f"{backend:<10} {figures['rows']:>10,} rows  {figures['seconds']:7.1f} s  {rate:>9,.0f} rows/s  "
+              f"bare CSV read {bare_rate:>10,.0f} rows/s  import/bare time {bare_rate / rate:5.1f}x  "
+              f"peak RSS {figures['peak_mib']:6.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,11 @@ TIERBOT_TEST_POSTGRES_URL gives a server URL.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from harness import AS_OF, databases, in_child, make_demo_data, parse_arguments, report_to_parent, start_child
+from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
 from sqlalchemy import func, select
 
 from bot.db import create_engine
@@ -81,18 +80,15 @@ def main() -> None:
         child(*args.child)
         return
 
-    with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
-        folder = Path(scratch) / "data"
-        make_demo_data(folder, args.clients, args.seed)
-        for backend, url in databases(Path(scratch), args.postgres, sqlite=not args.no_sqlite):
-            in_child(__file__, "import", url, str(folder))
-            f = in_child(__file__, "score", url, str(folder))
-            scan, first, second = f["scan_seconds"], f["score_seconds"], f["rescore_seconds"]
-            print(f"{backend:<10} {f['clients']:>9,} clients  bare scan of {f['rows']:,} rows "
-                  f"{scan:6.1f} s  first score {first:6.1f} s ({first / scan:4.1f}x scan)  "
-                  f"second score {second:6.1f} s ({second / scan:4.1f}x scan)  "
-                  f"peak RSS {f['peak_mib']:5.0f} MiB",
-                  flush=True)
+    for backend, url, folder in demo_databases(args):
+        in_child(__file__, "import", url, str(folder))
+        f = in_child(__file__, "score", url, str(folder))
+        scan, first, second = f["scan_seconds"], f["score_seconds"], f["rescore_seconds"]
+        print(f"{backend:<10} {f['clients']:>9,} clients  bare scan of {f['rows']:,} rows "
+              f"{scan:6.1f} s  first score {first:6.1f} s ({first / scan:4.1f}x scan)  "
+              f"second score {second:6.1f} s ({second / scan:4.1f}x scan)  "
+              f"peak RSS {f['peak_mib']:5.0f} MiB",
+              flush=True)
 
 
 if __name__ == "__main__":
