@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
@@ -17,6 +18,9 @@ logger = logging.getLogger("tierbot.handlers")
 
 async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     update = event.update
+    if isinstance(event.exception, TelegramForbiddenError):  # they blocked the bot: nobody to apologise to
+        logger.info("update %s: the person has blocked the bot", update.update_id)
+        return
     logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__,
                  exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
     chat_id = update.message.chat.id if update.message else (

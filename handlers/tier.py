@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
@@ -65,7 +66,12 @@ async def tier_button(message: Message, session: AsyncSession, reader: Reader, r
 
 async def tier_view(callback: CallbackQuery, callback_data: TierCb, session: AsyncSession, reader: Reader,
                     rules: TierRules) -> None:
-    text, keyboard = await _render(session, reader, rules, callback_data.client_id, callback_data.view)
+    if callback_data.view in (TierView.CARD, TierView.GAP):  # one stored row: no wait to show
+        text, keyboard = await _render(session, reader, rules, callback_data.client_id, callback_data.view)
+    else:  # the client's facts are read and assessed first: "typing…" while that runs
+        assert callback.bot is not None
+        async with ChatActionSender.typing(chat_id=callback.from_user.id, bot=callback.bot, initial_sleep=0):
+            text, keyboard = await _render(session, reader, rules, callback_data.client_id, callback_data.view)
     await show(callback, text, keyboard)
 
 

@@ -73,14 +73,19 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
             assert "等级：普通客户" in card["text"]
             assert "¥" in card["text"]
             message_id = card.result["message_id"]
-            buttons = dict(standin.buttons(USER_ID, message_id))
-            move_up = next(data for text, data in buttons.items() if "升级" in text or "更高" in text or "📈" in text)
+            move_up = next(data for text, data in standin.buttons(USER_ID, message_id) if text[0] == "📈")
 
             standin.press_button(USER_ID, message_id, move_up, language_code="zh-hans")
             gap = await standin.wait_for("editMessageText", message_id=message_id)
             assert "中端客户" in gap["text"]
             assert "¥500,000.00" in gap["text"]
             await standin.wait_for("answerCallbackQuery")
+
+            recommendations = next(data for text, data in standin.buttons(USER_ID, message_id) if text[0] == "💡")
+            standin.press_button(USER_ID, message_id, recommendations, language_code="zh-hans")
+            await standin.wait_for("sendChatAction", chat_id=USER_ID, action="typing")
+            shown = await standin.wait_for("editMessageText", message_id=message_id)
+            assert "推荐" in shown["text"]
 
             standin.send_text(USER_ID, "/language", language_code="zh-hans")
             picker = await standin.wait_for("sendMessage", chat_id=USER_ID)
