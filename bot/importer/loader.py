@@ -315,8 +315,10 @@ async def _check_duplicates(
             first=first, key=", ".join(spec.key)))
         for first, last in shown
     ], total)
-    keep = select(func.max(staging.c.line)).group_by(*key).scalar_subquery()
-    await connection.execute(staging.delete().where(staging.c.line.not_in(keep)))
+    # NOT EXISTS rather than NOT IN: PostgreSQL runs NOT IN row by row once the subquery outgrows work_mem.
+    later = staging.alias("later")
+    await connection.execute(staging.delete().where(exists().where(
+        *(later.c[k] == staging.c[k] for k in spec.key), later.c.line > staging.c.line)))
 
 
 async def _check_references(
@@ -329,7 +331,7 @@ async def _check_references(
         target_spec = ENTITIES_BY_NAME[column.refers_to]
         target_key = target_spec.table.c[target_spec.key[0]]
         value = staging.c[column.name]
-        dangling = and_(value.is_not(None), value.not_in(select(target_key)))
+        dangling = and_(value.is_not(None), ~exists().where(target_key == value))
         total = (await connection.execute(select(func.count()).where(dangling))).scalar_one()
         if not total:
             continue
