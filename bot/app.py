@@ -69,13 +69,14 @@ def create_dispatcher(
         storage=storage, rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(),
         settings=settings, i18n=i18n,
     )
-    # After aiogram's own error, user-context and FSM middlewares: a session, the reader, their locale,
-    # and only then the rate limit, so that its notice is in the reader's language.
-    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory(engine)))
+    # After aiogram's own error, user-context and FSM middlewares: the rate limit first, so that a flood costs
+    # no database reads, then a session, the reader and their locale.
+    sessions = session_factory(engine)
+    if rate_limit:  # off for the console, where one person types for themselves
+        dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware(sessions))
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
     dispatcher.update.outer_middleware(ReaderMiddleware())
     dispatcher.update.outer_middleware(LocaleMiddleware(i18n))
-    if rate_limit:  # off for the console, where one person types for themselves
-        dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_routers(*handlers.routers())
     return dispatcher

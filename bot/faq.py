@@ -2,8 +2,11 @@
 
 A file `<id>.toml` holds an optional `order` (display order, then id) and one table per locale of
 `bot.i18n.LOCALES`, each with a `title` (a button label), `questions` (the ways clients ask it) and an
-`answer` (Jinja2 source rendered with `bot.rendering.render_string(answer, me=...)`, Telegram HTML). A file
-that cannot be used is refused with one sentence naming the file and the key.
+`answer` (Jinja2 source rendered with `bot.rendering.render_string(answer, me=..., rules=...)`, Telegram HTML).
+An answer knows `me` (the reader's figures, or None), `rules` (the `tiering.TierRules` in force) and the
+environment's globals (`tier_name`, `segment_name`...): every figure of the rules (lines, windows, grace) is
+written as an expression of `rules`, so that the answers follow the rules file. A file that cannot be used is
+refused with one sentence naming the file and the key.
 
 The matcher needs nothing beyond numpy. Text is normalised (NFKC, casefold, punctuation and emoji dropped);
 its features are Han character 1- and 2-grams, Latin words (lightly stemmed, misspellings corrected against
@@ -62,7 +65,7 @@ _VARIANT_SHARE: Final = 0.6
 # Up to 32 characters, so that callback data ("faq:<id>") keeps well within Telegram's 64 bytes.
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _LOCALE_KEYS: Final = ("title", "questions", "answer")
-_ANSWER_VARIABLES: Final = frozenset({"me"})
+_ANSWER_VARIABLES: Final = frozenset({"me", "rules"})
 _GETTEXT: Final = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
@@ -482,7 +485,7 @@ class Faq:
         return self.entries[entry_id].titles[locale]
 
     def answer(self, entry_id: str, locale: str) -> str:
-        """The answer's Jinja2 source, for `bot.rendering.render_string(source, me=...)`."""
+        """The answer's Jinja2 source, for `bot.rendering.render_string(source, me=..., rules=...)`."""
         return self.entries[entry_id].answers[locale]
 
 
@@ -524,10 +527,10 @@ def _answer(source: Path, key: str, value: object) -> str:
             raise FaqError(f"{source}: {key}: uses an unknown {kind} {node.name}")
     if any(name.name in _GETTEXT for name in tree.find_all(nodes.Name)):
         raise FaqError(f"{source}: {key}: uses gettext, but an answer is already in its locale's language")
-    unknown = meta.find_undeclared_variables(tree) - _ANSWER_VARIABLES
+    unknown = meta.find_undeclared_variables(tree) - _ANSWER_VARIABLES - set(env.globals)
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise FaqError(f"{source}: {key}: uses {names}, but an answer knows only me (and the template globals)")
+        raise FaqError(f"{source}: {key}: uses {names}, but an answer knows only me, rules and the template globals")
     return text
 
 

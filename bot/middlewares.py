@@ -11,10 +11,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update, User
-from aiogram.utils.i18n import I18nMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Reader, load_reader
@@ -70,11 +70,14 @@ class LocaleMiddleware(I18nMiddleware):
 class ThrottlingMiddleware(BaseMiddleware):
     """A token bucket per person: `burst` updates at once, then `rate` a second.
 
-    Past that, updates are dropped before any work; the first dropped one of a flood gets a polite notice
-    (a toast for a button), the rest nothing. Other people's updates never wait on it.
+    Runs first: past the limit, an update is dropped before it costs a database read. The first dropped update
+    of a flood gets a polite notice in the person's language (a toast for a button), the rest nothing; other
+    people's updates never wait on it.
     """
 
-    def __init__(self, *, burst: int = 8, rate: float = 1.0, remember: int = 100_000) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, burst: int = 8, rate: float = 1.0,
+                 remember: int = 100_000) -> None:
+        self.sessions = sessions
         self.burst, self.rate, self.remember = burst, rate, remember
         # user id -> (tokens, time of last update, noticed in this flood)
         self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
@@ -102,9 +105,15 @@ class ThrottlingMiddleware(BaseMiddleware):
         if allowed:
             return await handler(event, data)
         assert isinstance(event, Update)
-        bot: Bot = data["bot"]
-        if event.callback_query is not None:
-            await event.callback_query.answer(render("errors/slow_down.html.j2") if notice else None)
+        if notice:
+            i18n: I18n = data["i18n"]
+            async with self.sessions() as session:
+                reader = await load_reader(session, user.id)
+            with i18n.context(), i18n.use_locale(await reader_locale(reader, user, data.get("state"),
+                                                                     i18n.default_locale)):
+                text = render("errors/slow_down.html.j2")
+        if event.callback_query is not None:  # a button must stop spinning, notice or not
+            await event.callback_query.answer(text if notice else None)
         elif notice and event.message is not None:
-            await bot.send_message(event.message.chat.id, render("errors/slow_down.html.j2"))
+            await data["bot"].send_message(event.message.chat.id, text)
         return None

@@ -14,7 +14,7 @@ from bot.rendering import render
 from handlers.menu import main_menu
 
 
-async def start_with_token(message: Message, command: CommandObject, session: AsyncSession, reader: Reader) -> None:
+async def start_with_token(message: Message, command: CommandObject, session: AsyncSession) -> None:
     assert message.bot is not None
     assert message.from_user is not None
     try:

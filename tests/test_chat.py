@@ -365,11 +365,14 @@ async def test_a_failing_handler_apologises_and_logs_ids_only(
 
 
 async def test_a_flood_gets_one_notice_and_others_are_still_served(scored_engine: AsyncEngine) -> None:
-    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=5, rate=0.001))
-    flooder, other = next(_user_ids), next(_user_ids)
+    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(session_factory(scored_engine), burst=5, rate=0.001))
+    flooder = await chat.bind(Role.CLIENT, await chat.client_in_tier("ordinary", skip=12))
+    other = next(_user_ids)
+    await chat.send(flooder, "/language")  # with the /start before and the press after: three of the five
+    await chat.press(flooder, chat.buttons()["中文"])
     answers = [await chat.send(flooder, "/help") for _ in range(30)]
-    assert sum(1 for a in answers if a) == 6  # five answers, then one notice, then silence
-    assert "faster than I can answer" in answers[5][0]
+    assert sum(1 for a in answers if a) == 3  # two answers, then one notice, then silence
+    assert answers[2] == ["您发送消息的速度过快，我来不及回复。请稍候几秒，之后我会继续为您解答。"]
     (text,) = await chat.send(other, "/help")
     assert "/faq" in text
     chat.bot.session.clear()
