@@ -9,7 +9,7 @@ import itertools
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import pytest_asyncio
@@ -18,7 +18,8 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SetMyCommands
 from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from mocked_bot import MockedBot, callback_update, message_update, sticker_update
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import create_invite
@@ -441,3 +442,11 @@ async def test_every_view_reads_in_chinese(chat: Chat) -> None:
     for text in texts:
         assert re.search(HAN, text), text
         assert "None" not in text, text
+
+
+async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEngine) -> None:
+    with pytest.raises(IntegrityError) as failure:
+        async with scored_engine.begin() as connection:
+            await connection.execute(insert(Client).values(
+                client_id="C00001", name="Secret Name 4711", onboarded_on=date(2020, 1, 1)))
+    assert "Secret Name 4711" not in str(failure.value)

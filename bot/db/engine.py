@@ -31,7 +31,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     is_sqlite = url.get_backend_name() == "sqlite"
     if is_sqlite and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, **kwargs)
+    # A failed statement's parameters (names, balances) stay out of exception messages and so out of the logs.
+    engine = create_async_engine(url, hide_parameters=True, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     return engine
