@@ -15,7 +15,9 @@ from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.accounts import Reader, load_reader
 from bot.i18n import resolve_locale
@@ -25,8 +27,21 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LOCALE_KEY: Final = "locale"  # where an unbound reader's choice of language is kept in their FSM data
 
 
+_WROTE: Final = "tierbot_wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_writes(state: ORMExecuteState) -> None:
+    """Statements that write (Core INSERT, UPDATE, DELETE through a session) mark it as having written."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update, committed when the handler returns, rolled back when it raises."""
+    """One session per update, committed when the handler returns having written, rolled back when it raises.
+
+    Most updates only read: they skip the commit's round trip to the database.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -35,7 +50,8 @@ class DatabaseMiddleware(BaseMiddleware):
         async with self.sessions() as session:
             data["session"] = session
             result = await handler(event, data)
-            await session.commit()
+            if session.new or session.dirty or session.deleted or session.sync_session.info.pop(_WROTE, False):
+                await session.commit()
             return result
 
 

@@ -10,13 +10,14 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from aiogram import Dispatcher
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SetMyCommands
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from mocked_bot import MockedBot, callback_update, message_update, sticker_update
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from bot.db import session_factory
 from bot.db.models import AuditEntry, Client, Invite, Role, TelegramAccount, TierState
 from bot.i18n import create_i18n
 from bot.messages import MESSAGE_LIMIT, send, split_html
-from bot.middlewares import ThrottlingMiddleware
+from bot.middlewares import DatabaseMiddleware, ThrottlingMiddleware
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="module")]
 
@@ -450,3 +451,17 @@ async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEng
             await connection.execute(insert(Client).values(
                 client_id="C00001", name="Secret Name 4711", onboarded_on=date(2020, 1, 1)))
     assert "Secret Name 4711" not in str(failure.value)
+
+
+async def test_a_statement_that_writes_is_committed_without_orm_changes(scored_engine: AsyncEngine) -> None:
+    """The session middleware skips the commit for updates that only read; a Core UPDATE still counts."""
+    middleware = DatabaseMiddleware(session_factory(scored_engine))
+    client_id = await Chat(scored_engine).client_in_tier("ordinary", skip=13)
+
+    async def core_write(_event: object, data: dict[str, Any]) -> None:
+        await data["session"].execute(update(Client).where(Client.client_id == client_id).values(locale="en"))
+
+    await middleware(core_write, Update(update_id=1), {})
+    async with scored_engine.connect() as connection:
+        locale = (await connection.execute(select(Client.locale).where(Client.client_id == client_id))).scalar_one()
+    assert locale == "en"
