@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount
@@ -128,6 +129,10 @@ async def redeem_invite(session: AsyncSession, token: str, *, user_id: int, chat
         account = TelegramAccount(telegram_user_id=user_id, chat_id=chat_id, role=invite.role,
                                   client_id=invite.client_id, adviser_id=invite.adviser_id, bound_at=now)
         session.add(account)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same person redeemed another invite at the same moment, and won
+            raise BindingRefused(Refusal.ALREADY_BOUND) from None
     account.chat_id, account.blocked_at = chat_id, None
     session.add(AuditEntry(at=now, actor=f"tg:{user_id}", action="account.bind", client_id=invite.client_id,
                            details={"role": invite.role.value, "adviser_id": invite.adviser_id,
@@ -146,7 +151,8 @@ async def load_reader(session: AsyncSession, user_id: int) -> Reader:
 
 
 async def remember_locale(session: AsyncSession, reader: Reader, locale: str) -> bool:
-    """Store a bound reader's choice of language; an unbound reader's choice lasts for the message only."""
+    """Store a bound reader's choice of language; False for an unbound reader (whose choice the caller keeps in
+    the conversation state)."""
     account = await session.get(TelegramAccount, reader.user_id)
     if account is None:
         return False
@@ -155,12 +161,18 @@ async def remember_locale(session: AsyncSession, reader: Reader, locale: str) ->
 
 
 async def may_view(session: AsyncSession, reader: Reader, client_id: str) -> bool:
-    """A client sees only themselves, an adviser only the clients assigned to them, an admin everyone."""
-    if reader.role is Role.ADMIN:
-        return True
+    """A client sees only themselves, an adviser still with the firm only the clients assigned to them, an admin
+    every client there is."""
     if reader.role is Role.CLIENT:
         return reader.client_id == client_id
+    if reader.role is Role.ADMIN:
+        return await session.get(Client, client_id) is not None
     if reader.role is Role.ADVISER:
-        adviser_id = await session.scalar(select(Client.adviser_id).where(Client.client_id == client_id))
-        return adviser_id is not None and adviser_id == reader.adviser_id
+        row = (await session.execute(
+            select(Client.adviser_id, Adviser.left_on)
+            .join(Adviser, Adviser.adviser_id == Client.adviser_id)
+            .where(Client.client_id == client_id)
+        )).one_or_none()
+        return row is not None and row.adviser_id == reader.adviser_id and (
+            row.left_on is None or row.left_on > datetime.now(UTC).date())
     return False

@@ -1,4 +1,4 @@
-"""A client's tier as a reader may see it: access checked, then each view rendered.
+"""A client's tier as a reader may see it: access checked first, then the data of each view.
 
 The card and the gap come from the tier state the latest scoring run stored (one read); the dimensions explained
 and the recommendations need the facts behind them, assessed afresh for the one client (bot.scoring.standing).
@@ -11,21 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, may_view
 from bot.db.models import Adviser, AuditEntry, Client, Role, TierState
-from bot.rendering import current_locale, render
 from bot.scoring.service import SEGMENT_COLUMNS
-from bot.scoring.standing import client_standing
+from bot.scoring.standing import ClientStanding, client_standing
 from bot.vocabulary import tier_name
 from tiering import Dimension, TierGap, TierRules, months_to_downgrade, tier_gap
 
-__all__ = ["ClientView", "ReaderFigures", "TierCard", "TierView", "client_view", "reader_figures"]
+__all__ = ["ClientView", "ReaderFigures", "TierCard", "TierView", "client_details", "client_view", "reader_figures"]
 
 
 class TierView(StrEnum):
@@ -55,30 +52,10 @@ class TierCard:
 @dataclass(frozen=True, slots=True)
 class ClientView:
     client_id: str
-    refusal: str | None  # not_linked, not_allowed, not_scored, rejected; None when there is something to show
+    # not_linked, no_client (staff asked without an id), not_allowed, not_scored; None with a card to show
+    refusal: str | None
     card: TierCard | None = None
-    rules: TierRules | None = None
     own: bool = True  # the reader is the client
-
-    async def render(self, view: TierView, session: AsyncSession) -> str:
-        """The view's text; the dimensions and recommendations read the client's facts first."""
-        assert self.card is not None
-        assert self.rules is not None
-        if view in (TierView.CARD, TierView.GAP):
-            return _render_stored(view, current_locale(), self.card, self.rules, self.own)
-        context: dict[str, Any] = {"card": self.card, "rules": self.rules, "own": self.own}
-        standing = await client_standing(await session.connection(), self.client_id, self.rules)
-        if standing is None or standing.assessment is None:
-            return render("tier/unavailable.html.j2", reason="rejected", role=None)
-        name = "dimensions" if view is TierView.DIMENSIONS else "recommendations"
-        return render(f"tier/{name}.html.j2", standing=standing, a=standing.assessment, Dimension=Dimension,
-                      **context)
-
-
-@lru_cache(maxsize=20_000)
-def _render_stored(view: TierView, locale: str, card: TierCard, rules: TierRules, own: bool) -> str:
-    """The card and the gap depend on nothing else: rendered once per client, language and stored state."""
-    return render(f"tier/{view.name.lower()}.html.j2", card=card, rules=rules, own=own)
 
 
 # Built once: the card is read on every /tier.
@@ -122,10 +99,14 @@ async def _card(session: AsyncSession, client_id: str, rules: TierRules) -> Tier
 
 
 async def client_view(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None) -> ClientView:
+    """The tier card of `client_id` (a client's own when None) if the reader may see it; staff views are audited."""
     if not reader.bound:
         return ClientView(client_id or "", "not_linked")
-    if client_id is None or not await may_view(session, reader, client_id):
-        return ClientView(client_id or "", "not_allowed")
+    client_id = client_id or reader.client_id
+    if client_id is None:
+        return ClientView("", "no_client")
+    if not await may_view(session, reader, client_id):
+        return ClientView(client_id, "not_allowed")
     card = await _card(session, client_id, rules)
     if card is None:
         return ClientView(client_id, "not_scored")
@@ -133,7 +114,13 @@ async def client_view(session: AsyncSession, reader: Reader, rules: TierRules, c
     if not own:
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
                                client_id=client_id, details={"role": str(reader.role)}))
-    return ClientView(client_id, None, card, rules, own)
+    return ClientView(client_id, None, card, own)
+
+
+async def client_details(session: AsyncSession, client_id: str, rules: TierRules) -> ClientStanding | None:
+    """What the dimensions explained and the recommendations need: the client's facts, assessed afresh as of the
+    latest scoring run. Call only after `client_view` allowed the reader."""
+    return await client_standing(await session.connection(), client_id, rules)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """`tierbot console --as ID`: chat with the bot in a terminal, through the same dispatcher and handlers.
 
 The Bot's session answers locally instead of calling Telegram and prints what the bot sends; buttons become
-numbered choices. The console user is a Telegram account of its own (a negative id, which Telegram never
-gives out) bound to the client or adviser through an invite like anyone else, so the audit log shows it.
+numbered choices. The console user is a Telegram account of its own (an id above any Telegram gives out)
+bound to the client or adviser through an invite like anyone else, so the audit log shows it.
 """
 
 from __future__ import annotations
@@ -115,11 +115,16 @@ class ConsoleSession(BaseSession):
         return None
 
 
+# Telegram ids (users, and chats, negative) stay below 2**52; from 2**60 on, an id can only be the console's, so
+# nothing meant for a console account can ever reach a real person or group.
+CONSOLE_IDS_FROM = 1 << 60
+
+
 def console_user_id(role: Role, target_id: str) -> int:
-    return -(zlib.crc32(f"{role}:{target_id}".encode()) + 1)
+    return CONSOLE_IDS_FROM + zlib.crc32(f"{role}:{target_id}".encode())
 
 
-async def bind_console_user(engine: AsyncEngine, target_id: str) -> tuple[int, Role]:
+async def bind_console_user(engine: AsyncEngine, target_id: str) -> int:
     """The console's Telegram account for the client or adviser `target_id`, bound by an invite if new."""
     async with session_factory(engine)() as session, session.begin():
         if await session.get(Client, target_id) is not None:
@@ -135,7 +140,7 @@ async def bind_console_user(engine: AsyncEngine, target_id: str) -> tuple[int, R
                 await redeem_invite(session, invite.token, user_id=user_id, chat_id=user_id)
             except BindingRefused as refused:  # pragma: no cover - a fresh invite for a fresh account
                 raise AssertionError(refused) from refused
-    return user_id, role
+    return user_id
 
 
 async def console_chat(
@@ -148,7 +153,7 @@ async def console_chat(
     show: Callable[[str], None],
 ) -> None:
     """Chat as `target_id` until `read` gives None (end of input) or "/quit"."""
-    user_id, _role = await bind_console_user(engine, target_id)
+    user_id = await bind_console_user(engine, target_id)
     user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)
     chat = Chat(id=user_id, type="private")
     session = ConsoleSession(chat, show)

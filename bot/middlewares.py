@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -56,11 +57,16 @@ class DatabaseMiddleware(BaseMiddleware):
 
 
 class ReaderMiddleware(BaseMiddleware):
-    """`reader`: the sender as bound (or not) in the database; updates without a sender are not ours to serve."""
+    """`reader`: the sender as bound (or not) in the database.
+
+    Only private chats are served: in a group, a tier card would show a client's figures to everyone in it.
+    Updates without a person behind them are not ours to serve either.
+    """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or user.is_bot:
+        chat: Chat | None = data.get("event_chat")
+        if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
             return None
         data["reader"] = await load_reader(data["session"], user.id)
         return await handler(event, data)

@@ -36,8 +36,9 @@ def format_money(amount: Decimal | int | float, currency: str | None = None) -> 
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
+    """With `digits`, rounded to at most that many decimals, and no trailing zeros: 2.0 reads "2"."""
     if digits is not None:
-        return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=current_locale())
+        return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=current_locale())
     return format_decimal(value, locale=current_locale())
 
 

@@ -31,9 +31,7 @@ async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> Non
                                  i18n.default_locale)
     with i18n.context(), i18n.use_locale(locale):
         text = render("errors/apology.html.j2")
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
+    try:  # a pressed button was answered already, by CallbackAnswerMiddleware on the way out
         await bot.send_message(chat_id, text)
     except Exception:  # the apology must not raise in turn; the failure is already logged
         logger.warning("update %s: the apology could not be sent either", update.update_id)

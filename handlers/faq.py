@@ -47,7 +47,7 @@ def _back() -> InlineKeyboardMarkup:
 async def _answer(faq: Faq, entry_id: str, session: AsyncSession, reader: Reader, rules: TierRules,
                   locale: str) -> str:
     me = await reader_figures(session, reader, rules)
-    return render_string(faq.answer(entry_id, locale), me=me, rules=rules)
+    return render_string(faq.answer(entry_id, locale), me=me, rules=rules, role=reader.role and reader.role.value)
 
 
 async def faq_list(message: Message, faq: Faq, i18n: I18n) -> None:

@@ -20,6 +20,7 @@ async def start_with_token(message: Message, command: CommandObject, session: As
     try:
         await redeem_invite(session, command.args or "", user_id=message.from_user.id, chat_id=message.chat.id)
     except BindingRefused as refused:
+        await session.rollback()  # nothing of a refused binding stays
         await send(message.bot, message.chat.id, render("start/refused.html.j2", reason=refused.refusal.value))
         return
     await session.commit()  # bound before it is confirmed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -12,11 +12,11 @@ from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
-from bot.clients import ClientView, TierView, client_view
+from bot.clients import ClientView, TierCard, TierView, client_details, client_view
 from bot.messages import send, show
 from bot.rendering import current_locale, render
 from handlers.menu import MenuButton
-from tiering import TierRules
+from tiering import Dimension, Rejection, TierRules
 
 
 class TierCb(CallbackData, prefix="tier"):
@@ -39,12 +39,30 @@ def _keyboard(view: ClientView, shown: TierView, locale: str) -> InlineKeyboardM
     ])
 
 
+@lru_cache(maxsize=20_000)
+def _stored_view(view: TierView, locale: str, card: TierCard, rules: TierRules, own: bool) -> str:
+    """The card and the gap depend on nothing else: rendered once per client, language and stored state."""
+    return render(f"tier/{view.name.lower()}.html.j2", card=card, rules=rules, own=own)
+
+
 async def _render(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None, shown: TierView,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
     view = await client_view(session, reader, rules, client_id)
-    if view.refusal is not None:
+    if view.refusal is not None or view.card is None:
         return render("tier/unavailable.html.j2", reason=view.refusal, role=reader.role), None
-    return await view.render(shown, session), _keyboard(view, shown, current_locale())
+    if shown is TierView.GAP and view.card.gap is None:  # at the top tier (a stale or forged button)
+        shown = TierView.CARD
+    if shown in (TierView.CARD, TierView.GAP):
+        text = _stored_view(shown, current_locale(), view.card, rules, view.own)
+    else:
+        standing = await client_details(session, view.client_id, rules)
+        if standing is None or isinstance(standing.assessment, Rejection):
+            reason = "not_scored" if standing is None else "rejected"
+            return render("tier/unavailable.html.j2", reason=reason, role=reader.role), None
+        template = "tier/dimensions.html.j2" if shown is TierView.DIMENSIONS else "tier/recommendations.html.j2"
+        text = render(template, card=view.card, standing=standing, a=standing.assessment, rules=rules,
+                      own=view.own, Dimension=Dimension)
+    return text, _keyboard(view, shown, current_locale())
 
 
 async def send_tier_card(message: Message, session: AsyncSession, reader: Reader, rules: TierRules,

@@ -27,7 +27,7 @@ from bot.accounts import create_invite
 from bot.app import create_dispatcher, set_commands
 from bot.config import Settings
 from bot.db import session_factory
-from bot.db.models import AuditEntry, Client, Invite, Role, TelegramAccount, TierState
+from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount, TierState
 from bot.i18n import create_i18n
 from bot.messages import MESSAGE_LIMIT, send, split_html
 from bot.middlewares import DatabaseMiddleware, ThrottlingMiddleware
@@ -465,3 +465,63 @@ async def test_a_statement_that_writes_is_committed_without_orm_changes(scored_e
     async with scored_engine.connect() as connection:
         locale = (await connection.execute(select(Client.locale).where(Client.client_id == client_id))).scalar_one()
     assert locale == "en"
+
+
+async def test_nothing_is_said_in_groups(chat: Chat) -> None:
+    user_id = await chat.bind(Role.CLIENT, await chat.client_in_tier("mid", skip=3))
+    chat.bot.session.clear()
+    await chat.dispatcher.feed_update(chat.bot, message_update(user_id, "/tier", chat_id=-1001234567890))
+    await chat.dispatcher.feed_update(chat.bot, message_update(next(_user_ids), "/start", chat_id=-100987654321))
+    assert chat.bot.session.requests == []
+
+
+async def test_an_adviser_who_left_sees_no_client(chat: Chat) -> None:
+    client_id = await chat.client_in_tier("ordinary", skip=14)
+    _name, adviser_id = await chat.client_row(client_id)
+    assert adviser_id is not None
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+    async with chat.engine.begin() as connection:
+        await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(
+            left_on=date(2026, 11, 1)))
+    try:
+        (text,) = await chat.send(user_id, f"/tier {client_id}")
+        assert "CN¥" not in text
+    finally:
+        async with chat.engine.begin() as connection:
+            await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))
+
+
+async def test_an_admin_asks_by_id_and_hears_of_unknown_ids(chat: Chat) -> None:
+    user_id = await chat.bind(Role.ADMIN, None)
+    (text,) = await chat.send(user_id, "/tier")
+    assert "followed by a client's id" in text
+    (text,) = await chat.send(user_id, "/tier C99999")
+    assert text == "There is no client with that id."
+    (text,) = await chat.send(user_id, f"/tier {await chat.client_in_tier('mid')}")
+    assert "Tier: Mid-tier" in text
+
+
+async def test_how_to_move_up_at_the_top_tier_shows_the_card(chat: Chat) -> None:
+    client_id = await chat.client_in_tier("ordinary", skip=15)
+    async with chat.engine.begin() as connection:
+        await connection.execute(update(TierState).where(TierState.client_id == client_id).values(
+            tier="high_net_worth", qualified_tier="high_net_worth"))
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    (card,) = await chat.send(user_id, "/tier")
+    assert "📈 How to move up" not in chat.buttons()
+    (text,) = await chat.press(user_id, f"tier:gap:{client_id}")  # a stale button from before the upgrade
+    assert text == card
+
+
+async def test_a_failing_button_gets_an_apology_too(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    client_id = await chat.client_in_tier("ordinary", skip=16)
+    user_id = await chat.bind(Role.CLIENT, client_id)
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("facts on fire")
+
+    monkeypatch.setattr("handlers.tier.client_details", broken)
+    texts = await chat.press(user_id, f"tier:dims:{client_id}")
+    assert texts == ["Sorry, something went wrong on our side and I could not answer. Please try again in a "
+                     "moment; if it keeps happening, contact your adviser."]
+    assert len(chat.bot.session.sent(AnswerCallbackQuery)) == 1
