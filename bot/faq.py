@@ -2,9 +2,13 @@
 
 A file `<id>.toml` holds an optional `order` (display order, then id) and one table per locale of
 `bot.i18n.LOCALES`, each with a `title` (a button label), `questions` (the ways clients ask it) and an
-`answer` (Jinja2 source rendered with `bot.rendering.render_string(answer, me=..., rules=...)`, Telegram HTML).
-An answer knows `me` (the reader's figures, or None), `rules` (the `tiering.TierRules` in force) and the
-environment's globals (`tier_name`, `segment_name`...): every figure of the rules (lines, windows, grace) is
+`answer` (Jinja2 source rendered with `bot.rendering.render_string(answer, me=..., rules=..., role=...)`,
+Telegram HTML). An answer knows `me`, `role`, `rules` (the `tiering.TierRules` in force) and the environment's
+globals (`tier_name`, `segment_name`...). `role` is the reader's role, "client", "adviser" or "admin", or None
+for a Telegram account linked to no one; `me` is the reader's figures (`bot.clients.ReaderFigures`) only for a
+linked client whose tier has been worked out, and None otherwise: for an unlinked reader, for a linked client
+not yet scored, and for advisers and admins. So an answer tells these apart by `role` when `me` is None, and
+only `role` None is told to get an invitation link. Every figure of the rules (lines, windows, grace) is
 written as an expression of `rules`, so that the answers follow the rules file. A file that cannot be used is
 refused with one sentence naming the file and the key.
 
@@ -65,7 +69,7 @@ _VARIANT_SHARE: Final = 0.6
 # Up to 32 characters, so that callback data ("faq:<id>") keeps well within Telegram's 64 bytes.
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _LOCALE_KEYS: Final = ("title", "questions", "answer")
-_ANSWER_VARIABLES: Final = frozenset({"me", "rules"})
+_ANSWER_VARIABLES: Final = frozenset({"me", "role", "rules"})
 _GETTEXT: Final = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
@@ -530,7 +534,9 @@ def _answer(source: Path, key: str, value: object) -> str:
     unknown = meta.find_undeclared_variables(tree) - _ANSWER_VARIABLES - set(env.globals)
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise FaqError(f"{source}: {key}: uses {names}, but an answer knows only me, rules and the template globals")
+        raise FaqError(
+            f"{source}: {key}: uses {names}, but an answer knows only me, role, rules and the template globals"
+        )
     return text
 
 

@@ -116,9 +116,21 @@ def test_every_entry_is_complete_in_every_locale(faq: Faq) -> None:
         assert len(asked) == len(set(asked)), entry.id
 
 
-def _render(i18n: I18n, source: str, locale: str, me: ReaderFigures | None, rules: TierRules) -> str:
+ROLES = (None, "client", "adviser", "admin")
+# The readers an answer is written for: a scored client (figures and role "client"), and without figures an
+# unlinked account, a linked client not yet scored, an adviser and an admin.
+READERS_AND_ROLES: tuple[tuple[ReaderFigures | None, str | None], ...] = (
+    *((me, "client") for me in READERS),
+    *((None, role) for role in ROLES),
+)
+NOT_LINKED = {"en": "ask your adviser for an invitation link", "zh_Hans": "请向您的客户经理索取邀请链接"}
+
+
+def _render(i18n: I18n, source: str, locale: str, me: ReaderFigures | None, rules: TierRules,
+            role: str | None = None) -> str:
+    """`source` rendered as handlers/faq.py does; a reader with figures is a client."""
     with i18n.use_locale(locale):
-        return render_string(source, me=me, rules=rules)
+        return render_string(source, me=me, rules=rules, role="client" if me is not None else role)
 
 
 def test_every_answer_renders_for_every_reader_under_any_rules(
@@ -127,9 +139,9 @@ def test_every_answer_renders_for_every_reader_under_any_rules(
     for entry in faq.entries.values():
         for locale in LOCALES:
             for tier_rules in (rules, other_rules, at_once_rules):
-                for me in (None, *READERS):
-                    where = f"{entry.id} {locale} rules={tier_rules.version} me={me}"
-                    text = _render(i18n, entry.answers[locale], locale, me, tier_rules)
+                for me, role in READERS_AND_ROLES:
+                    where = f"{entry.id} {locale} rules={tier_rules.version} me={me} role={role}"
+                    text = _render(i18n, entry.answers[locale], locale, me, tier_rules, role)
                     assert text, where
                     assert len(text) <= ANSWER_MAX_CHARS, where
                     # Telegram HTML: only <b> and <i>, no bare "<" or "&"; short paragraphs without gaps.
@@ -161,6 +173,104 @@ def test_personal_answers_use_the_readers_figures(faq: Faq, i18n: I18n, rules: T
         assert reader.next_tier in text
         top = _render(i18n, faq.answer("contact_adviser", locale), locale, READERS[1], rules)
         assert "Wang &lt;b&gt;Wei&lt;/b&gt; &amp; Co" in top  # a name is shown as typed, never as markup
+
+
+@pytest.mark.parametrize("entry_id", ["my_tier", "contact_adviser"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_readers_without_figures_are_told_what_fits_their_role(
+    faq: Faq, i18n: I18n, rules: TierRules, entry_id: str, locale: str
+) -> None:
+    """Only an unlinked account is sent for an invitation link; a client not yet scored hears of the monthly
+    review, and staff how to see a client's card."""
+    source = faq.answer(entry_id, locale)
+    texts = {role: _render(i18n, source, locale, None, rules, role) for role in ROLES}
+    staff = {"en": "/tier followed by a client's id shows that client's card", "zh_Hans": "发送 /tier 加客户编号"}
+    review = {"en": "monthly review", "zh_Hans": "月度评估"}
+    not_linked = {"en": "not linked", "zh_Hans": "尚未关联"}
+    for role, text in texts.items():
+        where = f"{entry_id} {locale} role={role}"
+        assert (NOT_LINKED[locale] in text.casefold()) == (role is None), where
+        assert (not_linked[locale] in text) == (role is None), where
+        assert (review[locale] in text) == (role == "client"), where
+        assert (staff[locale] in text) == (role in ("adviser", "admin")), where
+    assert texts["adviser"] != texts["admin"]
+    only_yours = {"en": "assigned to you", "zh_Hans": "分配给您的客户"}[locale]
+    assert only_yours in texts["adviser"]
+    assert only_yours not in texts["admin"]
+
+
+def test_only_an_unlinked_reader_is_sent_for_an_invitation_link(
+    faq: Faq, i18n: I18n, rules: TierRules, other_rules: TierRules
+) -> None:
+    for entry in faq.entries.values():
+        for locale in LOCALES:
+            for tier_rules in (rules, other_rules):
+                for me, role in READERS_AND_ROLES:
+                    text = _render(i18n, entry.answers[locale], locale, me, tier_rules, role).casefold()
+                    if role is not None:
+                        assert NOT_LINKED[locale] not in text, f"{entry.id} {locale} role={role}"
+
+
+def test_answers_use_the_bots_wording(faq: Faq) -> None:
+    """The invitation sentence is the bot's own, and the Chinese terms are those of its templates."""
+    for entry in faq.entries.values():
+        en, zh = entry.answers["en"], entry.answers["zh_Hans"]
+        assert "ask the firm" not in en.casefold(), entry.id
+        assert "本机构的服务渠道索取" not in zh, entry.id
+        for word in ("账号", "绑定", "Telegram账户"):
+            assert word not in zh, f"{entry.id}: {word}"
+        assert "monthly average AUM" not in en, entry.id
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "en", "zh"),
+    [
+        ("survey", "your answers do not change your tier", "调查结果不会影响您的等级"),
+        ("dimension_activity", "Activity does not change your tier.", "活跃度不影响您的等级"),
+        ("dimension_lifecycle", "Lifecycle does not change your tier.", "生命周期不影响您的等级"),
+        ("dimension_complexity", "Need complexity does not change your tier,", "需求复杂度不影响您的等级"),
+        ("dimension_loyalty", "Loyalty does not change your tier.", "忠诚度不影响您的等级"),
+    ],
+)
+def test_a_dimension_counts_towards_the_tier_only_through_a_required_overall_score(
+    faq: Faq, i18n: I18n, rules: TierRules, other_rules: TierRules, entry_id: str, en: str, zh: str
+) -> None:
+    assert all(tier.min_value_score is None for tier in rules.tiers)
+    assert any(tier.min_value_score is not None for tier in other_rules.tiers)
+    for locale, no_effect, score in (("en", en, "overall score"), ("zh_Hans", zh, "综合评分")):
+        source = faq.answer(entry_id, locale)
+        text = _render(i18n, source, locale, None, rules)
+        assert no_effect in text
+        assert score not in text
+        text = _render(i18n, source, locale, None, other_rules)
+        assert no_effect not in text
+        assert score in text
+        # A dimension without weight does not count towards the overall score.
+        dimension = entry_id.removeprefix("dimension_") if entry_id != "survey" else "loyalty"
+        weightless = dataclasses.replace(other_rules, weights=dataclasses.replace(other_rules.weights,
+                                                                                  **{dimension: 0}))
+        assert no_effect in _render(i18n, source, locale, None, weightless)
+
+
+def test_monthly_average_assets_are_defined_plainly(
+    faq: Faq, i18n: I18n, rules: TierRules, at_once_rules: TierRules
+) -> None:
+    for tier_rules in (rules, at_once_rules):
+        en = _render(i18n, faq.answer("how_tier_is_determined", "en"), "en", None, tier_rules)
+        assert "<b>monthly average assets</b>" in en
+        assert "statement dates" in en
+        zh = _render(i18n, faq.answer("how_tier_is_determined", "zh_Hans"), "zh_Hans", None, tier_rules)
+        assert "对账日" in zh
+        # The term is named and then defined, never by itself.
+        definition = zh[zh.index("月日均资产", zh.index("决定")) :].split("。")[0]
+        assert definition.count("月日均资产") == 1, definition
+        # The definition is a paragraph of its own, before the list of tiers.
+        assert ".\n\n• " in en
+        assert "。\n\n• " in zh
+    en = _render(i18n, faq.answer("how_tier_is_determined", "en"), "en", None, rules)
+    assert "the average of those monthly figures over the last 3 months" in en
+    zh = _render(i18n, faq.answer("how_tier_is_determined", "zh_Hans"), "zh_Hans", None, rules)
+    assert "再取最近3个月这些月度数值的平均值" in zh
 
 
 # The figures an answer states, by entry: under the default rules (then the old literal text), and under
@@ -256,8 +366,8 @@ def test_other_rules_leave_no_default_figure(faq: Faq, i18n: I18n, other_rules: 
             stale = _expected(i18n, default_by_locale, locale)
             if entry.id in TIER_LISTS:
                 stale += DEFAULT_TIER_NAMES
-            for me in (None, *READERS):
-                text = _render(i18n, entry.answers[locale], locale, me, other_rules)
+            for me, role in READERS_AND_ROLES:
+                text = _render(i18n, entry.answers[locale], locale, me, other_rules, role)
                 if me is not None:  # the reader's own tier names, from the handler, are not the answer's
                     text = text.replace(me.tier, "").replace(me.next_tier or "\0", "")
                 where = f"{entry.id} {locale} me={me}"
@@ -439,6 +549,16 @@ def test_an_answer_may_use_the_rules_and_the_template_globals(tmp_path: Path, i1
     assert text == "普通客户 ¥0.00; 中端客户 ¥500,000.00; 高净值客户 ¥6,000,000.00; 中端 3"
 
 
+def test_an_answer_may_use_the_role(tmp_path: Path, i18n: I18n, rules: TierRules) -> None:
+    answer = "{% if role is none %}unlinked{% else %}{{ role }}{% endif %}"
+    (tmp_path / "one.toml").write_text(_good().replace("An answer{% if me %} for {{ me.tier }}{% endif %}.", answer),
+                                       encoding="utf-8")
+    source = load_faq(tmp_path).answer("one", "en")
+    assert [_render(i18n, source, "en", None, rules, role) for role in ROLES] == [
+        "unlinked", "client", "adviser", "admin"
+    ]
+
+
 def _bad(old: str, new: str) -> str:
     """A good file with its first `old` (in the en table) replaced by `new`."""
     assert old in _good()
@@ -466,7 +586,7 @@ def _bad(old: str, new: str) -> str:
         ("bad.toml", _bad("{% endif %}", ""), ("en.answer: not a valid template", "line 1")),
         ("bad.toml", _bad("{{ me.tier }}", "{{ me.tier|moneyy }}"), ("en.answer: uses an unknown filter moneyy",)),
         ("bad.toml", _bad("{{ me.tier }}", "{{ client.tier }}"), ("en.answer: uses client",)),
-        ("bad.toml", _bad("{{ me.tier }}", "{{ rule.asset }}"), ("en.answer: uses rule,", "only me, rules")),
+        ("bad.toml", _bad("{{ me.tier }}", "{{ rule.asset }}"), ("en.answer: uses rule,", "only me, role, rules")),
         ("bad.toml", _bad("{{ me.tier }}", "{{ _('tier') }}"), ("en.answer: uses gettext",)),
         ("bad.toml", _bad("An answer", "{% trans %}An answer{% endtrans %}"), ("en.answer: uses gettext",)),
         ("Bad-Name.toml", _good(), ("the file name must be an entry id",)),
