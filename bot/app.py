@@ -24,7 +24,13 @@ from bot.config import Settings
 from bot.db import session_factory
 from bot.faq import Faq, default_faq
 from bot.i18n import LOCALES, create_i18n
-from bot.middlewares import DatabaseMiddleware, LocaleMiddleware, ReaderMiddleware, ThrottlingMiddleware
+from bot.middlewares import (
+    DatabaseMiddleware,
+    LocaleMiddleware,
+    PrivateChatsOnly,
+    ReaderMiddleware,
+    ThrottlingMiddleware,
+)
 from bot.rendering import render
 from bot.scoring import load_rules
 from tiering import TierRules
@@ -69,9 +75,10 @@ def create_dispatcher(
         storage=storage, rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(),
         settings=settings, i18n=i18n,
     )
-    # After aiogram's own error, user-context and FSM middlewares: the rate limit first, so that a flood costs
-    # no database reads, then a session, the reader and their locale.
+    # After aiogram's own error, user-context and FSM middlewares: private chats only, then the rate limit, so
+    # that a flood costs no database reads, then a session, the reader and their locale.
     sessions = session_factory(engine)
+    dispatcher.update.outer_middleware(PrivateChatsOnly())
     if rate_limit:  # off for the console, where one person types for themselves
         dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware(sessions))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))

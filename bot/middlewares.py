@@ -1,4 +1,5 @@
-"""What every update goes through before a handler: a database session, the reader, their locale, a rate limit.
+"""What every update goes through before a handler: private chats only, a rate limit, a database session, the
+reader and their locale.
 
 Registered on the dispatcher's update observer in this order (bot/app.py), after aiogram's own error and user
 context middlewares; callback queries are also answered by aiogram's CallbackAnswerMiddleware.
@@ -56,18 +57,23 @@ class DatabaseMiddleware(BaseMiddleware):
             return result
 
 
-class ReaderMiddleware(BaseMiddleware):
-    """`reader`: the sender as bound (or not) in the database.
-
-    Only private chats are served: in a group, a tier card would show a client's figures to everyone in it.
-    Updates without a person behind them are not ours to serve either.
-    """
+class PrivateChatsOnly(BaseMiddleware):
+    """Only a person in their private chat with the bot is served: in a group, a tier card would show a client's
+    figures to everyone in it. Nothing is said in groups, not even a refusal."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
             return None
+        return await handler(event, data)
+
+
+class ReaderMiddleware(BaseMiddleware):
+    """`reader`: the sender as bound (or not) in the database."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User = data["event_from_user"]
         data["reader"] = await load_reader(data["session"], user.id)
         return await handler(event, data)
 
@@ -120,9 +126,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         return allowed, notice
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
+        user: User = data["event_from_user"]
         allowed, notice = self._take(user.id)
         if allowed:
             return await handler(event, data)
