@@ -6,7 +6,8 @@ For each database: demo data imported and scored (in child processes), then, in 
 number of private-chat updates fed through `Dispatcher.feed_update` to (a) a dispatcher whose one handler echoes
 the text and (b) tierbot's dispatcher (all its middlewares, rate limit included) with "/tier" from Telegram
 users bound to random clients. The Bot's session answers locally (the console's), so no network is involved.
-It prints updates per second of both, their ratio, and the p50 and p99 latency of (b).
+It prints updates per second of both, their ratio, and the p50 and p99 latency of (b); and, for scale, the rate
+of tierbot's /help, which passes the same middlewares (one read of the reader) and reads nothing else.
 """
 
 from __future__ import annotations
@@ -97,13 +98,15 @@ async def _measure(url: str, count: int) -> dict[str, Any]:
 
     tierbot = create_dispatcher(engine, Settings(default_locale="en"))
     await _feed(tierbot, bot, _updates(50, bound, "/tier"))  # warm up: templates compiled, caches filled
+    # For scale: /help goes through the same middlewares (the reader read from the database) and reads nothing else.
+    help_seconds, _ = await _feed(tierbot, bot, _updates(count, bound, "/help"))
     sent.clear()
     tier_seconds, latencies = await _feed(tierbot, bot, _updates(count, bound, "/tier"))
     cards = sum(1 for text in sent if "/100" in text)  # the card lists five scores "n/100" in either language
     await engine.dispose()
     cut = statistics.quantiles(latencies, n=100)
-    return {"bare_rate": count / bare_seconds, "tier_rate": count / tier_seconds, "p50_ms": cut[49] * 1000,
-            "p99_ms": cut[98] * 1000, "cards": cards, "updates": count}
+    return {"bare_rate": count / bare_seconds, "help_rate": count / help_seconds, "tier_rate": count / tier_seconds,
+            "p50_ms": cut[49] * 1000, "p99_ms": cut[98] * 1000, "cards": cards, "updates": count}
 
 
 def child(step: str, url: str, folder: str, count: str) -> None:
@@ -127,6 +130,7 @@ def main() -> None:
         in_child(__file__, "prepare", url, str(folder), count)
         f = in_child(__file__, "measure", url, str(folder), count)
         print(f"{backend:<10} {f['updates']:,} updates  echo {f['bare_rate']:8,.0f}/s  "
+              f"/help {f['help_rate']:8,.0f}/s ({f['help_rate'] / f['bare_rate']:.2f} of echo)  "
               f"/tier {f['tier_rate']:8,.0f}/s ({f['tier_rate'] / f['bare_rate']:.2f} of echo)  "
               f"p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms  "
               f"({f['cards']:,} cards shown)  peak RSS {f['peak_mib']:.0f} MiB", flush=True)
