@@ -339,6 +339,7 @@ def invite(
     settings = get_settings()
 
     async def work() -> tuple[IssuedInvite, str | None]:
+        username = await _bot_username(settings)  # first: a Bot API failure must not leave a token no one saw
         engine = await _open_database(settings.database_url)
         try:
             async with session_factory(engine)() as session, session.begin():
@@ -352,7 +353,7 @@ def invite(
                     raise CommandFailed(missing.format(id=target_id)) from None
         finally:
             await engine.dispose()
-        return issued, await _bot_username(settings)
+        return issued, username
 
     issued, username = _run(work)
     when = format_datetime(issued.expires_at, format="medium", locale=_locale())
