@@ -375,12 +375,12 @@ async def _bot_username(settings: Settings) -> str | None:
     bot = create_bot(settings)
     try:
         return (await bot.me()).username
+    except (aiohttp.ClientError, TelegramNetworkError, TimeoutError) as error:  # TelegramAPIError's subclass first
+        raise CommandFailed(_("Cannot reach the Bot API at {url} ({reason}).").format(
+            url=settings.telegram_api, reason=type(error).__name__)) from None
     except TelegramAPIError as error:
         raise CommandFailed(_("The Bot API did not accept the bot token ({reason}).").format(
             reason=error.message)) from None
-    except (aiohttp.ClientError, TelegramNetworkError, TimeoutError) as error:
-        raise CommandFailed(_("Cannot reach the Bot API at {url} ({reason}).").format(
-            url=settings.telegram_api, reason=type(error).__name__)) from None
     finally:
         await bot.session.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -171,6 +172,14 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
         result = tierbot("invite", *args, cwd=tmp_path, database_url=demo_database)
         assert result.returncode == 1
         assert sentence in result.stderr
+    invites = sqlite3.connect(tmp_path / "var" / "demo" / "tierbot.sqlite3").execute("SELECT count(*) FROM invites")
+    made = invites.fetchone()[0]
+    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database,
+                     settings={"TIERBOT_BOT_TOKEN": "1:x", "TIERBOT_TELEGRAM_API": "http://127.0.0.1:9"})
+    assert result.returncode == 1
+    assert "Cannot reach the Bot API at http://127.0.0.1:9" in result.stderr
+    invites = sqlite3.connect(tmp_path / "var" / "demo" / "tierbot.sqlite3").execute("SELECT count(*) FROM invites")
+    assert invites.fetchone()[0] == made  # no token made that nobody saw
     result = tierbot("run", cwd=tmp_path, database_url=demo_database)
     assert result.returncode == 1
     assert "TIERBOT_BOT_TOKEN is not set" in result.stderr
