@@ -44,7 +44,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User
-from telegram_standin import parse_html
+from telegram_standin import api_error, parse_html
 
 __all__ = [
     "BOT_ID",
@@ -74,14 +74,6 @@ _TRUE_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
     LogOut,
 )
 
-_HTTP_DESCRIPTIONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden: bot was blocked by the user",
-    404: "Not Found",
-    409: "Conflict: terminated by other getUpdates request",
-    500: "Internal Server Error",
-}
 
 
 def _bot_user(bot_id: int = BOT_ID) -> dict[str, Any]:
@@ -138,16 +130,11 @@ class RecordingSession(BaseSession):
         """The next request (of `method`'s type, if given) gets this Bot API error, raised as aiogram raises it:
         403 -> TelegramForbiddenError ("bot was blocked by the user"), 429 -> TelegramRetryAfter, 400 ->
         TelegramBadRequest..."""
-        parameters = None
-        if status == 429:
-            retry_after = 1 if retry_after is None else retry_after
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        if retry_after is not None:
-            parameters = {"retry_after": retry_after}
+        description, parameters = api_error(status, description, retry_after)
         body: dict[str, Any] = {
             "ok": False,
             "error_code": status,
-            "description": description or _HTTP_DESCRIPTIONS.get(status, "Error"),
+            "description": description,
         }
         if parameters:
             body["parameters"] = parameters

@@ -81,15 +81,28 @@ _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_re
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 
-_DESCRIPTIONS = {
+
+
+_HTTP_DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden: bot was blocked by the user",
     404: "Not Found",
-    409: "Conflict",
+    409: "Conflict: terminated by other getUpdates request",
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
+
+
+def api_error(status: int, description: str | None = None, retry_after: int | None = None
+              ) -> tuple[str, dict[str, Any] | None]:
+    """The description and `parameters` of a Bot API error as Telegram words them: 429 carries retry_after
+    (1 s unless given), other statuses their usual description."""
+    if status == 429:
+        retry_after = 1 if retry_after is None else retry_after
+        description = description or f"Too Many Requests: retry after {retry_after}"
+    parameters = None if retry_after is None else {"retry_after": retry_after}
+    return description or _HTTP_DESCRIPTIONS.get(status, "Error"), parameters
 
 
 class _ApiError(Exception):
@@ -712,13 +725,7 @@ class BotApiStandIn:
     ) -> None:
         """The next call of `method` fails: 429 with parameters.retry_after (default 1 s), 403 "bot was blocked by
         the user", or any status with its usual description. Queue several to fail several calls."""
-        parameters = None
-        if status == 429:
-            retry_after = 1 if retry_after is None else retry_after
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        if retry_after is not None:
-            parameters = {"retry_after": retry_after}
-        description = description or _DESCRIPTIONS.get(status, "Error")
+        description, parameters = api_error(status, description, retry_after)
         self._failures.setdefault(method.lower(), deque()).append(_ApiError(status, description, parameters))
 
     def block(self, user_id: int) -> None:
@@ -830,7 +837,7 @@ class BotApiStandIn:
         if not isinstance(chat_id, int) or chat_id not in self._chats:
             raise _bad_request("chat not found")
         if chat_id in self._blocked:
-            raise _ApiError(403, _DESCRIPTIONS[403])
+            raise _ApiError(403, *api_error(403))
         return chat_id
 
     @staticmethod
