@@ -26,14 +26,14 @@ from aiogram.utils.i18n import I18n
 from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
 from sqlalchemy import insert, select
 
-from bot.app import bot_defaults, create_dispatcher
 from bot.config import Settings
-from bot.console import ConsoleSession
 from bot.db import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Client, Role, TelegramAccount
 from bot.i18n import create_i18n
 from bot.importer import import_path
+from bot.runtime.console import ConsoleSession
+from bot.runtime.dispatcher import bot_defaults, create_dispatcher
 from bot.scoring import load_rules, score_clients
 
 BOUND_USERS = 5_000

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.db import create_engine
-from bot.demo_data import generate_demo_data
+from bot.demo import generate_demo_data
 
 AS_OF = date(2026, 10, 31)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, fallback, faq, help, language, start, tier
+from handlers.client import tier
+from handlers.common import errors, fallback, faq, help, language, start
 
 
 def routers() -> list[Router]:

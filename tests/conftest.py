@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
-from bot.demo_data import generate_demo_data
+from bot.demo import generate_demo_data
 from bot.i18n import create_i18n
 from bot.importer import import_path
 from bot.scoring import load_rules, score_clients

@@ -24,13 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import create_invite
-from bot.app import create_dispatcher, set_commands
 from bot.config import Settings
 from bot.db import session_factory
 from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount, TierState
 from bot.i18n import create_i18n
-from bot.messages import MESSAGE_LIMIT, send, split_html
-from bot.middlewares import DatabaseMiddleware, ThrottlingMiddleware
+from bot.runtime.dispatcher import create_dispatcher, set_commands
+from bot.telegram.middlewares import DatabaseMiddleware, ThrottlingMiddleware
+from bot.telegram.sending import MESSAGE_LIMIT, send, split_html
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="module")]
 
@@ -520,7 +520,7 @@ async def test_a_failing_button_gets_an_apology_too(chat: Chat, monkeypatch: pyt
     async def broken(*_args: object) -> None:
         raise RuntimeError("facts on fire")
 
-    monkeypatch.setattr("handlers.tier.client_details", broken)
+    monkeypatch.setattr("handlers.client.tier.client_details", broken)
     texts = await chat.press(user_id, f"tier:dims:{client_id}")
     assert texts == ["Sorry, something went wrong on our side and I could not answer. Please try again in a "
                      "moment; if it keeps happening, contact your adviser."]

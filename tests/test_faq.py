@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.clients import ReaderFigures
 from bot.faq import FAQ_DIR, TITLE_MAX_CHARS, Faq, FaqError, default_faq, load_faq, normalize
 from bot.i18n import LOCALES
-from bot.rendering import format_money, render_string
+from bot.i18n.rendering import format_money, render_string
+from bot.standing.card import ReaderFigures
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
 LABELLED = Path(__file__).resolve().parent / "data" / "faq" / "labelled.toml"

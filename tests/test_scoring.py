@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Adviser, Alert, AuditEntry, Balance, Client, ScoringRun, TierSnapshot, TierState
-from bot.demo_data import generate_demo_data
+from bot.demo import generate_demo_data
 from bot.importer import import_path
 from bot.scoring import NothingToScore, load_rules, score_clients
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules

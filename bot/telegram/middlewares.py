@@ -23,7 +23,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.accounts import Reader, load_reader
 from bot.i18n import resolve_locale
-from bot.rendering import render
+from bot.i18n.rendering import render
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LOCALE_KEY: Final = "locale"  # where an unbound reader's choice of language is kept in their FSM data

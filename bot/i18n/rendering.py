@@ -20,8 +20,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings
+from bot.i18n.vocabulary import category_name, dimension_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
-from bot.vocabulary import category_name, dimension_name, segment_name, tier_name
 
 __all__ = ["current_locale", "environment", "format_money", "render", "render_string"]
 

@@ -8,10 +8,10 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import BindingRefused, Reader, load_reader, redeem_invite
-from bot.messages import send
-from bot.people import display_name
-from bot.rendering import render
-from handlers.menu import main_menu
+from bot.accounts.people import display_name
+from bot.i18n.rendering import render
+from bot.telegram.sending import send
+from handlers.common.menu import main_menu
 
 
 async def start_with_token(message: Message, command: CommandObject, session: AsyncSession) -> None:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, remember_locale
 from bot.i18n import LOCALES
-from bot.messages import send, show
-from bot.middlewares import LOCALE_KEY
-from bot.rendering import render
-from handlers.menu import main_menu
+from bot.i18n.rendering import render
+from bot.telegram.middlewares import LOCALE_KEY
+from bot.telegram.sending import send, show
+from handlers.common.menu import main_menu
 
 # Each language named in itself, so that a reader who cannot read the current one still finds theirs.
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}

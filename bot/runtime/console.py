@@ -33,9 +33,9 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import BindingRefused, create_invite, redeem_invite
-from bot.app import bot_defaults
 from bot.db import session_factory
 from bot.db.models import Adviser, Client, Role, TelegramAccount
+from bot.runtime.dispatcher import bot_defaults
 
 __all__ = ["Choice", "ConsoleSession", "UnknownPerson", "bind_console_user", "console_chat"]
 

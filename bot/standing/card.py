@@ -1,7 +1,7 @@
 """A client's tier as a reader may see it: access checked first, then the data of each view.
 
 The card and the gap come from the tier state the latest scoring run stored (one read); the dimensions explained
-and the recommendations need the facts behind them, assessed afresh for the one client (bot.scoring.standing).
+and the recommendations need the facts behind them, assessed afresh for the one client (bot.standing.details).
 One refusal covers "no such client" and "not yours", so that ids cannot be probed.
 """
 
@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, may_view
 from bot.db.models import Adviser, AuditEntry, Client, Role, TierState
+from bot.i18n.vocabulary import tier_name
 from bot.scoring.service import SEGMENT_COLUMNS
-from bot.scoring.standing import ClientStanding, client_standing
-from bot.vocabulary import tier_name
+from bot.standing.details import ClientStanding, client_standing
 from tiering import Dimension, TierGap, TierRules, months_to_downgrade, tier_gap
 
 __all__ = ["ClientView", "ReaderFigures", "TierCard", "TierView", "client_details", "client_view", "reader_figures"]

@@ -10,8 +10,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
-from bot.middlewares import reader_locale
-from bot.rendering import render
+from bot.i18n.rendering import render
+from bot.telegram.middlewares import reader_locale
 
 logger = logging.getLogger("tierbot.handlers")
 

@@ -26,16 +26,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import INVITE_TTL, IssuedInvite, UnknownTarget, create_invite
-from bot.app import MissingToken, create_bot, create_dispatcher, set_commands
 from bot.config import Settings, get_settings
-from bot.console import UnknownPerson, console_chat
 from bot.db import DatabaseUnreachable, create_engine, ensure_reachable, session_factory
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.db.models import Client, Role
-from bot.demo_data import generate_demo_data
+from bot.demo import generate_demo_data
 from bot.faq import FaqError, default_faq
 from bot.i18n import create_i18n, resolve_locale
 from bot.importer import ImportFailed, ImportReport, import_path
+from bot.runtime.console import UnknownPerson, console_chat
+from bot.runtime.dispatcher import MissingToken, create_bot, create_dispatcher, set_commands
 from bot.scoring import NothingToScore, ScoringReport, load_rules, score_clients
 from tiering import RulesError, TierRules
 

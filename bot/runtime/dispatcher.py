@@ -24,15 +24,15 @@ from bot.config import Settings
 from bot.db import session_factory
 from bot.faq import Faq, default_faq
 from bot.i18n import LOCALES, create_i18n
-from bot.middlewares import (
+from bot.i18n.rendering import render
+from bot.scoring import load_rules
+from bot.telegram.middlewares import (
     DatabaseMiddleware,
     LocaleMiddleware,
     PrivateChatsOnly,
     ReaderMiddleware,
     ThrottlingMiddleware,
 )
-from bot.rendering import render
-from bot.scoring import load_rules
 from tiering import TierRules
 
 __all__ = ["MissingToken", "bot_defaults", "create_bot", "create_dispatcher", "set_commands"]

@@ -2,10 +2,10 @@
 
 A file `<id>.toml` holds an optional `order` (display order, then id) and one table per locale of
 `bot.i18n.LOCALES`, each with a `title` (a button label), `questions` (the ways clients ask it) and an
-`answer` (Jinja2 source rendered with `bot.rendering.render_string(answer, me=..., rules=..., role=...)`,
+`answer` (Jinja2 source rendered with `bot.i18n.rendering.render_string(answer, me=..., rules=..., role=...)`,
 Telegram HTML). An answer knows `me`, `role`, `rules` (the `tiering.TierRules` in force) and the environment's
 globals (`tier_name`, `segment_name`...). `role` is the reader's role, "client", "adviser" or "admin", or None
-for a Telegram account linked to no one; `me` is the reader's figures (`bot.clients.ReaderFigures`) only for a
+for a Telegram account linked to no one; `me` is the reader's figures (`bot.standing.card.ReaderFigures`) only for a
 linked client whose tier has been worked out, and None otherwise: for an unlinked reader, for a linked client
 not yet scored, and for advisers and admins. So an answer tells these apart by `role` when `me` is None, and
 only `role` None is told to get an invitation link. Every figure of the rules (lines, windows, grace) is
@@ -41,7 +41,7 @@ import numpy.typing as npt
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from bot.i18n import LOCALES
-from bot.rendering import environment
+from bot.i18n.rendering import environment
 from bot.resources import TEMPLATES_DIR
 
 __all__ = [
@@ -489,7 +489,7 @@ class Faq:
         return self.entries[entry_id].titles[locale]
 
     def answer(self, entry_id: str, locale: str) -> str:
-        """The answer's Jinja2 source, for `bot.rendering.render_string(source, me=..., rules=...)`."""
+        """The answer's Jinja2 source, for `bot.i18n.rendering.render_string(source, me=..., rules=...)`."""
         return self.entries[entry_id].answers[locale]
 
 

@@ -12,10 +12,10 @@ from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
-from bot.clients import ClientView, TierCard, TierView, client_details, client_view
-from bot.messages import send, show
-from bot.rendering import current_locale, render
-from handlers.menu import MenuButton
+from bot.i18n.rendering import current_locale, render
+from bot.standing.card import ClientView, TierCard, TierView, client_details, client_view
+from bot.telegram.sending import send, show
+from handlers.common.menu import MenuButton
 from tiering import Dimension, Rejection, TierRules
 
 

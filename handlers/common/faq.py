@@ -11,13 +11,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
-from bot.clients import reader_figures
 from bot.db.models import Role
 from bot.faq import Faq
-from bot.messages import send, show
-from bot.rendering import render, render_string
-from handlers.menu import MenuButton
-from handlers.tier import send_tier_card
+from bot.i18n.rendering import render, render_string
+from bot.standing.card import reader_figures
+from bot.telegram.sending import send, show
+from handlers.client.tier import send_tier_card
+from handlers.common.menu import MenuButton
 from tiering import TierRules
 
 LIST = "-"  # the entry value that asks for the list of questions

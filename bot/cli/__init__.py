@@ -1,0 +1,3 @@
+from bot.cli.app import app, main
+
+__all__ = ["app", "main"]
