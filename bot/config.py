@@ -1,4 +1,9 @@
-"""Settings from the environment (prefix TIERBOT_) or a `.env` file."""
+"""Settings from the environment or a `.env` file, in sections: telegram, database, redis, firm.
+
+Each section reads the variables of its own prefix (`TIERBOT_TELEGRAM_API`, `TIERBOT_DATABASE_URL`, ...). The names
+the first releases used still work: `TIERBOT_BOT_TOKEN` and `TIERBOT_BOT_USERNAME` are the telegram section's token
+and username, and the firm's settings keep their bare `TIERBOT_` names.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,52 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Locale = Literal["en", "zh_Hans"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="TIERBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                              populate_by_name=True)
 
-    bot_token: SecretStr | None = None
+
+class TelegramSettings(BaseSettings):
+    model_config = _section("TIERBOT_TELEGRAM_")
+
+    # The bot's token from @BotFather.
+    token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("token", "TIERBOT_TELEGRAM_TOKEN", "TIERBOT_BOT_TOKEN"))
     # The bot's @username, for invite links; asked of the Bot API (getMe) when unset.
-    bot_username: str | None = None
-    database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH.as_posix()}")
-    telegram_api: str = "https://api.telegram.org"
+    username: str | None = Field(
+        default=None, validation_alias=AliasChoices("username", "TIERBOT_TELEGRAM_USERNAME", "TIERBOT_BOT_USERNAME"))
+    # The Bot API server: Telegram's own, a local Bot API server, or a test stand-in.
+    api: str = "https://api.telegram.org"
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _section("TIERBOT_DATABASE_")
+
+    url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH.as_posix()}"
+
+
+class RedisSettings(BaseSettings):
+    model_config = _section("TIERBOT_REDIS_")
+
+    # Optional: conversation state survives restarts and is shared by several bot processes when set.
+    url: SecretStr | None = None
+
+
+class FirmSettings(BaseSettings):
+    """The firm's conventions: the language of people whose language is unknown, the currency of its data, its tier
+    rules."""
+
+    model_config = _section("TIERBOT_")
+
     default_locale: Locale = "en"
     base_currency: str = Field(default="CNY", min_length=3, max_length=3)
-    redis_url: SecretStr | None = None
     # The tier rules in force (TOML); None means the rules that ship with tierbot.
     rules_file: Path | None = None
 
@@ -33,6 +64,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
+
+
+class Settings(BaseModel):
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    firm: FirmSettings = Field(default_factory=FirmSettings)
 
 
 @lru_cache(maxsize=1)

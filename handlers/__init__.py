@@ -1,15 +1,16 @@
-"""The bot's routers, one per feature, made afresh for each dispatcher (a router belongs to one parent only).
+"""The bot's handlers, grouped by who is served; each group is a parent router carrying its role filter.
 
-bot/app.py includes them in this order: the fallback must come last.
+`routers()` makes them afresh for each dispatcher (a router belongs to one parent only), in the order
+`bot.runtime` includes them: the groups for bound readers first, then what anyone is served, whose fallback takes
+whatever is left.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.client import tier
-from handlers.common import errors, fallback, faq, help, language, start
+from handlers import client, common
 
 
 def routers() -> list[Router]:
-    return [module.router() for module in (errors, start, language, help, tier, faq, fallback)]
+    return [client.router(), common.router()]

@@ -1,2 +1,32 @@
-from bot.accounts.invites import *  # noqa: F403
-from bot.accounts.invites import __all__  # noqa: F401
+"""People in Telegram: invites and binding, the reader behind each update, and access to a client's data."""
+
+from bot.accounts.access import AllowedClient, Refusal, grant_access
+from bot.accounts.invites import (
+    INVITE_TTL,
+    BindingRefusal,
+    BindingRefused,
+    IssuedInvite,
+    UnknownTarget,
+    create_invite,
+    redeem_invite,
+)
+from bot.accounts.readers import Reader, display_name, load_reader, remember_locale
+from bot.db.models import Role
+
+__all__ = [
+    "INVITE_TTL",
+    "AllowedClient",
+    "BindingRefusal",
+    "BindingRefused",
+    "IssuedInvite",
+    "Reader",
+    "Refusal",
+    "Role",
+    "UnknownTarget",
+    "create_invite",
+    "display_name",
+    "grant_access",
+    "load_reader",
+    "redeem_invite",
+    "remember_locale",
+]

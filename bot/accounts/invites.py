@@ -1,4 +1,4 @@
-"""Who is writing: invites, binding a Telegram account to a client, adviser or admin, and the reader's locale.
+"""Invites, and binding a Telegram account to a client, adviser or admin by redeeming one.
 
 A Telegram account is nobody until it redeems an invite. Tokens are random, shown once, stored as SHA-256,
 single-use and expiring; redeeming is one conditional UPDATE, so two people racing for a token cannot both win.
@@ -12,44 +12,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount
 
-__all__ = [
-    "INVITE_TTL",
-    "BindingRefused",
-    "IssuedInvite",
-    "Reader",
-    "Refusal",
-    "UnknownTarget",
-    "create_invite",
-    "load_reader",
-    "may_view",
-    "redeem_invite",
-    "remember_locale",
-]
+__all__ = ["INVITE_TTL", "BindingRefusal", "BindingRefused", "IssuedInvite", "UnknownTarget", "create_invite",
+           "redeem_invite"]
 
 INVITE_TTL = timedelta(days=7)
 # Deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 32 random bytes in base64url are 43.
 _TOKEN_BYTES = 32
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    """The person behind an update: who they are bound as, if anyone, and the locale they chose, if any."""
-
-    user_id: int
-    role: Role | None = None
-    client_id: str | None = None
-    adviser_id: str | None = None
-    locale: str | None = None
-
-    @property
-    def bound(self) -> bool:
-        return self.role is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +38,7 @@ class UnknownTarget(Exception):
     """The client or adviser to invite is not in the database."""
 
 
-class Refusal(enum.StrEnum):
+class BindingRefusal(enum.StrEnum):
     UNKNOWN = "unknown"  # no such token: forged, mistyped, or from another installation
     USED = "used"
     EXPIRED = "expired"
@@ -72,7 +46,7 @@ class Refusal(enum.StrEnum):
 
 
 class BindingRefused(Exception):
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: BindingRefusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
 
@@ -109,22 +83,22 @@ async def redeem_invite(session: AsyncSession, token: str, *, user_id: int, chat
     """Bind the Telegram account to the invite's person; raises BindingRefused and changes nothing otherwise."""
     invite = await session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
     if invite is None:
-        raise BindingRefused(Refusal.UNKNOWN)
+        raise BindingRefused(BindingRefusal.UNKNOWN)
     now = datetime.now(UTC)
     if invite.used_at is not None:
-        raise BindingRefused(Refusal.USED)
+        raise BindingRefused(BindingRefusal.USED)
     if invite.expires_at <= now:
-        raise BindingRefused(Refusal.EXPIRED)
+        raise BindingRefused(BindingRefusal.EXPIRED)
     account = await session.get(TelegramAccount, user_id)
     if account is not None and (account.role, account.client_id, account.adviser_id) != (
         invite.role, invite.client_id, invite.adviser_id
     ):
-        raise BindingRefused(Refusal.ALREADY_BOUND)
+        raise BindingRefused(BindingRefusal.ALREADY_BOUND)
     claimed = await session.execute(
         update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now, used_by=user_id)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise BindingRefused(Refusal.USED)
+        raise BindingRefused(BindingRefusal.USED)
     if account is None:
         account = TelegramAccount(telegram_user_id=user_id, chat_id=chat_id, role=invite.role,
                                   client_id=invite.client_id, adviser_id=invite.adviser_id, bound_at=now)
@@ -132,47 +106,9 @@ async def redeem_invite(session: AsyncSession, token: str, *, user_id: int, chat
         try:
             await session.flush()
         except IntegrityError:  # the same person redeemed another invite at the same moment, and won
-            raise BindingRefused(Refusal.ALREADY_BOUND) from None
+            raise BindingRefused(BindingRefusal.ALREADY_BOUND) from None
     account.chat_id, account.blocked_at = chat_id, None
     session.add(AuditEntry(at=now, actor=f"tg:{user_id}", action="account.bind", client_id=invite.client_id,
                            details={"role": invite.role.value, "adviser_id": invite.adviser_id,
                                     "invite": invite.id}))
     return account
-
-
-_READER = select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id,
-                 TelegramAccount.locale).where(TelegramAccount.telegram_user_id == bindparam("user_id"))
-
-
-async def load_reader(session: AsyncSession, user_id: int) -> Reader:
-    """Read on every update: a plain row, not an ORM object."""
-    row = (await session.execute(_READER, {"user_id": user_id})).one_or_none()
-    return Reader(user_id) if row is None else Reader(user_id, *row)
-
-
-async def remember_locale(session: AsyncSession, reader: Reader, locale: str) -> bool:
-    """Store a bound reader's choice of language; False for an unbound reader (whose choice the caller keeps in
-    the conversation state)."""
-    account = await session.get(TelegramAccount, reader.user_id)
-    if account is None:
-        return False
-    account.locale = locale
-    return True
-
-
-async def may_view(session: AsyncSession, reader: Reader, client_id: str) -> bool:
-    """A client sees only themselves, an adviser still with the firm only the clients assigned to them, an admin
-    every client there is."""
-    if reader.role is Role.CLIENT:
-        return reader.client_id == client_id
-    if reader.role is Role.ADMIN:
-        return await session.get(Client, client_id) is not None
-    if reader.role is Role.ADVISER:
-        row = (await session.execute(
-            select(Client.adviser_id, Adviser.left_on)
-            .join(Adviser, Adviser.adviser_id == Client.adviser_id)
-            .where(Client.client_id == client_id)
-        )).one_or_none()
-        return row is not None and row.adviser_id == reader.adviser_id and (
-            row.left_on is None or row.left_on > datetime.now(UTC).date())
-    return False

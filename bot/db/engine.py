@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 class DatabaseUnreachable(Exception):
@@ -36,10 +36,6 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 async def ensure_reachable(engine: AsyncEngine) -> None:

@@ -1,6 +1,32 @@
-"""Text a person reads: the gettext catalogs, the reader's locale, rendering of templates, and the names of the
-engine's ids."""
+"""Text a person reads: the gettext catalogs and the current locale, templates rendered in it, money, numbers and
+dates formatted for it, and the names of the engine's ids. Imports nothing of aiogram."""
 
-from bot.i18n.catalogs import DOMAIN, LOCALES, compile_catalogs, create_i18n, resolve_locale
+from bot.i18n.catalogs import (
+    DOMAIN,
+    LOCALES,
+    Catalogs,
+    compile_catalogs,
+    current_locale,
+    gettext,
+    ngettext,
+    resolve_locale,
+    set_locale,
+    use_locale,
+)
+from bot.i18n.rendering import format_money, render, render_string
 
-__all__ = ["DOMAIN", "LOCALES", "compile_catalogs", "create_i18n", "resolve_locale"]
+__all__ = [
+    "DOMAIN",
+    "LOCALES",
+    "Catalogs",
+    "compile_catalogs",
+    "current_locale",
+    "format_money",
+    "gettext",
+    "ngettext",
+    "render",
+    "render_string",
+    "resolve_locale",
+    "set_locale",
+    "use_locale",
+]

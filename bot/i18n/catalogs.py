@@ -1,17 +1,41 @@
-"""Locales: which one a person reads, and the compiled gettext catalogs behind aiogram's i18n core."""
+"""The gettext catalogs, the locale a person reads, and `gettext` for whatever runs in that locale.
+
+This module imports nothing of aiogram, so the importer, scoring and any later worker translate the same way as
+the chat: the current locale lives in a context variable of its own (`use_locale`), and the catalogs in force in
+another (`Catalogs.activated`). aiogram's i18n core is adapted to these in `bot.telegram.locale`.
+"""
 
 from __future__ import annotations
 
+import gettext as stdlib_gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.resources import LOCALES_DIR
 
+__all__ = [
+    "DOMAIN",
+    "LOCALES",
+    "Catalogs",
+    "compile_catalogs",
+    "current_locale",
+    "gettext",
+    "ngettext",
+    "resolve_locale",
+    "set_locale",
+    "use_locale",
+]
+
 LOCALES = ("en", "zh_Hans")
 DOMAIN = "messages"
+
+_catalogs: ContextVar[Catalogs | None] = ContextVar("tierbot_catalogs", default=None)
+_locale: ContextVar[str | None] = ContextVar("tierbot_locale", default=None)
 
 
 def resolve_locale(code: str | None) -> str | None:
@@ -42,6 +66,62 @@ def compile_catalogs(directory: Path = LOCALES_DIR) -> None:
             write_mo(mo_file, catalog)
 
 
-def create_i18n(default_locale: str) -> I18n:
-    compile_catalogs()
-    return I18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
+class Catalogs:
+    """Every locale's compiled catalog, and the locale for readers whose own is unknown."""
+
+    def __init__(self, default_locale: str, directory: Path = LOCALES_DIR) -> None:
+        compile_catalogs(directory)
+        self.default_locale = default_locale
+        self.translations: dict[str, stdlib_gettext.GNUTranslations] = {}
+        for locale in LOCALES:
+            with (directory / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as mo_file:
+                self.translations[locale] = stdlib_gettext.GNUTranslations(mo_file)
+
+    @contextmanager
+    def activated(self) -> Iterator[Catalogs]:
+        """These catalogs for `gettext` and the templates, within the block."""
+        token = _catalogs.set(self)
+        try:
+            yield self
+        finally:
+            _catalogs.reset(token)
+
+    def gettext(self, singular: str, plural: str | None = None, n: int = 1, locale: str | None = None) -> str:
+        translations = self.translations.get(locale or current_locale())
+        if translations is None:
+            return singular if plural is None or n == 1 else plural
+        return translations.gettext(singular) if plural is None else translations.ngettext(singular, plural, n)
+
+
+def _active() -> Catalogs:
+    catalogs = _catalogs.get()
+    if catalogs is None:
+        raise LookupError("no catalogs are active: enter Catalogs.activated() first")
+    return catalogs
+
+
+def current_locale() -> str:
+    """The locale of the person being served, else the default of the catalogs in force."""
+    return _locale.get() or _active().default_locale
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = _locale.set(locale)
+    try:
+        yield
+    finally:
+        _locale.reset(token)
+
+
+def set_locale(locale: str) -> None:
+    """Switch the current locale for the rest of the block already entered (a person who just chose another)."""
+    _locale.set(locale)
+
+
+def gettext(message: str) -> str:
+    return _active().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _active().gettext(singular, plural, n)

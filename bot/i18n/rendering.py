@@ -1,6 +1,6 @@
 """Every sentence a person reads: Jinja2 templates under `templates/`, translated with gettext, in HTML.
 
-Templates render in the locale of aiogram's i18n context (`i18n.use_locale(...)`); the filters format money,
+Templates render in the current locale (`bot.i18n.use_locale`); the filters format money,
 numbers, percentages and dates with Babel for that same locale. Output is Telegram HTML: autoescaped, so a
 name holding "<b>" shows as typed.
 """
@@ -12,27 +12,21 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _gettext
-from aiogram.utils.i18n import ngettext as _ngettext
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings
+from bot.i18n.catalogs import current_locale, gettext, ngettext
 from bot.i18n.vocabulary import category_name, dimension_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
 
-__all__ = ["current_locale", "environment", "format_money", "render", "render_string"]
-
-
-def current_locale() -> str:
-    return I18n.get_current(no_error=False).current_locale
+__all__ = ["environment", "format_money", "render", "render_string"]
 
 
 def format_money(amount: Decimal | int | float, currency: str | None = None) -> str:
     """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.00", "¥320,000.00"."""
-    return format_currency(amount, currency or get_settings().base_currency, locale=current_locale())
+    return format_currency(amount, currency or get_settings().firm.base_currency, locale=current_locale())
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
@@ -64,7 +58,7 @@ def environment() -> Environment:
     )
     # Extraction trims (pyproject.toml), so rendering must too, or the msgids would not match.
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day)
     env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
                        category_name=category_name, locale=current_locale)

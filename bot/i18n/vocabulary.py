@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aiogram.utils.i18n import gettext
-
+from bot.i18n.catalogs import gettext
 from tiering import TierRules
 
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.models import AuditEntry
+from bot.i18n import gettext as _
 from bot.importer.sources import Source, SourceError, discover
 from bot.importer.specs import ENTITIES_BY_NAME, CellError, EntitySpec
 

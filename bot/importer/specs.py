@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import Table
 
 from bot.db import models
 from bot.i18n import LOCALES, resolve_locale
+from bot.i18n import gettext as _
 
 
 class CellError(ValueError):

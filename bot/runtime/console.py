@@ -33,7 +33,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import BindingRefused, create_invite, redeem_invite
-from bot.db import session_factory
+from bot.db import session_factory, unit_of_work
 from bot.db.models import Adviser, Client, Role, TelegramAccount
 from bot.runtime.dispatcher import bot_defaults
 
@@ -126,7 +126,8 @@ def console_user_id(role: Role, target_id: str) -> int:
 
 async def bind_console_user(engine: AsyncEngine, target_id: str) -> int:
     """The console's Telegram account for the client or adviser `target_id`, bound by an invite if new."""
-    async with session_factory(engine)() as session, session.begin():
+    async with unit_of_work(session_factory(engine), commit=True) as work:
+        session = work.session
         if await session.get(Client, target_id) is not None:
             role = Role.CLIENT
         elif await session.get(Adviser, target_id) is not None:

@@ -1,43 +1,43 @@
-"""The composition root: the Bot and Dispatcher built from settings, with the routers `handlers` lists.
+"""The composition root: the Bot and the Dispatcher built from settings, with the routers `handlers` lists.
 
-Nothing else in `bot/` imports `handlers`.
+Nothing else imports `handlers`.
 """
 
 from __future__ import annotations
-
-import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
 from bot.config import Settings
 from bot.db import session_factory
 from bot.faq import Faq, default_faq
-from bot.i18n import LOCALES, create_i18n
-from bot.i18n.rendering import render
+from bot.i18n import LOCALES, render
 from bot.scoring import load_rules
-from bot.telegram.middlewares import (
-    DatabaseMiddleware,
+from bot.telegram import (
+    CatalogI18n,
+    FloodNoticeMiddleware,
     LocaleMiddleware,
     PrivateChatsOnly,
     ReaderMiddleware,
     ThrottlingMiddleware,
+    UnitOfWorkMiddleware,
+    create_i18n,
 )
 from tiering import TierRules
 
-__all__ = ["MissingToken", "bot_defaults", "create_bot", "create_dispatcher", "set_commands"]
+__all__ = ["COMMANDS", "MissingToken", "bot_defaults", "create_bot", "create_dispatcher", "set_commands"]
 
-logger = logging.getLogger("tierbot")
+COMMANDS = ("tier", "faq", "language", "settings", "help")  # the command menu, in its order
 
 
 class MissingToken(Exception):
@@ -49,51 +49,55 @@ def bot_defaults() -> DefaultBotProperties:
 
 
 def create_bot(settings: Settings) -> Bot:
-    """A Bot talking HTML to the Bot API server at TIERBOT_TELEGRAM_API."""
-    if settings.bot_token is None:
+    """A Bot talking HTML to the Bot API server of the settings."""
+    if settings.telegram.token is None:
         raise MissingToken
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
-    return Bot(settings.bot_token.get_secret_value(), session=session, default=bot_defaults())
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api))
+    return Bot(settings.telegram.token.get_secret_value(), session=session, default=bot_defaults())
+
+
+def _storage(settings: Settings) -> BaseStorage:
+    # Conversation state (an unbound person's choice of language): in Redis when configured, so that it survives
+    # restarts and is shared by several bot processes; in memory otherwise.
+    if settings.redis.url is not None:
+        return RedisStorage.from_url(settings.redis.url.get_secret_value())
+    return MemoryStorage()
 
 
 def create_dispatcher(
     engine: AsyncEngine,
     settings: Settings,
     *,
-    i18n: I18n | None = None,
+    i18n: CatalogI18n | None = None,
     rules: TierRules | None = None,
     faq: Faq | None = None,
     throttling: ThrottlingMiddleware | None = None,
     rate_limit: bool = True,
 ) -> Dispatcher:
-    i18n = i18n or create_i18n(settings.default_locale)
-    # Conversation state (an unbound person's choice of language): in Redis when configured, so that it survives
-    # restarts and is shared by several bot processes; in memory otherwise.
-    storage = (RedisStorage.from_url(settings.redis_url.get_secret_value()) if settings.redis_url
-               else MemoryStorage())
+    i18n = i18n or create_i18n(settings.firm.default_locale)
     dispatcher = Dispatcher(
-        storage=storage, rules=rules or load_rules(settings.rules_file), faq=faq or default_faq(),
+        storage=_storage(settings), rules=rules or load_rules(settings.firm.rules_file), faq=faq or default_faq(),
         settings=settings, i18n=i18n,
     )
-    # After aiogram's own error, user-context and FSM middlewares: private chats only, then the rate limit, so
-    # that a flood costs no database reads, then a session, the reader and their locale.
-    sessions = session_factory(engine)
+    # After aiogram's own error, user-context and FSM middlewares: private chats only, then the rate limit, so that
+    # a flood costs no database reads, then the unit of work, the reader, their locale, and the flood's notice in it.
     dispatcher.update.outer_middleware(PrivateChatsOnly())
     if rate_limit:  # off for the console, where one person types for themselves
-        dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware(sessions))
-    dispatcher.update.outer_middleware(DatabaseMiddleware(sessions))
+        dispatcher.update.outer_middleware(throttling or ThrottlingMiddleware())
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine)))
     dispatcher.update.outer_middleware(ReaderMiddleware())
     dispatcher.update.outer_middleware(LocaleMiddleware(i18n))
+    dispatcher.update.outer_middleware(FloodNoticeMiddleware())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_routers(*handlers.routers())
     return dispatcher
 
 
-async def set_commands(bot: Bot, i18n: I18n) -> None:
+async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
     """The command menu in each language (Telegram picks it by the user's language_code), and a default."""
     for locale in (None, *LOCALES):
         with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
             commands = [BotCommand(command=command, description=render("commands.html.j2", command=command))
-                        for command in ("tier", "faq", "language", "settings", "help")]
+                        for command in COMMANDS]
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                   language_code=locale and locale.split("_")[0])

@@ -1,5 +1,7 @@
-"""Scoring the firm's clients: set-based features from the database, tiers from `tiering`, history kept."""
+"""Scoring the firm's clients: set-based features from the database, tiers from `tiering`, the tier history kept
+and advisers alerted of what changed. Imports nothing of aiogram."""
 
-from bot.scoring.service import NothingToScore, ScoringReport, load_rules, score_clients
+from bot.scoring.rules import load_rules
+from bot.scoring.service import NothingToScore, ScoringReport, count_clients, score_clients
 
-__all__ = ["NothingToScore", "ScoringReport", "load_rules", "score_clients"]
+__all__ = ["NothingToScore", "ScoringReport", "count_clients", "load_rules", "score_clients"]

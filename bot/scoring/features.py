@@ -126,13 +126,6 @@ async def client_id_chunks(connection: AsyncConnection, size: int) -> AsyncItera
         after = ids[-1]
 
 
-@dataclass(frozen=True)
-class Chunk:
-    facts: list[ClientFacts]
-    # The adviser of each client who has one still with the firm, to alert.
-    advisers: dict[str, str]
-
-
 class _Months:
     """Per-client monthly series over the window, zero where nothing happened."""
 
@@ -152,7 +145,7 @@ class _Months:
 
 async def chunk_facts(
     connection: AsyncConnection, window: Window, first: str, last: str, p_alive: dict[str, float]
-) -> Chunk:
+) -> list[ClientFacts]:
     """The facts of the clients with ids in [first, last]."""
     clients = (await connection.execute(
         select(Client.client_id, Client.onboarded_on, Client.risk_level, Client.risk_assessed_on,
@@ -168,12 +161,12 @@ async def chunk_facts(
     traded = await _categories_traded(connection, window, first, last)
     survey_scores = await _survey_scores(connection, first, last)
 
-    advisers = {
-        client_id: adviser_id
+    advised = {
+        client_id
         for client_id, _onboarded, _level, _assessed, adviser_id, left_on in clients
         if adviser_id is not None and (left_on is None or left_on > window.as_of)
     }
-    facts = [
+    return [
         ClientFacts(
             client_id=client_id,
             as_of=window.as_of,
@@ -189,11 +182,10 @@ async def chunk_facts(
             survey_score=survey_scores.get(client_id),
             risk_level=risk_level,
             risk_assessed_on=risk_assessed_on,
-            has_adviser=client_id in advisers,
+            has_adviser=client_id in advised,
         )
         for client_id, onboarded_on, risk_level, risk_assessed_on, _adviser, _left in clients
     ]
-    return Chunk(facts, advisers)
 
 
 async def _monthly_aum(

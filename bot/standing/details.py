@@ -1,4 +1,5 @@
-"""One client's standing for the chat: assessed afresh, through the batch's own code path, as of the latest run.
+"""A client's standing in detail (the dimensions explained, the recommendations): assessed afresh, through the
+batch's own code path, as of the latest run.
 
 A snapshot is written only when a tier or segment changes, so it may hold months-old figures; the chat shows
 the figures as of the latest scoring run instead: the same facts query, restricted to the one client, the
@@ -10,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import AllowedClient
 from bot.db.models import Product, ScoringRun, TierState
 from bot.scoring.features import Window, chunk_facts, purchase_histories
 from tiering import (
@@ -27,7 +29,7 @@ from tiering import (
 )
 from tiering import TierState as EngineTierState
 
-__all__ = ["ClientStanding", "ShelfEntry", "client_standing"]
+__all__ = ["ClientStanding", "ShelfEntry", "client_details"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +49,10 @@ class ClientStanding:
     products: dict[str, ShelfEntry]  # the recommended products, by id
 
 
-async def client_standing(connection: AsyncConnection, client_id: str, rules: TierRules) -> ClientStanding | None:
-    """The client's standing, or None when the client is unknown or no scoring run has finished yet."""
+async def client_details(session: AsyncSession, allowed: AllowedClient, rules: TierRules) -> ClientStanding | None:
+    """The allowed client's standing, or None when no scoring run has finished yet."""
+    connection = await session.connection()
+    client_id = allowed.client_id
     run = (await connection.execute(
         select(ScoringRun.as_of, ScoringRun.churn_model)
         .where(ScoringRun.finished_at.is_not(None)).order_by(ScoringRun.id.desc()).limit(1)
@@ -63,7 +67,7 @@ async def client_standing(connection: AsyncConnection, client_id: str, rules: Ti
         if history is not None:
             model = BetaGeo(**run.churn_model)
             p_alive[client_id] = float(model.p_alive([history.frequency], [history.recency], [history.age])[0])
-    facts_found = (await chunk_facts(connection, window, client_id, client_id, p_alive)).facts
+    facts_found = await chunk_facts(connection, window, client_id, client_id, p_alive)
     if not facts_found:
         return None
     (facts,) = facts_found

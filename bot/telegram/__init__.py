@@ -1,0 +1,26 @@
+"""aiogram glue with no business rules: the middlewares (private chats, rate limit, unit of work, reader, locale),
+role filters, and sending replies within Telegram's limits."""
+
+from bot.telegram.filters import RoleFilter
+from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of
+from bot.telegram.middlewares import PrivateChatsOnly, ReaderMiddleware, UnitOfWorkMiddleware
+from bot.telegram.sending import MESSAGE_LIMIT, send, show, split_html
+from bot.telegram.throttling import FloodNoticeMiddleware, ThrottlingMiddleware
+
+__all__ = [
+    "LOCALE_KEY",
+    "MESSAGE_LIMIT",
+    "CatalogI18n",
+    "FloodNoticeMiddleware",
+    "LocaleMiddleware",
+    "PrivateChatsOnly",
+    "ReaderMiddleware",
+    "RoleFilter",
+    "ThrottlingMiddleware",
+    "UnitOfWorkMiddleware",
+    "create_i18n",
+    "locale_of",
+    "send",
+    "show",
+    "split_html",
+]

@@ -1,27 +1,29 @@
-"""My tier: the tier card, and in its place on a button press: how to move up, recommendations, the dimensions."""
+"""My tier: the tier card, and in its place on a button press: how to move up, recommendations, the dimensions.
+
+Staff open a client's card with `/tier ID`, as the client sees it.
+"""
 
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import Any
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader
-from bot.i18n.rendering import current_locale, render
-from bot.standing.card import ClientView, TierCard, TierView, client_details, client_view
-from bot.telegram.sending import send, show
-from handlers.common.menu import MenuButton
+from bot.accounts import Reader, Refusal
+from bot.faq import Faq
+from bot.i18n import current_locale, render
+from bot.standing import CardView, TierCard, client_details, open_card
+from bot.telegram import send, show
+from handlers.callbacks import TierCb, TierView
+from handlers.menu import MenuButton
 from tiering import Dimension, Rejection, TierRules
 
-
-class TierCb(CallbackData, prefix="tier"):
-    view: TierView
-    client_id: str
+MY_TIER = "my_tier"  # the FAQ entry that free text such as "what tier am I" matches
 
 
 @cache
@@ -30,10 +32,10 @@ def _labels(locale: str) -> dict[TierView, str]:
     return {view: render("tier/button.html.j2", view=view.value) for view in TierView}
 
 
-def _keyboard(view: ClientView, shown: TierView, locale: str) -> InlineKeyboardMarkup:
-    assert view.card is not None
+def _keyboard(view: CardView, shown: TierView, locale: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=TierCb(view=target, client_id=view.client_id).pack())]
+        [InlineKeyboardButton(text=label,
+                              callback_data=TierCb(view=target, client_id=view.allowed.client_id).pack())]
         for target, label in _labels(locale).items()
         if target is not shown and (target is not TierView.GAP or view.card.gap is not None)
     ])
@@ -45,29 +47,34 @@ def _stored_view(view: TierView, locale: str, card: TierCard, rules: TierRules, 
     return render(f"tier/{view.name.lower()}.html.j2", card=card, rules=rules, own=own)
 
 
+def _refused(reason: Refusal, reader: Reader) -> tuple[str, None]:
+    return render("tier/unavailable.html.j2", reason=reason, role=reader.role), None
+
+
 async def _render(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None, shown: TierView,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
-    view = await client_view(session, reader, rules, client_id)
-    if view.refusal is not None or view.card is None:
-        return render("tier/unavailable.html.j2", reason=view.refusal, role=reader.role), None
+    view = await open_card(session, reader, rules, client_id)
+    if isinstance(view, Refusal):
+        return _refused(view, reader)
     if shown is TierView.GAP and view.card.gap is None:  # at the top tier (a stale or forged button)
         shown = TierView.CARD
     if shown in (TierView.CARD, TierView.GAP):
-        text = _stored_view(shown, current_locale(), view.card, rules, view.own)
+        text = _stored_view(shown, current_locale(), view.card, rules, view.allowed.own)
     else:
-        standing = await client_details(session, view.client_id, rules)
-        if standing is None or isinstance(standing.assessment, Rejection):
-            reason = "not_scored" if standing is None else "rejected"
-            return render("tier/unavailable.html.j2", reason=reason, role=reader.role), None
+        standing = await client_details(session, view.allowed, rules)
+        if standing is None:
+            return _refused(Refusal.NOT_SCORED, reader)
+        if isinstance(standing.assessment, Rejection):
+            return _refused(Refusal.NOT_ASSESSED, reader)
         template = "tier/dimensions.html.j2" if shown is TierView.DIMENSIONS else "tier/recommendations.html.j2"
         text = render(template, card=view.card, standing=standing, a=standing.assessment, rules=rules,
-                      own=view.own, Dimension=Dimension)
+                      own=view.allowed.own, Dimension=Dimension)
     return text, _keyboard(view, shown, current_locale())
 
 
 async def send_tier_card(message: Message, session: AsyncSession, reader: Reader, rules: TierRules,
                          client_id: str | None = None) -> None:
-    """The card of `client_id`, or of the reader when a client; also what "what tier am I" in free text gets."""
+    """The card of `client_id`, or of the reader when a client."""
     text, keyboard = await _render(session, reader, rules, client_id or reader.client_id, TierView.CARD)
     assert message.bot is not None
     await send(message.bot, message.chat.id, text, keyboard)
@@ -93,9 +100,18 @@ async def tier_view(callback: CallbackQuery, callback_data: TierCb, session: Asy
     await show(callback, text, keyboard)
 
 
+class AsksForOwnTier(Filter):
+    """Free text from a client that the FAQ matches to "what tier am I": they get their card, not the FAQ answer."""
+
+    async def __call__(self, message: Message, reader: Reader, faq: Faq, **_data: Any) -> bool:
+        return (message.text is not None and not message.text.startswith("/")
+                and reader.client_id is not None and faq.match(message.text).entry_id == MY_TIER)
+
+
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(tier_command, Command("tier"))
     router.message.register(tier_button, MenuButton("tier"))
+    router.message.register(tier_button, F.text, AsksForOwnTier())
     router.callback_query.register(tier_view, TierCb.filter())
     return router

@@ -1,4 +1,5 @@
-"""A handler that fails: logged with the update id (never the text), and the person gets an apology."""
+"""When an update fails: a refused binding is told why; anything else is logged with the update id (never the
+text) and the person gets an apology. The unit of work has rolled back by the time these run."""
 
 from __future__ import annotations
 
@@ -7,13 +8,31 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import ErrorEvent
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 
-from bot.i18n.rendering import render
-from bot.telegram.middlewares import reader_locale
+from bot.accounts import BindingRefused
+from bot.i18n import render
+from bot.telegram import locale_of, send
 
 logger = logging.getLogger("tierbot.handlers")
+
+
+def _chat_id(update: Update) -> int | None:
+    if update.message is not None:
+        return update.message.chat.id
+    return update.callback_query.from_user.id if update.callback_query is not None else None
+
+
+async def binding_refused(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
+    """A forged, used or expired invite, or an account bound to someone else: nothing of it was kept."""
+    assert isinstance(event.exception, BindingRefused)
+    chat_id = _chat_id(event.update)
+    assert chat_id is not None  # a /start message
+    with i18n.context(), i18n.use_locale(await locale_of(data, i18n.default_locale)):
+        text = render("start/refused.html.j2", reason=event.exception.refusal.value)
+    await send(bot, chat_id, text)
 
 
 async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
@@ -23,13 +42,10 @@ async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> Non
         return
     logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__,
                  exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
-    chat_id = update.message.chat.id if update.message else (
-        update.callback_query.from_user.id if update.callback_query else None)
+    chat_id = _chat_id(update)
     if chat_id is None:
         return
-    locale = await reader_locale(data.get("reader"), data.get("event_from_user"), data.get("state"),
-                                 i18n.default_locale)
-    with i18n.context(), i18n.use_locale(locale):
+    with i18n.context(), i18n.use_locale(await locale_of(data, i18n.default_locale)):
         text = render("errors/apology.html.j2")
     try:  # a pressed button was answered already, by CallbackAnswerMiddleware on the way out
         await bot.send_message(chat_id, text)
@@ -39,5 +55,6 @@ async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> Non
 
 def router() -> Router:
     router = Router(name=__name__)
+    router.errors.register(binding_refused, ExceptionTypeFilter(BindingRefused))
     router.errors.register(apologise)
     return router

@@ -6,8 +6,8 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.i18n.rendering import render
-from bot.telegram.sending import send
+from bot.i18n import render
+from bot.telegram import send
 
 
 async def unknown_command(message: Message) -> None:

@@ -4,30 +4,23 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
-from bot.db.models import Role
 from bot.faq import Faq
-from bot.i18n.rendering import render, render_string
-from bot.standing.card import reader_figures
-from bot.telegram.sending import send, show
-from handlers.client.tier import send_tier_card
-from handlers.common.menu import MenuButton
+from bot.i18n import render, render_string
+from bot.standing import reader_figures
+from bot.telegram import send, show
+from handlers.callbacks import FaqCb
+from handlers.menu import MenuButton
 from tiering import TierRules
 
 LIST = "-"  # the entry value that asks for the list of questions
 CONTACT_ADVISER = "contact_adviser"
-MY_TIER = "my_tier"
 OFFER_FROM = 0.1  # below this, a "did you mean" suggestion is noise
-
-
-class FaqCb(CallbackData, prefix="faq"):
-    entry: str
 
 
 def _questions(faq: Faq, locale: str, entry_ids: list[str] | None = None) -> InlineKeyboardMarkup:
@@ -69,9 +62,6 @@ async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSessio
     assert message.bot is not None
     assert message.text is not None
     match = faq.match(message.text)
-    if match.entry_id == MY_TIER and reader.role is Role.CLIENT:
-        await send_tier_card(message, session, reader, rules)
-        return
     if match.entry_id is not None:
         text = await _answer(faq, match.entry_id, session, reader, rules, i18n.current_locale)
         await send(message.bot, message.chat.id, text, _back())

@@ -8,12 +8,11 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader
-from bot.accounts.people import display_name
-from bot.i18n.rendering import render
-from bot.telegram.sending import send
+from bot.accounts import Reader, display_name
+from bot.i18n import render
+from bot.telegram import send
 from handlers.common.language import LANGUAGE_NAMES, language_picker
-from handlers.common.menu import MenuButton, main_menu
+from handlers.menu import MenuButton, main_menu
 
 
 async def help_command(message: Message, reader: Reader) -> None:

@@ -1,10 +1,12 @@
-"""/language: 中文 or English, remembered (in the account when bound, in the chat's state otherwise)."""
+"""/language: 中文 or English, remembered (in the account when bound, in the chat's state otherwise).
+
+The choice is confirmed only once it is stored: after the commit for a bound reader.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -12,18 +14,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, remember_locale
-from bot.i18n import LOCALES
-from bot.i18n.rendering import render
-from bot.telegram.middlewares import LOCALE_KEY
-from bot.telegram.sending import send, show
-from handlers.common.menu import main_menu
+from bot.db import UnitOfWork
+from bot.i18n import LOCALES, render
+from bot.telegram import LOCALE_KEY, send, show
+from handlers.callbacks import LanguageCb
+from handlers.menu import main_menu
 
 # Each language named in itself, so that a reader who cannot read the current one still finds theirs.
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
-
-
-class LanguageCb(CallbackData, prefix="lang"):
-    locale: str
 
 
 def language_picker() -> InlineKeyboardMarkup:
@@ -39,18 +37,23 @@ async def language(message: Message) -> None:
 
 
 async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, session: AsyncSession, reader: Reader,
-                          state: FSMContext, i18n: I18n) -> None:
+                          state: FSMContext, i18n: I18n, unit_of_work: UnitOfWork) -> None:
     if callback_data.locale not in LOCALES:  # forged: nothing changes
         await show(callback, render("language/pick.html.j2"), language_picker())
         return
-    if await remember_locale(session, reader, callback_data.locale):
-        await session.commit()  # stored before it is confirmed
-    else:
+    if not await remember_locale(session, reader, callback_data.locale):
         await state.update_data({LOCALE_KEY: callback_data.locale})
     i18n.current_locale = callback_data.locale
-    await show(callback, render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale]))
-    assert callback.bot is not None
-    await send(callback.bot, callback.from_user.id, render("language/menu.html.j2"), main_menu(reader))
+    chosen = render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale])
+    menu_text, menu = render("language/menu.html.j2"), main_menu(reader)
+    bot = callback.bot
+    assert bot is not None
+
+    async def confirm(bot: Bot = bot) -> None:
+        await show(callback, chosen)
+        await send(bot, callback.from_user.id, menu_text, menu)
+
+    unit_of_work.after_commit(confirm)
 
 
 def router() -> Router:

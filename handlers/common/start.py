@@ -1,4 +1,8 @@
-"""/start: a greeting, or with an invite token from a deep link, binding this Telegram account."""
+"""/start: a greeting, or with an invite token from a deep link, binding this Telegram account.
+
+A refused binding raises: the unit of work rolls it back and `handlers.common.errors` says why. A binding is
+confirmed only once it is committed.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,23 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import BindingRefused, Reader, load_reader, redeem_invite
-from bot.accounts.people import display_name
-from bot.i18n.rendering import render
-from bot.telegram.sending import send
-from handlers.common.menu import main_menu
+from bot.accounts import Reader, display_name, redeem_invite
+from bot.db import UnitOfWork
+from bot.i18n import render
+from bot.telegram import send
+from handlers.menu import main_menu
 
 
-async def start_with_token(message: Message, command: CommandObject, session: AsyncSession) -> None:
+async def start_with_token(message: Message, command: CommandObject, session: AsyncSession,
+                           unit_of_work: UnitOfWork) -> None:
     assert message.bot is not None
     assert message.from_user is not None
-    try:
-        await redeem_invite(session, command.args or "", user_id=message.from_user.id, chat_id=message.chat.id)
-    except BindingRefused as refused:
-        await session.rollback()  # nothing of a refused binding stays
-        await send(message.bot, message.chat.id, render("start/refused.html.j2", reason=refused.refusal.value))
-        return
-    await session.commit()  # bound before it is confirmed
-    bound = await load_reader(session, message.from_user.id)
-    name = await display_name(session, bound)
-    await send(message.bot, message.chat.id, render("start/bound.html.j2", reader=bound, name=name),
-               main_menu(bound))
+    account = await redeem_invite(session, command.args or "", user_id=message.from_user.id,
+                                  chat_id=message.chat.id)
+    bound = Reader(message.from_user.id, account.role, account.client_id, account.adviser_id, account.locale)
+    text = render("start/bound.html.j2", reader=bound, name=await display_name(session, bound))
+    bot, chat_id = message.bot, message.chat.id
+    unit_of_work.after_commit(lambda: send(bot, chat_id, text, main_menu(bound)))
 
 
 async def start(message: Message, session: AsyncSession, reader: Reader) -> None:

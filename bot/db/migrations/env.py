@@ -24,7 +24,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_on_settings_url() -> None:
-    engine = create_engine(get_settings().database_url)
+    engine = create_engine(get_settings().database.url)
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -11,8 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
-
+from bot.i18n import gettext as _
 from bot.importer.specs import ENTITIES_BY_NAME
 
 # A CSV cell longer than this is not data a person typed: stop before it costs memory.

@@ -9,8 +9,7 @@ from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.accounts import Reader
-from bot.db.models import Role
+from bot.accounts import Reader, Role
 from bot.i18n import LOCALES
 
 

@@ -1,0 +1,85 @@
+"""Who may see which client: the one check every read of a client's data goes through.
+
+`grant_access` is the only way to get an `AllowedClient`, and every function that reads a client's card, details
+or history takes one, so a screen cannot read a client's data without asking first. A client sees only themselves,
+an adviser still with the firm only the clients assigned to them, an admin every client there is. "No such client"
+and "not yours" are the same refusal, so that ids cannot be probed. A staff member's view is written to the audit
+log here, when it is granted.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts.readers import Reader
+from bot.db.models import Adviser, AuditEntry, Client, Role
+
+__all__ = ["AllowedClient", "Refusal", "grant_access"]
+
+
+class Refusal(enum.StrEnum):
+    """Why a reader is not shown a client's standing."""
+
+    NOT_LINKED = "not_linked"  # the Telegram account is bound to nobody
+    NO_CLIENT = "no_client"  # staff asked without naming a client
+    NOT_ALLOWED = "not_allowed"  # no such client, or not one the reader may see
+    NOT_SCORED = "not_scored"  # allowed, but no scoring run has placed the client yet
+    NOT_ASSESSED = "rejected"  # allowed and scored, but the client's data cannot be assessed now
+
+
+_GRANT = object()  # held only by this module: an AllowedClient made anywhere else fails on creation
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedClient:
+    """Permission for `reader` to see client `client_id`, and a record that it was audited if it had to be."""
+
+    client_id: str
+    reader: Reader
+    audited: bool
+    _grant: object = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._grant is not _GRANT:
+            raise TypeError("an AllowedClient is granted by grant_access() only")
+
+    @property
+    def own(self) -> bool:
+        """The reader is the client."""
+        return self.reader.role is Role.CLIENT
+
+
+async def grant_access(session: AsyncSession, reader: Reader, client_id: str | None) -> AllowedClient | Refusal:
+    """Whether `reader` may see client `client_id` (their own when None); a staff view is audited as it is granted."""
+    if not reader.bound:
+        return Refusal.NOT_LINKED
+    client_id = client_id or reader.client_id
+    if client_id is None:
+        return Refusal.NO_CLIENT
+    if not await _may_view(session, reader, client_id):
+        return Refusal.NOT_ALLOWED
+    if reader.staff:
+        session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
+                               client_id=client_id, details={"role": str(reader.role)}))
+    return AllowedClient(client_id, reader, audited=reader.staff, _grant=_GRANT)
+
+
+async def _may_view(session: AsyncSession, reader: Reader, client_id: str) -> bool:
+    if reader.role is Role.CLIENT:
+        return reader.client_id == client_id
+    if reader.role is Role.ADMIN:
+        return await session.get(Client, client_id) is not None
+    if reader.role is Role.ADVISER:
+        row = (await session.execute(
+            select(Client.adviser_id, Adviser.left_on)
+            .join(Adviser, Adviser.adviser_id == Client.adviser_id)
+            .where(Client.client_id == client_id)
+        )).one_or_none()
+        return row is not None and row.adviser_id == reader.adviser_id and (
+            row.left_on is None or row.left_on > datetime.now(UTC).date())
+    return False

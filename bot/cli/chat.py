@@ -1,0 +1,70 @@
+"""Commands that chat: `run` (the bot, by long polling) and `console` (a chat in this terminal)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import CommandFailed, open_database, out, run
+from bot.config import get_settings
+from bot.i18n import gettext as _
+from bot.runtime import MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
+
+__all__ = ["chat_in_console", "register"]
+
+
+def run_command() -> None:
+    """Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."""
+    settings = get_settings()
+    logging.getLogger("tierbot").setLevel(logging.INFO)
+    logging.getLogger("aiogram").setLevel(logging.INFO)
+
+    async def work() -> None:
+        async with open_database() as engine:
+            try:
+                await run_polling(engine, settings)
+            except MissingToken:
+                raise CommandFailed(
+                    _("TIERBOT_BOT_TOKEN is not set: the bot needs its token from @BotFather.")) from None
+
+    run(work)
+
+
+def chat_in_console(database_url: str | None, target_id: str) -> None:
+    settings = get_settings()
+    terminal = sys.stdin.isatty()
+
+    def read() -> str | None:
+        try:
+            return input("> ") if terminal else sys.stdin.readline().removesuffix("\n") or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    async def work() -> None:
+        async with open_database(database_url) as engine:
+            dispatcher = create_dispatcher(engine, settings, rate_limit=False)
+            out.print(_("Chatting as {id}. Type a message, or the number of a button; /quit ends.").format(
+                id=target_id))
+            try:
+                await console_chat(engine, dispatcher, target_id, language_code=settings.firm.default_locale,
+                                   read=read, show=lambda line: out.print(line, markup=False))
+            except UnknownPerson:
+                raise CommandFailed(
+                    _("There is no client or adviser with the id {id}.").format(id=target_id)) from None
+
+    run(work)
+
+
+def console(
+    as_id: Annotated[str, typer.Option("--as", help="The client's or adviser's id to chat as.", metavar="ID")],
+) -> None:
+    """Chat with the bot in this terminal as a client or adviser, without Telegram."""
+    chat_in_console(None, as_id)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("console")(console)

@@ -1,0 +1,24 @@
+"""`tierbot db upgrade`: the database schema."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import open_database, out, run
+from bot.db.migrate import current_revision
+from bot.i18n import gettext as _
+
+__all__ = ["db_app"]
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database schema, or upgrade it to the newest version."""
+
+    async def work() -> str | None:
+        async with open_database(migrate=True) as engine:
+            return await current_revision(engine)
+
+    out.print(_("The database schema is up to date (revision {revision}).").format(revision=run(work)))

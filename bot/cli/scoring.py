@@ -1,0 +1,93 @@
+"""`tierbot score`: score every client under the rules in force or others, or try other rules (--dry-run)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from babel.dates import format_date
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.cli.common import fail, number, open_database, out, progress, run
+from bot.config import get_settings
+from bot.i18n import gettext as _
+from bot.scoring import ScoringReport, count_clients, load_rules, score_clients
+from tiering import RulesError, TierRules
+
+__all__ = ["print_score", "register", "rules_or_fail", "score_with_progress"]
+
+
+def rules_or_fail(path: Path | None) -> TierRules:
+    try:
+        return load_rules(path)
+    except OSError as error:
+        fail(_("Cannot read the rules file {path} ({reason}).").format(path=path, reason=error.strerror))
+    except RulesError as error:
+        fail(_("The rules are not valid, nothing was scored: {problem}").format(problem=error))
+
+
+async def score_with_progress(engine: AsyncEngine, rules: TierRules, *, dry_run: bool, as_of: date | None
+                              ) -> ScoringReport:
+    total = await count_clients(engine)
+    with progress() as bars:
+        return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
+                                   progress=bars.advance(_("Scoring clients"), total))
+
+
+def print_score(report: ScoringReport, *, compare: bool) -> None:
+    model = report.churn_model
+    out.print(_("Scored {clients} clients as of {as_of} under rules {version}.").format(
+        clients=number(report.scored), as_of=format_date(report.as_of, locale=get_settings().firm.default_locale),
+        version=report.rules_version))
+    for reason, count in sorted(report.rejected.items()):
+        out.print(_("Not scored: {count} clients ({reason}).").format(count=number(count), reason=reason))
+    if model is not None:
+        out.print(_("Churn model (BG/NBD): r={r:.3f}, alpha={alpha:.3f}, a={a:.3f}, b={b:.3f}.").format(
+            r=model.r, alpha=model.alpha, a=model.a, b=model.b))
+    else:
+        out.print(_("The churn model could not be fitted ({problem}); loyalty goes without P(alive).").format(
+            problem=report.churn_model_problem))
+    before, after = report.distribution(before=True), report.distribution(before=False)
+    tiers = [t for t in report.tier_order if before[t] or after[t]]
+    unscored = _("unscored")
+    table = Table(_("tier"), _("now"), _("under these rules") if compare else _("after"), _("change"),
+                  show_edge=False)
+    for tier in [t for t in [None, *tiers] if before[t] or after[t]]:
+        table.add_row(tier or unscored, number(before[tier]), number(after[tier]),
+                      number(after[tier] - before[tier], signed=True))
+    out.print(table)
+    matrix = Table(_("from \\ to"), *tiers, show_edge=False)
+    for old in [t for t in [None, *tiers] if before[t]]:
+        matrix.add_row(old or unscored, *(number(report.transitions[(old, new)]) for new in tiers))
+    out.print(matrix)
+    if report.dry_run:
+        out.print(_("Dry run: nothing was written."))
+    else:
+        out.print(_("{snapshots} tier snapshots written; {changes} tier changes.").format(
+            snapshots=number(report.snapshots_written), changes=number(report.tier_changes)))
+
+
+def score(
+    rules_file: Annotated[Path | None, typer.Option("--rules", help="Tier rules (TOML) to apply instead of "
+                                                    "the configured ones.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and compare, write nothing.")] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: the latest balance date)."),
+    ] = None,
+) -> None:
+    """Score every client and keep the tier history; with --dry-run, show what the rules would change."""
+    rules = rules_or_fail(rules_file or get_settings().firm.rules_file)
+
+    async def work() -> ScoringReport:
+        async with open_database() as engine:
+            return await score_with_progress(engine, rules, dry_run=dry_run, as_of=as_of.date() if as_of else None)
+
+    print_score(run(work), compare=dry_run)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("score")(score)

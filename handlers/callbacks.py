@@ -1,0 +1,30 @@
+"""The buttons' callback data: typed factories carrying ids and enums, never display text.
+
+Callback data comes from the person's app and can be forged: every handler checks access again on a press.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class TierView(StrEnum):
+    CARD = "card"
+    GAP = "gap"
+    RECOMMENDATIONS = "recs"
+    DIMENSIONS = "dims"
+
+
+class TierCb(CallbackData, prefix="tier"):
+    view: TierView
+    client_id: str
+
+
+class FaqCb(CallbackData, prefix="faq"):
+    entry: str
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    locale: str
