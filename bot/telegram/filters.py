@@ -5,8 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from bot.accounts import Reader
-from bot.db.models import Role
+from bot.accounts import Reader, Role
 
 __all__ = ["RoleFilter"]
 
