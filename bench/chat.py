@@ -22,19 +22,17 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Chat, Message, Update, User
-from aiogram.utils.i18n import I18n
 from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
 from sqlalchemy import insert, select
 
-from bot.config import Settings
+from bot.config import FirmSettings, Settings
 from bot.db import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Client, Role, TelegramAccount
-from bot.i18n import create_i18n
 from bot.importer import import_path
-from bot.runtime.console import ConsoleSession
-from bot.runtime.dispatcher import bot_defaults, create_dispatcher
+from bot.runtime import ConsoleSession, bot_defaults, create_dispatcher
 from bot.scoring import load_rules, score_clients
+from bot.telegram import create_i18n
 
 BOUND_USERS = 5_000
 FIRST_USER_ID = 10_000_000
@@ -96,7 +94,7 @@ async def _measure(url: str, count: int) -> dict[str, Any]:
     bare.include_router(echo)
     bare_seconds, _ = await _feed(bare, bot, _updates(count, bound, "hello"))
 
-    tierbot = create_dispatcher(engine, Settings(default_locale="en"))
+    tierbot = create_dispatcher(engine, Settings(firm=FirmSettings(default_locale="en")))
     await _feed(tierbot, bot, _updates(50, bound, "/tier"))  # warm up: templates compiled, caches filled
     # For scale: /help goes through the same middlewares (the reader read from the database) and reads nothing else.
     help_seconds, _ = await _feed(tierbot, bot, _updates(count, bound, "/help"))
@@ -110,7 +108,7 @@ async def _measure(url: str, count: int) -> dict[str, Any]:
 
 
 def child(step: str, url: str, folder: str, count: str) -> None:
-    with I18n.context(create_i18n("en")):
+    with create_i18n("en").context():
         if step == "prepare":
             asyncio.run(_prepare(url, Path(folder)))
             report_to_parent({})

@@ -14,12 +14,11 @@ import csv
 import time
 from pathlib import Path
 
-from aiogram.utils.i18n import I18n
 from harness import demo_databases, in_child, parse_arguments, report_to_parent, start_child
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
-from bot.i18n import create_i18n
+from bot.i18n import Catalogs
 from bot.importer import import_path
 
 
@@ -43,7 +42,7 @@ async def _import(url: str, folder: Path) -> dict[str, float]:
 
 
 def child(url: str, folder: Path) -> None:
-    with I18n.context(create_i18n("en")):
+    with Catalogs("en").activated():
         figures = asyncio.run(_import(url, folder))
     report_to_parent(figures)  # peak memory of the import alone, before the baseline runs
     started = time.perf_counter()

@@ -16,14 +16,13 @@ import asyncio
 import time
 from pathlib import Path
 
-from aiogram.utils.i18n import I18n
 from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
 from sqlalchemy import func, select
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Balance, Interaction, Transaction
-from bot.i18n import create_i18n
+from bot.i18n import Catalogs
 from bot.importer import import_path
 from bot.scoring import load_rules, score_clients
 from bot.scoring.features import Window
@@ -65,7 +64,7 @@ async def _scan_then_score(url: str) -> dict[str, float]:
 
 
 def child(step: str, url: str, folder: str) -> None:
-    with I18n.context(create_i18n("en")):
+    with Catalogs("en").activated():
         if step == "import":
             asyncio.run(_import(url, Path(folder)))
             report_to_parent({})
