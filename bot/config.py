@@ -28,10 +28,10 @@ class TelegramSettings(BaseSettings):
 
     # The bot's token from @BotFather.
     token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("token", "TIERBOT_TELEGRAM_TOKEN", "TIERBOT_BOT_TOKEN"))
+        default=None, validation_alias=AliasChoices("TIERBOT_TELEGRAM_TOKEN", "TIERBOT_BOT_TOKEN"))
     # The bot's @username, for invite links; asked of the Bot API (getMe) when unset.
     username: str | None = Field(
-        default=None, validation_alias=AliasChoices("username", "TIERBOT_TELEGRAM_USERNAME", "TIERBOT_BOT_USERNAME"))
+        default=None, validation_alias=AliasChoices("TIERBOT_TELEGRAM_USERNAME", "TIERBOT_BOT_USERNAME"))
     # The Bot API server: Telegram's own, a local Bot API server, or a test stand-in.
     api: str = "https://api.telegram.org"
 

@@ -10,7 +10,7 @@ log here, when it is granted.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -42,10 +42,11 @@ class AllowedClient:
     client_id: str
     reader: Reader
     audited: bool
-    _grant: object = field(repr=False, compare=False)
+    # Not a field: dataclasses.replace() cannot carry a grant over to another client either.
+    grant: InitVar[object]
 
-    def __post_init__(self) -> None:
-        if self._grant is not _GRANT:
+    def __post_init__(self, grant: object) -> None:
+        if grant is not _GRANT:
             raise TypeError("an AllowedClient is granted by grant_access() only")
 
     @property
@@ -66,7 +67,7 @@ async def grant_access(session: AsyncSession, reader: Reader, client_id: str | N
     if reader.staff:
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
                                client_id=client_id, details={"role": str(reader.role)}))
-    return AllowedClient(client_id, reader, audited=reader.staff, _grant=_GRANT)
+    return AllowedClient(client_id, reader, audited=reader.staff, grant=_GRANT)
 
 
 async def _may_view(session: AsyncSession, reader: Reader, client_id: str) -> bool:

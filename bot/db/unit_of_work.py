@@ -22,14 +22,21 @@ _WROTE: Final = "tierbot_wrote"
 
 
 class _WorkSession(Session):
-    """The sessions of units of work: they note the statements that write (see `_note_writes`)."""
+    """The sessions of units of work: they note that they wrote (see the two listeners below)."""
 
 
 @event.listens_for(_WorkSession, "do_orm_execute")
-def _note_writes(state: ORMExecuteState) -> None:
-    # Core INSERT, UPDATE and DELETE through the session leave no pending objects: they are noted here.
+def _note_statement(state: ORMExecuteState) -> None:
+    # Core INSERT, UPDATE and DELETE through the session leave no pending objects.
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_WROTE] = True
+
+
+@event.listens_for(_WorkSession, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    # A flush (an autoflush before a query included) empties `new` and `dirty`; a session flushes only when it has
+    # something to write.
+    session.info[_WROTE] = True
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -47,7 +54,10 @@ class UnitOfWork:
         return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
 
     def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
-        """Run `action` once the work is committed (at once, in order, after the commit); never if it fails."""
+        """Run `action` once the work is committed (in order, right after the commit); never if it fails.
+
+        It runs outside the update's locale: render everything it sends (texts, keyboards) before queuing it.
+        """
         self._after_commit.append(action)
 
 

@@ -150,6 +150,8 @@ class Faq:
     def __init__(self, entries: Iterable[FaqEntry]) -> None:
         ordered = sorted(entries, key=lambda e: (e.order, e.id))
         self.entries: Mapping[str, FaqEntry] = MappingProxyType({e.id: e for e in ordered})
+        # A client's free text is matched twice in a row (their own tier first, then the FAQ): the second is free.
+        self._recent = functools.lru_cache(maxsize=1_024)(self._match)
         self._ids = tuple(self.entries)
         documents: list[tuple[int, str, str]] = [
             (number, locale, text)
@@ -222,6 +224,9 @@ class Faq:
 
     def match(self, text: str) -> FaqMatch:
         """The entry `text` asks about, in either language whatever the reader's, or the closest ones."""
+        return self._recent(text)
+
+    def _match(self, text: str) -> FaqMatch:
         scores = self.scores(text)
         top = np.argsort(-scores, kind="stable")[:3]
         closest = tuple((self._ids[i], float(scores[i])) for i in top if scores[i] > 0)

@@ -22,7 +22,7 @@ from bot.resources import LOCALES_DIR
 __all__ = ["LOCALE_KEY", "CatalogI18n", "LocaleMiddleware", "create_i18n", "locale_of"]
 
 LOCALE_KEY: Final = "locale"  # where an unbound reader's choice of language is kept in their FSM data
-_RESOLVED: Final = "locale"  # where the update's resolved locale is kept in the middleware data
+_RESOLVED: Final = "reader_locale"  # where the update's resolved locale is kept in the middleware data
 
 
 class CatalogI18n(I18n):

@@ -26,8 +26,8 @@ async def start_with_token(message: Message, command: CommandObject, session: As
                                   chat_id=message.chat.id)
     bound = Reader(message.from_user.id, account.role, account.client_id, account.adviser_id, account.locale)
     text = render("start/bound.html.j2", reader=bound, name=await display_name(session, bound))
-    bot, chat_id = message.bot, message.chat.id
-    unit_of_work.after_commit(lambda: send(bot, chat_id, text, main_menu(bound)))
+    bot, chat_id, menu = message.bot, message.chat.id, main_menu(bound)
+    unit_of_work.after_commit(lambda: send(bot, chat_id, text, menu))
 
 
 async def start(message: Message, session: AsyncSession, reader: Reader) -> None:

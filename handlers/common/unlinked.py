@@ -1,5 +1,5 @@
-"""What a reader bound to nobody is told when they ask for a client's views (a /tier, a forged button): that this
-account is not linked yet, and how to get linked."""
+"""What a reader bound to nobody is told when they ask for a client's views (a /tier, an old menu, a forged
+button): that this account is not linked yet, and how to get linked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.accounts import Refusal
 from bot.i18n import render
 from bot.telegram import RoleFilter, send, show
 from handlers.callbacks import TierCb
+from handlers.menu import MenuButton
 
 
 def _text() -> str:
@@ -32,5 +33,6 @@ def router() -> Router:
     router.message.filter(unlinked)
     router.callback_query.filter(unlinked)
     router.message.register(tier_command, Command("tier"))
+    router.message.register(tier_command, MenuButton("tier"))  # a menu kept from before an unbinding
     router.callback_query.register(tier_button, TierCb.filter())
     return router
