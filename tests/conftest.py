@@ -1,4 +1,4 @@
-"""Shared fixtures: the i18n context, and a fresh migrated database per test.
+"""Shared fixtures: the i18n context, a fresh migrated database per test, and one scored database for the run.
 
 The database is a SQLite file by default; when TIERBOT_TEST_POSTGRES_URL is set, a fresh PostgreSQL
 database is created for each test on that server instead.
@@ -19,13 +19,14 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support.scored_clients import ScoredClients
 
 from bot.db import create_engine
 from bot.db.migrate import upgrade
 from bot.demo import generate_demo_data
-from bot.i18n import create_i18n
 from bot.importer import import_path
 from bot.scoring import load_rules, score_clients
+from bot.telegram import create_i18n
 
 POSTGRES_URL = os.environ.get("TIERBOT_TEST_POSTGRES_URL")
 SCORED_CLIENTS = 400
@@ -64,11 +65,12 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def scored_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
-    """A database of demo clients, imported and scored once for the module (its tests share one event loop).
+    """A database of demo clients, imported and scored once for the run; its tests run in the session's event loop
+    (`pytest.mark.asyncio(loop_scope="session")`).
 
-    Tests that change it keep to clients of their own.
+    Tests keep to clients of their own, taken from `clients`.
     """
     directory = tmp_path_factory.mktemp("scored")
     generate_demo_data(directory / "data", clients=SCORED_CLIENTS, seed=7, as_of=SCORED_AS_OF)
@@ -79,6 +81,12 @@ async def scored_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         await score_clients(engine, load_rules(None), as_of=SCORED_AS_OF)
         yield engine
         await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def clients(scored_engine: AsyncEngine) -> ScoredClients:
+    """The clients of the scored database, each handed out to one test only."""
+    return ScoredClients(scored_engine)
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ async def raise_alerts(connection: AsyncConnection, changes: Sequence[StandingCh
     due = {change.client_id: alerts for change in changes if (alerts := alerts_due(change))}
     if not due:
         return 0
-    advisers = dict((await connection.execute(
+    advisers: dict[str, str | None] = {client_id: adviser_id for client_id, adviser_id in await connection.execute(
         select(Client.client_id, Client.adviser_id)
         .join(Adviser, Adviser.adviser_id == Client.adviser_id)
         .where(Client.client_id.in_(due), or_(Adviser.left_on.is_(None), Adviser.left_on > as_of))
-    )).tuples().all())
+    )}
     rows = [
         {"adviser_id": advisers[client_id], "client_id": client_id, "kind": kind, "details": details,
          "created_at": now}

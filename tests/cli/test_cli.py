@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-GOOD = Path(__file__).parent / "data" / "import" / "good"
+from support.paths import GOOD_IMPORT, REPOSITORY
 
 
 def tierbot(
@@ -43,10 +42,10 @@ def test_upgrade_then_import_then_reimport(tmp_path: Path, database_url: str) ->
     assert upgraded.returncode == 0, upgraded.stderr
     assert "The database schema is up to date" in upgraded.stdout
 
-    first = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url)
+    first = tierbot("import", str(GOOD_IMPORT), cwd=tmp_path, database_url=database_url)
     assert first.returncode == 0, first.stderr
     assert "Imported 18 rows." in first.stdout
-    again = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url, locale="zh_Hans")
+    again = tierbot("import", str(GOOD_IMPORT), cwd=tmp_path, database_url=database_url, locale="zh_Hans")
     assert again.returncode == 0, again.stderr
     assert "已导入 18 行。" in again.stdout
     assert "未变" in again.stdout
@@ -68,7 +67,7 @@ def test_import_problems_go_to_stderr_with_a_count(tmp_path: Path, database_url:
 
 @pytest.mark.db
 def test_import_needs_the_schema(tmp_path: Path, database_url: str) -> None:
-    result = tierbot("import", str(GOOD), cwd=tmp_path, database_url=database_url)
+    result = tierbot("import", str(GOOD_IMPORT), cwd=tmp_path, database_url=database_url)
     assert result.returncode == 1
     assert result.stderr.strip() == "The database schema is not up to date: run “tierbot db upgrade” first."
 
@@ -119,7 +118,7 @@ def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, databas
     assert "Scored 200 clients as of Oct 31, 2026 under rules 2026.1." in scored.stdout
     assert "200 tier snapshots written" in scored.stdout
 
-    rules = (Path(__file__).parent.parent / "tiering" / "rules" / "default.toml").read_text(encoding="utf-8")
+    rules = (REPOSITORY / "tiering" / "rules" / "default.toml").read_text(encoding="utf-8")
     whatif = tmp_path / "whatif.toml"
     whatif.write_text(rules.replace('aum_from = "500000"', 'aum_from = "50000"')
                       .replace('mid_from = "500000"', 'mid_from = "50000"')
@@ -128,8 +127,14 @@ def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, databas
                     locale="zh_Hans")
     assert tried.returncode == 0, tried.stderr
     assert "试算：未写入任何数据。" in tried.stdout
-    matrix = tried.stdout[tried.stdout.index("from"):] if "from" in tried.stdout else tried.stdout
-    assert re.search(r"ordinary\s+│\s+[\d,]+\s+│\s+[1-9]", matrix), tried.stdout
+    # The tiers now and under the rules tried, then the matrix of moves (rows: from, columns: to).
+    distribution, matrix = tried.stdout.split("从 \\ 到")
+    now, then = (int(n) for n in re.search(r"ordinary\s+│\s+(\d+)\s+│\s+(\d+)\s+│", distribution).groups())
+    stay, up = (int(n) for n in re.search(r"ordinary\s+│\s+(\d+)\s+│\s+(\d+)", matrix).groups())
+    down = int(re.search(r"mid\s+│\s+(\d+)\s+│", matrix).group(1))
+    assert up > 0, tried.stdout  # a lower line moves clients up
+    assert down == 0, tried.stdout  # and nobody down
+    assert (now, then) == (stay + up, stay), tried.stdout
     again = tierbot("score", cwd=tmp_path, database_url=database_url)
     assert "0 tier snapshots written; 0 tier changes." in again.stdout
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import generator as demo_data
 from bot.db.models import ProductCategory, TransactionKind
 from bot.demo import HEADERS, DemoSummary, generate_demo_data
+from bot.demo import generator as demo_data
 
 AS_OF = date(2026, 3, 31)
 WINDOW_START = date(2024, 4, 1)  # the first of the 24 statement months ending in AS_OF's month

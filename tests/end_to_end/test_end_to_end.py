@@ -12,16 +12,19 @@ import re
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram_standin import BotApiStandIn
+from support.scored_clients import ScoredClients
+from support.telegram_standin import BotApiStandIn
 
 from bot.db.models import TierState
 
-pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 USER_ID = 8_000_001
 
@@ -37,13 +40,18 @@ def _environment(engine: AsyncEngine, standin: BotApiStandIn, home: Path) -> dic
     }
 
 
+def _money(amount: Decimal, locale: str) -> str:
+    return format_currency(amount, "CNY", locale=locale)
+
+
 async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
-    scored_engine: AsyncEngine, tmp_path: Path
+    scored_engine: AsyncEngine, clients: ScoredClients, tmp_path: Path
 ) -> None:
+    client_id = await clients.take(tier="ordinary")
     async with scored_engine.connect() as connection:
-        client_id = (await connection.execute(
-            select(TierState.client_id).where(TierState.tier == "ordinary").order_by(TierState.client_id.desc())
-            .limit(1))).scalar_one()
+        assets = (await connection.execute(
+            select(TierState.monthly_avg_aum).where(TierState.client_id == client_id))).scalar_one()
+    assert assets is not None
 
     async with BotApiStandIn() as standin:
         env = _environment(scored_engine, standin, tmp_path)
@@ -61,8 +69,10 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
         )
         try:
             await standin.wait_for("getUpdates", after=0, timeout=30)
-            assert standin.commands(scope={"type": "all_private_chats"}, language_code="zh")
-            assert standin.commands(scope={"type": "all_private_chats"}, language_code="en")
+            for language, tier_command in (("zh", "我的等级及升级方法"), ("en", "My tier and how to move up")):
+                commands = standin.commands(scope={"type": "all_private_chats"}, language_code=language)
+                assert [command["command"] for command in commands] == ["tier", "faq", "language", "settings", "help"]
+                assert commands[0]["description"] == tier_command
 
             standin.send_text(USER_ID, f"/start {link.group(1)}", language_code="zh-hans", first_name="<Li>")
             bound = await standin.wait_for("sendMessage", chat_id=USER_ID)
@@ -71,7 +81,7 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
             standin.send_text(USER_ID, "我是什么等级", language_code="zh-hans")
             card = await standin.wait_for("sendMessage", chat_id=USER_ID)
             assert "等级：普通客户" in card["text"]
-            assert "¥" in card["text"]
+            assert f"近 3 个月的月日均资产：{_money(assets, 'zh_Hans')}" in card["text"]
             message_id = card.result["message_id"]
             move_up = next(data for text, data in standin.buttons(USER_ID, message_id) if text[0] == "📈")
 
@@ -85,7 +95,7 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
             standin.press_button(USER_ID, message_id, recommendations, language_code="zh-hans")
             await standin.wait_for("sendChatAction", chat_id=USER_ID, action="typing")
             shown = await standin.wait_for("editMessageText", message_id=message_id)
-            assert "推荐" in shown["text"]
+            assert shown["text"].startswith("<b>为您推荐</b>")
 
             standin.send_text(USER_ID, "/language", language_code="zh-hans")
             picker = await standin.wait_for("sendMessage", chat_id=USER_ID)
@@ -98,12 +108,15 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
 
             standin.send_text(USER_ID, "how can i move up to the next tier??", language_code="zh-hans")
             answer = await standin.wait_for("sendMessage", chat_id=USER_ID)
-            assert "CN¥" in answer["text"]  # English, with the client's own figures
+            # English, with the client's own figures
+            have, short = _money(assets, "en"), _money(Decimal(500_000) - assets, "en")
+            assert f"You are <b>Ordinary</b> with {have}; <b>Mid-tier</b> needs {short} more." in answer["text"]
             assert not re.search(r"[\u4e00-\u9fff]", answer["text"])
         finally:
             bot.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(bot.communicate(), timeout=30)
         assert bot.returncode == 0, err.decode()
         logs = err.decode()
+        assert "Update id=" in logs  # the bot's log is there to be read
         for private in ("我是什么等级", "move up", "<Li>", link.group(1)):
             assert private not in logs

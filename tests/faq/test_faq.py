@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 from aiogram.utils.i18n import I18n
+from support.paths import TEST_DATA
 
 from bot.faq import FAQ_DIR, TITLE_MAX_CHARS, Faq, FaqError, default_faq, load_faq, normalize
 from bot.i18n import LOCALES
 from bot.i18n.rendering import format_money, render_string
-from bot.standing.card import ReaderFigures
+from bot.standing import ReaderFigures
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
-LABELLED = Path(__file__).resolve().parent / "data" / "faq" / "labelled.toml"
+LABELLED = TEST_DATA / "faq" / "labelled.toml"
 # Rules unlike the defaults in every figure the answers state, with four tiers of other names.
 OTHER_RULES = LABELLED.with_name("other_rules.toml")
 REQUIRED = (
@@ -165,9 +166,10 @@ def test_personal_answers_use_the_readers_figures(faq: Faq, i18n: I18n, rules: T
             assert _render(i18n, source, locale, reader, rules) != _render(i18n, source, locale, None, rules), entry_id
     for locale in LOCALES:
         text = _render(i18n, faq.answer("my_tier", locale), locale, reader, rules)
+        assert reader.short_by is not None
         with i18n.use_locale(locale):
             assert format_money(reader.avg_aum) in text
-            assert format_money(reader.short_by or 0) in text
+            assert format_money(reader.short_by) in text
         assert reader.tier in text
         assert reader.next_tier is not None
         assert reader.next_tier in text

@@ -12,11 +12,12 @@ import pytest
 from aiogram.utils.i18n import I18n
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
+from support.paths import REPOSITORY
 
-from bot.i18n import LOCALES, compile_catalogs, create_i18n, resolve_locale
+from bot.i18n import LOCALES, Catalogs, compile_catalogs, gettext, resolve_locale
 from bot.resources import LOCALES_DIR
+from bot.telegram import create_i18n
 
-ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{[a-z_]*(?::[^}]*)?\}")
 
 
@@ -56,7 +57,7 @@ def test_catalogs_hold_every_message_of_the_code(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [pybabel, "extract", "-F", "pyproject.toml", "-o", str(pot), "bot", "handlers", "tiering", "templates"],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=REPOSITORY, check=True, capture_output=True,
     )
     with pot.open("rb") as f:
         in_code = {m.id for m in _messages(read_po(f))}
@@ -73,10 +74,18 @@ def test_compiled_catalogs_translate(tmp_path: Path) -> None:
     assert set(i18n.available_locales) == set(LOCALES)
     assert i18n.gettext("is empty", locale="zh_Hans") == "为空"
     assert i18n.gettext("is empty", locale="en") == "is empty"
+    catalogs = Catalogs("en", copy)
+    assert set(catalogs.translations) == set(LOCALES)
+    assert catalogs.gettext("is empty", locale="zh_Hans") == "为空"
+    assert catalogs.gettext("is empty", locale="en") == "is empty"
 
 
 def test_create_i18n_uses_the_default_locale() -> None:
-    assert create_i18n("zh_Hans").gettext("is empty") == "为空"
+    """Within the translator's context, which is where the chat uses it: aiogram's gettext and bot.i18n's agree."""
+    i18n = create_i18n("zh_Hans")
+    with i18n.context():
+        assert i18n.gettext("is empty") == "为空"
+        assert gettext("is empty") == "为空"
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support.paths import GOOD_IMPORT
 
 from bot.db.models import AuditEntry, Balance, Client, Interaction, Product, Transaction
 from bot.importer import ENTITIES, ImportFailed, import_path
 
 pytestmark = pytest.mark.db
 
-GOOD = Path(__file__).parent / "data" / "import" / "good"
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:
@@ -30,7 +30,7 @@ async def _counts(engine: AsyncEngine) -> dict[str, int]:
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
-    shutil.copytree(GOOD, folder)
+    shutil.copytree(GOOD_IMPORT, folder)
     return folder
 
 
@@ -75,6 +75,7 @@ async def test_good_folder_lands_with_types_intact(engine: AsyncEngine, data: Pa
 async def test_reimport_changes_nothing_and_edits_update(engine: AsyncEngine, data: Path) -> None:
     await import_path(engine, data, actor="test")
     again = await import_path(engine, data, actor="test")
+    assert [s.rows for s in again.sources] == [2, 3, 3, 5, 3, 2]
     assert all(s.inserted == 0 and s.updated == 0 and s.unchanged == s.rows for s in again.sources)
 
     balances = data / "balances.csv"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support.paths import GOOD_IMPORT
 
 from bot.db.models import Adviser, Alert, AuditEntry, Balance, Client, ScoringRun, TierSnapshot, TierState
 from bot.demo import generate_demo_data
@@ -19,7 +20,6 @@ from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
 pytestmark = pytest.mark.db
 
-GOOD = Path(__file__).parent / "data" / "import" / "good"
 AS_OF = date(2026, 10, 31)
 
 
@@ -126,7 +126,7 @@ async def test_tier_change_is_audited_and_alerts_the_adviser(demo: AsyncEngine, 
 
 async def test_downgrade_waits_for_the_grace_months(engine: AsyncEngine, tmp_path: Path, rules: TierRules) -> None:
     data = tmp_path / "data"
-    shutil.copytree(GOOD, data)
+    shutil.copytree(GOOD_IMPORT, data)
     await import_path(engine, data, actor="test")
     # C00003 holds 700,000 in October 2026: mid-tier.
     async with engine.begin() as connection:
@@ -153,7 +153,7 @@ async def test_awkward_clients_are_scored_or_rejected_with_a_reason(
     engine: AsyncEngine, tmp_path: Path, rules: TierRules
 ) -> None:
     data = tmp_path / "data"
-    shutil.copytree(GOOD, data)
+    shutil.copytree(GOOD_IMPORT, data)
     await import_path(engine, data, actor="test")
     async with engine.begin() as connection:
         # No balances and no transactions at all; onboarded after the day scored; adviser gone.
@@ -174,11 +174,11 @@ async def test_a_firm_too_small_for_the_churn_model_is_still_scored(
     engine: AsyncEngine, tmp_path: Path, rules: TierRules
 ) -> None:
     data = tmp_path / "data"
-    shutil.copytree(GOOD, data)
+    shutil.copytree(GOOD_IMPORT, data)
     await import_path(engine, data, actor="test")
     report = await score_clients(engine, rules)
     assert report.churn_model is None
-    assert report.churn_model_problem
+    assert report.churn_model_problem == "fitting needs at least 10 customers, got 2."
     assert report.scored == 3
 
 

@@ -44,7 +44,8 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User
-from telegram_standin import api_error, parse_html
+
+from support.telegram_standin import api_error, parse_html
 
 __all__ = [
     "BOT_ID",

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tiering import DEFAULT_RULES_PATH, ClientFacts, TierRules, assess, parse_rules
+from tiering import DEFAULT_RULES_PATH, ClientFacts, TierRules, parse_rules
 
 RULES_TEXT = DEFAULT_RULES_PATH.read_text()
 RULES = parse_rules(RULES_TEXT)
@@ -48,18 +48,6 @@ def client_facts(**changes: Any) -> ClientFacts:
         has_adviser=True,
     )
     return replace(facts, **changes)
-
-
-def test_the_default_client_is_a_settled_mid_tier_client() -> None:
-    assessment = assess(client_facts(), RULES, None)
-    assert assessment.tier == "mid"
-    assert {str(d): s.segment for d, s in assessment.dimensions.items()} == {
-        "asset_size": "mid",
-        "activity": "low_frequency",
-        "lifecycle": "mature",
-        "complexity": "single_need",
-        "loyalty": "loyal",
-    }
 
 
 _money = st.decimals(min_value=0, max_value=50_000_000, places=2, allow_nan=False, allow_infinity=False)

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
@@ -29,8 +30,8 @@ from aiogram.types import (
     MenuButtonCommands,
     Message,
 )
-from mocked_bot import BOT_ID, MockedBot, callback_update, message_update, sticker_update
-from telegram_standin import BotApiStandIn, parse_html
+from support.mocked_bot import BOT_ID, MockedBot, callback_update, message_update, sticker_update
+from support.telegram_standin import BotApiStandIn, parse_html
 
 USER = 1001
 
@@ -418,7 +419,7 @@ async def test_mocked_bot_with_a_router_and_feed_update() -> None:
     assert await bot.me() == await bot.get_me()
 
     bot.session.clear()
-    assert await dispatcher.feed_update(bot, sticker_update(USER)) is not None  # unhandled, no request
+    assert await dispatcher.feed_update(bot, sticker_update(USER)) is UNHANDLED  # no handler, no request
     assert bot.session.requests == []
 
 

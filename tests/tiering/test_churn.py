@@ -1,7 +1,6 @@
 """The BG/NBD churn model against Fader, Hardie and Lee (2005), on simulated customers, and at its edges."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,12 +9,13 @@ from hypothesis import strategies as st
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import approx_fprime
 from scipy.special import hyp2f1
+from support.paths import TEST_DATA
 
 from tiering.churn import BetaGeo, ChurnModelFitError, _FitData, _negative_log_likelihood
 
 Customers = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
-CDNOW_SUMMARY = Path(__file__).parent / "data" / "cdnow_customers_summary.csv"
+CDNOW_SUMMARY = TEST_DATA / "cdnow_customers_summary.csv"
 
 
 @pytest.fixture(scope="module")

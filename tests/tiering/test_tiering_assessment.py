@@ -7,12 +7,12 @@ import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_tiering_builders import AS_OF, MONTHS, RULES, any_client_facts, client_facts, monthly, rules_with
+from support.paths import REPOSITORY
+from support.tiering_builders import AS_OF, MONTHS, RULES, any_client_facts, client_facts, monthly, rules_with
 
 from tiering import (
     Assessment,
@@ -35,6 +35,18 @@ def with_aum(amount: int | str, **changes: object) -> ClientFacts:
 
 def state(tier: str, months_below: int = 0, evaluated_on: date = date(2026, 2, 28)) -> TierState:
     return TierState(tier, months_below, evaluated_on)
+
+
+def test_the_default_client_is_a_settled_mid_tier_client() -> None:
+    assessment = assess(client_facts(), RULES, None)
+    assert assessment.tier == "mid"
+    assert {str(d): s.segment for d, s in assessment.dimensions.items()} == {
+        "asset_size": "mid",
+        "activity": "low_frequency",
+        "lifecycle": "mature",
+        "complexity": "single_need",
+        "loyalty": "loyal",
+    }
 
 
 @pytest.mark.parametrize(
@@ -283,4 +295,4 @@ def test_tiering_imports_no_bot_framework_database_or_application() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'aiogram', 'sqlalchemy', 'bot'})\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", check], check=True, capture_output=True, cwd=Path(__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", check], check=True, capture_output=True, cwd=REPOSITORY)

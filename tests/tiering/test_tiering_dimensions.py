@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import theilslopes
-from test_tiering_builders import AS_OF, MONTHS, RULES, any_client_facts, client_facts, monthly, rules_with
+from support.tiering_builders import AS_OF, MONTHS, RULES, any_client_facts, client_facts, monthly, rules_with
 
 from tiering import ClientFacts, Dimension, DimensionScore, Reason, TierRules, assess
 

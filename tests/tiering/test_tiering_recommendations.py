@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_tiering_builders import AS_OF, CATEGORIES, RULES, any_client_facts, client_facts, monthly
+from support.tiering_builders import AS_OF, CATEGORIES, RULES, any_client_facts, client_facts, monthly
 
 from tiering import RANKING, STRATEGIES, ClientFacts, Recommendation, ShelfProduct, TierState, assess, recommend
 

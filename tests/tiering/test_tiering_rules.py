@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from test_tiering_builders import RULES, RULES_TEXT, rules_with
+from support.tiering_builders import RULES, RULES_TEXT, rules_with
 
 from tiering import RulesError, parse_rules
 
