@@ -33,12 +33,13 @@ class MenuButton(Filter):
 
     def __init__(self, key: str) -> None:
         self.key = key
+        self._texts: frozenset[str] | None = None  # the label in every language, read once from the catalogs
 
     async def __call__(self, message: Message, i18n: I18n, **_data: Any) -> bool:
-        if message.text is None:
-            return False
-        for locale in LOCALES:
-            with i18n.use_locale(locale):
-                if message.text == _labels()[self.key]:
-                    return True
-        return False
+        if self._texts is None:
+            texts = set()
+            for locale in LOCALES:
+                with i18n.use_locale(locale):
+                    texts.add(_labels()[self.key])
+            self._texts = frozenset(texts)
+        return message.text in self._texts
