@@ -71,7 +71,7 @@ def invite(
         out.print(_("Invite link (single use, expires {when}):").format(when=when))
         out.print(f"https://t.me/{username}?start={issued.token}", markup=False)
     else:
-        out.print(_("Set TIERBOT_BOT_TOKEN (or TIERBOT_BOT_USERNAME) to get the invite link; the token alone "
+        out.print(_("Set TIERBOT_TELEGRAM_TOKEN (or TIERBOT_TELEGRAM_USERNAME) to get the invite link; the token alone "
                     "works with “/start TOKEN”. It expires {when}.").format(when=when))
     out.print(_("Token: {token}").format(token=issued.token), markup=False)
 

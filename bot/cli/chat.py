@@ -28,7 +28,7 @@ def run_command() -> None:
                 await run_polling(engine, settings)
             except MissingToken:
                 raise CommandFailed(
-                    _("TIERBOT_BOT_TOKEN is not set: the bot needs its token from @BotFather.")) from None
+                    _("TIERBOT_TELEGRAM_TOKEN is not set: the bot needs its token from @BotFather.")) from None
 
     run(work)
 

@@ -41,7 +41,7 @@ COMMANDS = ("tier", "faq", "language", "settings", "help")  # the command menu, 
 
 
 class MissingToken(Exception):
-    """TIERBOT_BOT_TOKEN is not set."""
+    """TIERBOT_TELEGRAM_TOKEN is not set."""
 
 
 def bot_defaults() -> DefaultBotProperties:

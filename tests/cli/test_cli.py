@@ -170,7 +170,7 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"https://t\.me/firm_bot\?start=[A-Za-z0-9_-]{43}", result.stdout)
     result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database)
-    assert "Set TIERBOT_BOT_TOKEN" in result.stdout
+    assert "Set TIERBOT_TELEGRAM_TOKEN" in result.stdout
     assert re.search(r"Token: [A-Za-z0-9_-]{43}", result.stdout)
     for args, sentence in ((("client", "C99999"), "There is no client with the id C99999."),
                            (("friend", "C00002"), "The role must be client, adviser or admin")):
@@ -187,7 +187,7 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
     assert invites.fetchone()[0] == made  # no token made that nobody saw
     result = tierbot("run", cwd=tmp_path, database_url=demo_database)
     assert result.returncode == 1
-    assert "TIERBOT_BOT_TOKEN is not set" in result.stderr
+    assert "TIERBOT_TELEGRAM_TOKEN is not set" in result.stderr
 
 
 def test_faq_match_shows_the_entry_and_its_score(tmp_path: Path) -> None:
