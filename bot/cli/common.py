@@ -20,7 +20,7 @@ from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.i18n import gettext as _
 from bot.scoring import NothingToScore
 
-__all__ = ["CommandFailed", "Progress", "err", "fail", "number", "open_database", "out", "progress", "run"]
+__all__ = ["CommandFailed", "err", "fail", "number", "open_database", "out", "progress", "run"]
 
 T = TypeVar("T")
 
