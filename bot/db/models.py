@@ -144,6 +144,9 @@ class Adviser(Base):
     name: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(16))
     left_on: Mapped[date | None] = mapped_column(Date)
+    # How a client reaches their adviser, when the firm's file gives it.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class Client(Base):
@@ -274,6 +277,8 @@ class ScoringRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rules_version: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the rules as applied: a later file under the same version but other content is told apart.
+    rules_digest: Mapped[str | None] = mapped_column(String(64))
     as_of: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
