@@ -11,13 +11,13 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.chat import chat_in_console
-from bot.cli.common import CommandFailed, err, number, open_database, out, progress, run
+from bot.cli.common import CommandFailed, err, fail, number, open_database, out, progress, run
 from bot.cli.scoring import print_score, rules_or_fail, score_with_progress
 from bot.config import get_settings
 from bot.demo import generate_demo_data
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.importer import ImportFailed, ImportReport, import_path
+from bot.importer import DEFAULT_ENCODING, ImportFailed, ImportReport, SourceError, import_path, text_encoding
 from bot.scoring import ScoringReport
 
 __all__ = ["register"]
@@ -37,10 +37,10 @@ def _print_import(report: ImportReport) -> None:
         rows=number(report.rows)))
 
 
-async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
+async def _import(engine: AsyncEngine, path: Path, encoding: str = DEFAULT_ENCODING) -> ImportReport:
     with progress() as bars:
         try:
-            return await import_path(engine, path, actor="cli", progress=bars.fraction)
+            return await import_path(engine, path, actor="cli", encoding=encoding, progress=bars.fraction)
         except ImportFailed as failure:
             for problem in failure.problems.shown:
                 err.print(str(problem), markup=False)
@@ -53,12 +53,19 @@ async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
 def import_command(
     path: Annotated[Path, typer.Argument(help="A folder of data files (advisers.csv, clients.csv, ...), "
                                                "or one .csv or .xlsx file.")],
+    encoding: Annotated[str, typer.Option(
+        help="The encoding of the CSV files: gb18030 for what Excel in Chinese saves; any Python codec name. "
+             "Excel .xlsx files are read as they are.")] = DEFAULT_ENCODING,
 ) -> None:
     """Import the firm's data files, all or nothing."""
+    try:
+        text_encoding(encoding)
+    except SourceError as error:
+        fail(str(error))
 
     async def work() -> ImportReport:
         async with open_database() as engine:
-            return await _import(engine, path)
+            return await _import(engine, path, encoding)
 
     _print_import(run(work))
 

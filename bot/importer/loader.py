@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.models import AuditEntry
 from bot.i18n import gettext as _
-from bot.importer.sources import Source, SourceError, discover
+from bot.importer.sources import DEFAULT_ENCODING, Source, SourceError, discover
 from bot.importer.specs import ENTITIES_BY_NAME, CellError, EntitySpec
 
 BATCH_ROWS = 5_000
 MAX_SHOWN = 20
+# Of a header's columns that no spec names, the first few, to point at what is misnamed.
+MAX_UNKNOWN_SHOWN = 10
 
 # Called with a source's label and the fraction of it read so far.
 ImportProgress = Callable[[str, float], None]
@@ -89,12 +91,18 @@ class ImportReport:
 
 
 async def import_path(
-    engine: AsyncEngine, path: Path, *, actor: str, progress: ImportProgress | None = None
+    engine: AsyncEngine,
+    path: Path,
+    *,
+    actor: str,
+    encoding: str = DEFAULT_ENCODING,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
-    """Import a folder of data files (or one file); raise ImportFailed and change nothing on any problem."""
+    """Import a folder of data files (or one file), CSV files decoded as `encoding` (Excel workbooks are
+    unaffected); raise ImportFailed and change nothing on any problem."""
     problems = Problems()
     try:
-        sources = discover(path)
+        sources = discover(path, encoding)
     except SourceError as error:
         problems.add(Problem(path.name or str(path), None, None, str(error)))
         raise ImportFailed(problems) from None
@@ -252,11 +260,29 @@ def _read_header(
         return None
     missing = [c for c in spec.required_columns if c not in names]
     if missing:
-        problems.add(Problem(source.label, 1, None, _(
-            "missing required column(s) {missing}; a {entity} file needs {required}").format(
-                missing=", ".join(missing), entity=spec.name, required=", ".join(spec.required_columns))))
+        problems.add(Problem(source.label, 1, None, _missing_columns(spec, header, missing)))
         return None
     return [names.index(c.name) if c.name in names else None for c in spec.columns]
+
+
+def _missing_columns(spec: EntitySpec, header: Sequence[str], missing: list[str]) -> str:
+    """Why the header lacks a required column: the file is not comma-separated, or its columns have other
+    names (which are listed, so that "客户编号" or "Client ID" shows where client_id was expected)."""
+    if any(";" in cell for cell in header):
+        return _("the file looks semicolon-separated (its header holds “;”), as Excel saves CSV in some European "
+                 "languages: save it comma-separated (CSV UTF-8)")
+    required = ", ".join(spec.required_columns)
+    known = {c.name for c in spec.columns}
+    unknown = [cell.strip() for cell in header if cell.strip() and cell.strip().lower() not in known]
+    if not unknown:
+        return _("missing required column(s) {missing}; a {entity} file needs {required}").format(
+            missing=", ".join(missing), entity=spec.name, required=required)
+    shown = ", ".join(f"“{name[:40]}”" for name in unknown[:MAX_UNKNOWN_SHOWN])
+    if len(unknown) > MAX_UNKNOWN_SHOWN:
+        shown += ", …"
+    return _("missing required column(s) {missing}; a {entity} file needs {required}, and its header has "
+             "columns tierbot does not read: {unknown}").format(
+        missing=", ".join(missing), entity=spec.name, required=required, unknown=shown)
 
 
 def _parse_row(

@@ -50,6 +50,31 @@ def parse_short_text(raw: str) -> str:
     return raw.lower()
 
 
+_PHONE = re.compile(r"\+?[0-9 ()\-]+")
+_PHONE_DIGITS = 3
+# One "@", no spaces, a dot in the domain between non-empty labels: a plausible address, not RFC 5322.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+MAX_EMAIL = 254
+
+
+def parse_phone(raw: str) -> str:
+    """As written ("+86 21 6888 8888", "400-820-8888"): digits, spaces, "-" and parentheses, "+" first."""
+    if len(raw) > 32 or not _PHONE.fullmatch(raw) or sum(c.isdigit() for c in raw) < _PHONE_DIGITS:
+        raise CellError(_(
+            "“{value}” is not a phone number: use digits, spaces, “+”, “-” and parentheses, up to 32 characters, "
+            "e.g. +86 21 6888 8888").format(value=raw[:40]))
+    return raw
+
+
+def parse_email(raw: str) -> str:
+    if len(raw) > MAX_EMAIL:
+        raise CellError(_("longer than {limit} characters").format(limit=MAX_EMAIL))
+    if not _EMAIL.fullmatch(raw):
+        raise CellError(_("“{value}” is not an email address: write one address, e.g. li.wang@example.com").format(
+            value=raw[:40]))
+    return raw
+
+
 def parse_locale(raw: str) -> str:
     locale = resolve_locale(raw)
     if locale is None:
@@ -178,6 +203,8 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("name", parse_text),
             Column("locale", parse_locale, required=False),
             Column("left_on", parse_date, required=False),
+            Column("phone", parse_phone, required=False),
+            Column("email", parse_email, required=False),
         ),
         key=("adviser_id",),
     ),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.paths import GOOD_IMPORT
 
-from bot.db.models import AuditEntry, Balance, Client, Interaction, Product, Transaction
+from bot.db.models import Adviser, AuditEntry, Balance, Client, Interaction, Product, Transaction
 from bot.importer import ENTITIES, ImportFailed, import_path
 
 pytestmark = pytest.mark.db
@@ -68,6 +68,10 @@ async def test_good_folder_lands_with_types_intact(engine: AsyncEngine, data: Pa
             .scalar_one() == "bond"
         assert (await connection.execute(select(Interaction.kind).where(Interaction.channel == "branch"))) \
             .scalar_one() is None
+        contacts = (await connection.execute(
+            select(Adviser.adviser_id, Adviser.phone, Adviser.email).order_by(Adviser.adviser_id))).all()
+        # An empty optional cell is no value.
+        assert contacts == [("A001", "+86 21 6888 8888", "li.wang@example.com"), ("A002", None, None)]
         audit = (await connection.execute(select(AuditEntry))).one()
         assert (audit.action, audit.actor) == ("import", "test")
 
@@ -85,6 +89,28 @@ async def test_reimport_changes_nothing_and_edits_update(engine: AsyncEngine, da
     async with engine.connect() as connection:
         amount = (await connection.execute(select(Balance.amount).where(Balance.client_id == "C00002"))).scalar_one()
     assert amount == Decimal("9000.10")
+
+
+async def test_advisers_contacts_round_trip(engine: AsyncEngine, data: Path) -> None:
+    """The ways a firm writes a phone number and an address are stored as written, and a changed one updated."""
+    await import_path(engine, data, actor="test")
+    advisers = data / "advisers.csv"
+    advisers.write_text(
+        "adviser_id,name,Phone,EMAIL\n"
+        "A001,王丽,400-820-8888,li.wang@example.com\n"
+        "A002,\"Smith, John\",(021) 6888-8888 ,j.smith@wealth.example.cn\n"
+        "A003,陈静,+86 138 0013 8000,陈静@例子.中国\n",
+        encoding="utf-8")
+    report = await import_path(engine, advisers, actor="test")
+    assert [(s.inserted, s.updated) for s in report.sources] == [(1, 2)]
+    async with engine.connect() as connection:
+        contacts = (await connection.execute(
+            select(Adviser.adviser_id, Adviser.phone, Adviser.email).order_by(Adviser.adviser_id))).all()
+    assert contacts == [
+        ("A001", "400-820-8888", "li.wang@example.com"),
+        ("A002", "(021) 6888-8888", "j.smith@wealth.example.cn"),
+        ("A003", "+86 138 0013 8000", "陈静@例子.中国"),
+    ]
 
 
 async def test_one_file_may_refer_to_rows_already_stored(engine: AsyncEngine, data: Path) -> None:
@@ -136,6 +162,27 @@ async def test_one_file_may_refer_to_rows_already_stored(engine: AsyncEngine, da
         ("advisers.csv", "adviser_id,name,locale\nA9,Jean,fr\n",
          "advisers.csv:2: locale: unknown language “fr”: use one of en, zh_Hans"),
         ("notes.csv", "a,b\n1,2\n", "notes.csv: cannot tell what notes.csv holds"),
+        ("advisers.csv", "adviser_id,name,phone\nA9,Jean,ext. 8888\n",
+         "advisers.csv:2: phone: “ext. 8888” is not a phone number: use digits, spaces, “+”, “-” and parentheses, "
+         "up to 32 characters, e.g. +86 21 6888 8888"),
+        ("advisers.csv", "adviser_id,name,phone\nA9,Jean,021 6888 8888 +1\n",
+         "advisers.csv:2: phone: “021 6888 8888 +1” is not a phone number"),
+        ("advisers.csv", "adviser_id,name,phone\nA9,Jean,--\n", "advisers.csv:2: phone: “--” is not a phone number"),
+        ("advisers.csv", f"adviser_id,name,phone\nA9,Jean,{'8' * 33}\n",
+         "advisers.csv:2: phone: “888888888888888888888888888888888” is not a phone number"),
+        ("advisers.csv", "adviser_id,name,email\nA9,Jean,jean.example.com\n",
+         "advisers.csv:2: email: “jean.example.com” is not an email address: write one address, "
+         "e.g. li.wang@example.com"),
+        ("advisers.csv", "adviser_id,name,email\nA9,Jean,jean@example\n",
+         "advisers.csv:2: email: “jean@example” is not an email address"),
+        ("advisers.csv", "adviser_id,name,email\nA9,Jean,jean @example.com\n",
+         "advisers.csv:2: email: “jean @example.com” is not an email address"),
+        ("advisers.csv", "adviser_id,name,email\nA9,Jean,\"jean@example.com, li@example.com\"\n",
+         "advisers.csv:2: email: “jean@example.com, li@example.com” is not an email address"),
+        ("advisers.csv", "adviser_id,name,email\nA9,Jean,jean@example..com\n",
+         "advisers.csv:2: email: “jean@example..com” is not an email address"),
+        ("advisers.csv", f"adviser_id,name,email\nA9,Jean,jean@{'a' * 250}.com\n",
+         "advisers.csv:2: email: longer than 254 characters"),
     ],
 )
 async def test_bad_file_gets_one_clear_error_and_changes_nothing(

@@ -1,5 +1,5 @@
 """Where an import's rows come from: files (CSV, Excel) today."""
 
-from bot.importer.sources.files import Source, SourceError, discover
+from bot.importer.sources.files import DEFAULT_ENCODING, Source, SourceError, discover, text_encoding
 
-__all__ = ["Source", "SourceError", "discover"]
+__all__ = ["DEFAULT_ENCODING", "Source", "SourceError", "discover", "text_encoding"]

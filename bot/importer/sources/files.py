@@ -1,7 +1,9 @@
-"""Reading the firm's files as a stream of rows: CSV (UTF-8) and Excel (.xlsx) sheets of the same columns."""
+"""Reading the firm's files as a stream of rows: CSV (UTF-8 unless told otherwise) and Excel (.xlsx) sheets of the
+same columns."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -21,6 +23,10 @@ csv.field_size_limit(MAX_CELL)
 # Called with the fraction of the source read so far, 0.0 to 1.0.
 Progress = Callable[[float], None]
 
+# CSV files are UTF-8 unless the operator names another encoding; a byte-order mark is allowed (Excel's "CSV UTF-8").
+DEFAULT_ENCODING = "utf-8"
+_UTF8 = "utf-8-sig"
+
 
 class SourceError(ValueError):
     """The file as a whole cannot be read; the message says why."""
@@ -37,6 +43,8 @@ class Source:
     entity: str
     path: Path
     sheet: str | None = None
+    # The codec of a CSV file (from `text_encoding`); workbooks carry their own.
+    encoding: str = _UTF8
 
     @property
     def label(self) -> str:
@@ -45,12 +53,27 @@ class Source:
     def rows(self, progress: Progress) -> Iterator[tuple[int, list[str]]]:
         """Yield (line number, cells), the header first."""
         if self.sheet is None:
-            return _csv_rows(self.path, progress)
+            return _csv_rows(self.path, self.encoding, progress)
         return _sheet_rows(self.path, self.sheet, progress)
 
 
-def discover(path: Path) -> list[Source]:
-    """The sources in a folder (files named after the entities) or in one file."""
+def text_encoding(name: str) -> str:
+    """The codec that decodes CSV files saved in the encoding `name` (any Python name of a text encoding:
+    gb18030, gbk, big5, cp1252, ...); UTF-8 always tolerates a byte-order mark."""
+    try:
+        # The constructor refuses unknown names and codecs that are not text encodings (base64, rot13).
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+    except LookupError:
+        raise SourceError(_(
+            "--encoding “{name}” is not a text encoding: use a name such as gb18030 (what Excel in Chinese "
+            "saves), big5 or cp1252").format(name=name[:40])) from None
+    codec = codecs.lookup(name).name
+    return _UTF8 if codec == "utf-8" else codec
+
+
+def discover(path: Path, encoding: str = DEFAULT_ENCODING) -> list[Source]:
+    """The sources in a folder (files named after the entities) or in one file; CSV files decoded as `encoding`."""
+    codec = text_encoding(encoding)
     if not path.exists():
         raise SourceError(_("{path} does not exist").format(path=path))
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
@@ -60,7 +83,7 @@ def discover(path: Path) -> list[Source]:
         if suffix == ".xlsx":
             sources.extend(_workbook_sources(file, single_file=not path.is_dir()))
         elif suffix == ".csv" and file.stem.lower() in ENTITIES_BY_NAME:
-            sources.append(Source(file.stem.lower(), file))
+            sources.append(Source(file.stem.lower(), file, encoding=codec))
         elif not path.is_dir():
             raise SourceError(_unknown_name(file))
     if not sources:
@@ -107,13 +130,17 @@ def _sheet_names(file: Path) -> list[str]:
         workbook.close()
 
 
-def _csv_rows(path: Path, progress: Progress) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, encoding: str, progress: Progress) -> Iterator[tuple[int, list[str]]]:
     size = path.stat().st_size
     with path.open("rb") as raw:
-        if not raw.read(1):
+        start = raw.read(len(codecs.BOM_UTF8))
+        if not start:
             raise SourceError(_("the file is empty: it needs a header row"))
+        if start == codecs.BOM_UTF8:
+            # A UTF-8 byte-order mark says what the file is, whatever encoding was named for the others.
+            encoding = _UTF8
         raw.seek(0)
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
         reader = csv.reader(text, strict=True)
         while True:
             try:
@@ -123,16 +150,28 @@ def _csv_rows(path: Path, progress: Progress) -> Iterator[tuple[int, list[str]]]
             except UnicodeDecodeError as error:
                 # The decoder fails on the chunk just read, so the bad byte sits that far back from here.
                 offset = raw.tell() - len(error.object) + error.start
-                raise SourceError(
-                    _("not UTF-8 text (byte 0x{byte:02x}); save the file as CSV UTF-8").format(
-                        byte=error.object[error.start]), line=_line_at(path, offset)) from None
+                raise SourceError(_not_decoded(encoding, error.object[error.start]), line=_line_at(path, offset)) \
+                    from None
+            except UnicodeError as error:  # a codec that refuses the stream as a whole (utf-16 without a BOM)
+                raise SourceError(_("cannot be read as {encoding} text ({reason})").format(
+                    encoding=encoding, reason=error)) from None
             except csv.Error as error:
                 raise SourceError(_("malformed CSV: {reason}").format(reason=error), line=reader.line_num) \
                     from None
+            if reader.line_num == 1 and cells:
+                cells[0] = cells[0].removeprefix("\ufeff")  # the byte-order mark of a UTF-16 or GB18030 file
             if reader.line_num % 4096 == 0:
                 progress(raw.tell() / size)
             yield reader.line_num, cells
         progress(1.0)
+
+
+def _not_decoded(encoding: str, byte: int) -> str:
+    if encoding == _UTF8:
+        return _("not UTF-8 text (byte 0x{byte:02x}): if it was saved by Excel in Chinese, import it with "
+                 "--encoding gb18030; otherwise save it as CSV UTF-8").format(byte=byte)
+    return _("not {encoding} text (byte 0x{byte:02x}): check which encoding the file was saved in and give "
+             "that to --encoding").format(encoding=encoding, byte=byte)
 
 
 def _line_at(path: Path, offset: int) -> int:
