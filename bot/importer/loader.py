@@ -130,12 +130,13 @@ async def _import_source(
     staging = _staging_table(spec)
     await connection.run_sync(lambda sync: staging.create(sync))
     try:
-        staged = await _stage(connection, source, spec, staging, problems, progress or (lambda _f: None))
-        if staged is None:
+        result = await _stage(connection, source, spec, staging, problems, progress or (lambda _f: None))
+        if result is None:
             return None
+        staged, present = result
         await _check_duplicates(connection, source, spec, staging, problems)
         await _check_references(connection, source, spec, staging, problems)
-        inserted, updated = await _merge(connection, spec, staging)
+        inserted, updated = await _merge(connection, spec, staging, present)
         return SourceResult(source.label, spec.name, staged, inserted, updated)
     finally:
         await connection.run_sync(lambda sync: staging.drop(sync))
@@ -203,8 +204,9 @@ async def _stage(
     staging: Table,
     problems: Problems,
     progress: Callable[[float], None],
-) -> int | None:
-    """Read, parse and validate every row into the staging table; None when the header is unusable."""
+) -> tuple[int, frozenset[str]] | None:
+    """Read, parse and validate every row into the staging table: how many, and the columns the file has; None
+    when the header is unusable."""
     rows = source.rows(progress)
     writer = _StagingWriter(connection, staging)
     batch: list[tuple[Any, ...]] = []
@@ -214,6 +216,7 @@ async def _stage(
         positions = _read_header(source, spec, header, problems)
         if positions is None:
             return None
+        present = frozenset(c.name for c, p in zip(spec.columns, positions, strict=True) if p is not None)
         width = len(header)
         for line, cells in rows:
             if len(cells) != width:
@@ -242,7 +245,7 @@ async def _stage(
         return None
     finally:
         await writer.flush()
-    return writer.written
+    return writer.written, present
 
 
 def _read_header(
@@ -371,16 +374,23 @@ async def _check_references(
         await connection.execute(staging.delete().where(dangling))
 
 
-async def _merge(connection: AsyncConnection, spec: EntitySpec, staging: Table) -> tuple[int, int]:
-    """Update stored rows whose values differ, then insert the new keys; identical rows are left untouched."""
+async def _merge(
+    connection: AsyncConnection, spec: EntitySpec, staging: Table, present: frozenset[str]
+) -> tuple[int, int]:
+    """Update stored rows whose values differ, then insert the new keys; identical rows are left untouched.
+
+    Only the columns the file has are updated: a file without an optional column (an older export without
+    advisers' phone numbers) leaves what the database holds for it as it is."""
     names = [c.name for c in spec.columns]
-    changing = [n for n in names if n not in spec.key]
+    changing = [n for n in names if n not in spec.key and n in present]
     target = spec.table
     matches = and_(*[target.c[k] == staging.c[k] for k in spec.key])
-    differs = or_(*[target.c[n].is_distinct_from(staging.c[n]) for n in changing])
-    updated = (await connection.execute(
-        update(target).where(matches, differs).values({n: staging.c[n] for n in changing})
-    )).rowcount
+    updated = 0
+    if changing:
+        differs = or_(*[target.c[n].is_distinct_from(staging.c[n]) for n in changing])
+        updated = (await connection.execute(
+            update(target).where(matches, differs).values({n: staging.c[n] for n in changing})
+        )).rowcount
     new_rows = select(*[staging.c[n] for n in names]).where(~exists().where(matches))
     inserted = (await connection.execute(insert(target).from_select(names, new_rows))).rowcount
     return inserted, updated

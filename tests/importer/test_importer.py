@@ -113,6 +113,33 @@ async def test_advisers_contacts_round_trip(engine: AsyncEngine, data: Path) -> 
     ]
 
 
+async def test_a_file_without_an_optional_column_keeps_what_the_database_holds(
+    engine: AsyncEngine, data: Path
+) -> None:
+    """An older export without the contact columns loses no phone number; an empty cell in a column the file has
+    does clear one."""
+    await import_path(engine, data, actor="test")
+    advisers = data / "advisers.csv"
+    advisers.write_text("adviser_id,name,phone\nA001,王丽,400-820-8888\nA002,\"Smith, John\",021-6888-8888\n",
+                        encoding="utf-8")
+    await import_path(engine, advisers, actor="test")
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(Adviser.adviser_id, Adviser.email))
+        emails = {row.adviser_id: row.email for row in rows}
+
+    advisers.write_text("adviser_id,name\nA001,王丽\nA002,\"Smith, John\"\n", encoding="utf-8")
+    report = await import_path(engine, advisers, actor="test")
+    assert [(s.inserted, s.updated, s.unchanged) for s in report.sources] == [(0, 0, 2)]
+    advisers.write_text("adviser_id,name,phone\nA001,王丽,\nA002,\"Smith, John\",021-6888-8888\n",
+                        encoding="utf-8")
+    report = await import_path(engine, advisers, actor="test")
+    assert [(s.inserted, s.updated) for s in report.sources] == [(0, 1)]
+    async with engine.connect() as connection:
+        stored = (await connection.execute(
+            select(Adviser.adviser_id, Adviser.phone, Adviser.email).order_by(Adviser.adviser_id))).all()
+    assert stored == [("A001", None, emails["A001"]), ("A002", "021-6888-8888", emails["A002"])]
+
+
 async def test_one_file_may_refer_to_rows_already_stored(engine: AsyncEngine, data: Path) -> None:
     await import_path(engine, data, actor="test")
     extra = data.parent / "clients.csv"
