@@ -93,6 +93,47 @@ async def test_a_flood_gets_one_notice_and_others_are_still_served(
     assert answered.text is None
 
 
+class Clock:
+    """The throttle's time, moved by the test: seconds, as time.monotonic() gives them."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_sustained_flood_gets_one_notice_until_the_person_has_been_quiet(
+    scored_engine: AsyncEngine, clients: ScoredClients
+) -> None:
+    clock = Clock()
+    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=8, rate=1.0, quiet=20.0, clock=clock))
+    flooder = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))  # the /start takes one of the eight
+    slow_down = ("You are sending messages faster than I can answer. Please wait a few seconds; I will answer again "
+                 "then.")
+
+    async def flood(start: float) -> list[list[str]]:
+        """500 messages in 10 seconds, one every 20 ms."""
+        answers = []
+        for i in range(500):
+            clock.now = start + 0.01 + i * 0.02
+            answers.append(await chat.send(flooder, "/help"))
+        return answers
+
+    first = await flood(clock.now)
+    assert [answer for answer in first if answer == [slow_down]] == [[slow_down]]
+    # The seven tokens left, then one a second as the bucket refills: the flood is still answered at the rate.
+    assert sum(1 for answer in first if answer and answer[0].startswith("<b>What I can do</b>")) == 7 + 9
+
+    clock.now += 15.0  # a pause shorter than the quiet interval: the same flood goes on
+    again = await flood(clock.now)
+    assert [slow_down] not in again
+
+    clock.now += 21.0  # quiet for longer than the interval: the flood is over, the next one is told again
+    second = await flood(clock.now)
+    assert [answer for answer in second if answer == [slow_down]] == [[slow_down]]
+
+
 async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEngine) -> None:
     with pytest.raises(IntegrityError) as failure:
         async with scored_engine.begin() as connection:
