@@ -57,6 +57,9 @@ class ThrottlingMiddleware(BaseMiddleware):
         return allowed, notice
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if event.my_chat_member is not None:  # Telegram telling of a block or unblock, not the person typing
+            return await handler(event, data)
         user: User = data["event_from_user"]
         allowed, notice = self._take(user.id)
         if allowed:
@@ -64,7 +67,6 @@ class ThrottlingMiddleware(BaseMiddleware):
         if notice:
             data[_NOTICE] = True
             return await handler(event, data)
-        assert isinstance(event, Update)
         if event.callback_query is not None:  # a button must stop spinning
             await event.callback_query.answer()
         return None

@@ -1,6 +1,6 @@
 """Telegram's own answers to the bot's replies, through the Bot API stand-in over HTTP, with the bot polling it as
-`tierbot run` does: a 429 is waited out and the reply sent again (a few times at most), and refusals reach the log
-with the update's id and no chat id."""
+`tierbot run` does: a 429 is waited out and the reply sent again (a few times at most), refusals reach the log with
+the update's id and no chat id, and blocking or unblocking the bot is recorded on the person's account."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import new_user_id
+from support.scored_clients import ScoredClients
 from support.telegram_standin import BotApiStandIn
 
+from bot.accounts import create_invite
 from bot.config import FirmSettings, RedisSettings, Settings, TelegramSettings
+from bot.db import session_factory
+from bot.db.models import AuditEntry, Role, TelegramAccount
 from bot.runtime.dispatcher import create_bot, create_dispatcher
 from bot.telegram import RetryAfterMiddleware
 
@@ -135,6 +141,47 @@ async def test_telegram_refusals_reach_the_log_with_ids_of_updates_only(
     _assert_no_personal_data(caplog, user_id, "secret one", "secret two", "Zebulon", "zebulon")
 
 
+async def test_blocking_and_unblocking_the_bot_are_recorded_on_the_account(
+    scored_engine: AsyncEngine, clients: ScoredClients
+) -> None:
+    client_id = await clients.take(tier="ordinary")
+    user_id, stranger = new_user_id(), new_user_id()
+    async with session_factory(scored_engine)() as session, session.begin():
+        token = (await create_invite(session, Role.CLIENT, client_id, created_by="tests")).token
+    async with BotApiStandIn() as standin, polling(scored_engine, standin, RetryAfterMiddleware(sleep=Waits())):
+        standin.send_text(user_id, f"/start {token}")
+        await standin.wait_for("sendMessage", chat_id=user_id)
+        assert await _account(scored_engine, user_id) is not None
+
+        mark = standin.mark()
+        kicked = standin.block(user_id)
+        blocked = await _eventually(lambda: _blocked_at(scored_engine, user_id))
+        assert blocked == datetime.fromtimestamp(kicked["my_chat_member"]["date"], UTC)
+
+        standin.unblock(user_id)
+        await _eventually(lambda: _cleared(scored_engine, user_id))
+
+        standin.block(stranger)  # bound to nobody: nothing to record, nothing said
+        standin.unblock(stranger)
+        standin.send_text(user_id, "/help")  # handled after the stranger's updates
+        await standin.wait_for("sendMessage", chat_id=user_id)
+        assert {call["chat_id"] for call in standin.calls("sendMessage", after=mark)} == {user_id}
+
+    assert await _account(scored_engine, stranger) is None
+    async with scored_engine.connect() as connection:
+        audit = (await connection.execute(
+            select(AuditEntry.action, AuditEntry.client_id, AuditEntry.details)
+            .where(AuditEntry.actor == f"tg:{user_id}", AuditEntry.action.like("account.%block"))
+            .order_by(AuditEntry.id))).all()
+        strangers = (await connection.execute(
+            select(AuditEntry.id).where(AuditEntry.actor == f"tg:{stranger}"))).all()
+    assert [tuple(row) for row in audit] == [
+        ("account.block", client_id, {"role": "client", "adviser_id": None}),
+        ("account.unblock", client_id, {"role": "client", "adviser_id": None}),
+    ]
+    assert strangers == []
+
+
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 async def _records(caplog: pytest.LogCaptureFixture, level: int, containing: str = "") -> list[logging.LogRecord]:
@@ -151,3 +198,18 @@ def _assert_no_personal_data(caplog: pytest.LogCaptureFixture, user_id: int, *pe
     assert str(user_id) not in logged
     for value in personal:
         assert value not in logged
+
+
+async def _account(engine: AsyncEngine, user_id: int) -> TelegramAccount | None:
+    async with session_factory(engine)() as session:
+        return await session.get(TelegramAccount, user_id)
+
+
+async def _blocked_at(engine: AsyncEngine, user_id: int) -> datetime | None:
+    account = await _account(engine, user_id)
+    return None if account is None else account.blocked_at
+
+
+async def _cleared(engine: AsyncEngine, user_id: int) -> bool:
+    account = await _account(engine, user_id)
+    return account is not None and account.blocked_at is None

@@ -2,8 +2,8 @@
 
 For end-to-end tests: point the bot process at `standin.base_url` (aiogram:
 `AiohttpSession(api=TelegramAPIServer.from_base(base_url))`, tierbot: `TIERBOT_TELEGRAM_API`), let it long-poll
-`getUpdates`, push what a person would do (`send_text`, `press_button`) and wait for what the bot does
-(`wait_for`). Nothing ever leaves the machine.
+`getUpdates`, push what a person would do (`send_text`, `press_button`, `block` and `unblock`, each with the update
+Telegram sends) and wait for what the bot does (`wait_for`). Nothing ever leaves the machine.
 
 It behaves like Telegram where a bot can tell the difference: parameters come as JSON, urlencoded or multipart
 (aiogram sends urlencoded fields whose complex values are JSON text; they are decoded here, so tests see dicts),
@@ -728,12 +728,29 @@ class BotApiStandIn:
         description, parameters = api_error(status, description, retry_after)
         self._failures.setdefault(method.lower(), deque()).append(_ApiError(status, description, parameters))
 
-    def block(self, user_id: int) -> None:
-        """The user blocked the bot: anything sent to their chat is 403 until `unblock`."""
+    def block(self, user_id: int) -> dict[str, Any]:
+        """The user blocked the bot: anything sent to their chat is 403 until `unblock`. Telegram tells the bot
+        with a `my_chat_member` update (the bot's status in the private chat, "member" -> "kicked"); returns it."""
         self._blocked.add(user_id)
+        return self._my_chat_member(user_id, "member", "kicked")
 
-    def unblock(self, user_id: int) -> None:
+    def unblock(self, user_id: int) -> dict[str, Any]:
+        """The user unblocked the bot ("kicked" -> "member"); returns the `my_chat_member` update."""
         self._blocked.discard(user_id)
+        return self._my_chat_member(user_id, "kicked", "member")
+
+    def _my_chat_member(self, user_id: int, old: str, new: str) -> dict[str, Any]:
+        user = self.add_user(user_id)
+        bot = dict(self.bot_user)
+        member = {"kicked": {"status": "kicked", "user": bot, "until_date": 0},
+                  "member": {"status": "member", "user": bot}}
+        return self.push_update({"my_chat_member": {
+            "chat": copy.deepcopy(self._chats[user_id]),
+            "from": user,
+            "date": int(time.time()),
+            "old_chat_member": member[old],
+            "new_chat_member": member[new],
+        }})
 
     # --- internals
 
