@@ -4,7 +4,7 @@ replies, and what reaches the logs and the database."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import Chat, new_user_id
-from support.mocked_bot import MockedBot, callback_update, message_update
+from support.mocked_bot import BOT_ID, MockedBot, callback_update, message_update
 from support.scored_clients import ScoredClients
 
 from bot.db import session_factory
@@ -132,6 +132,28 @@ async def test_a_sustained_flood_gets_one_notice_until_the_person_has_been_quiet
     clock.now += 21.0  # quiet for longer than the interval: the flood is over, the next one is told again
     second = await flood(clock.now)
     assert [answer for answer in second if answer == [slow_down]] == [[slow_down]]
+
+
+async def test_blocking_the_bot_in_a_flood_is_still_recorded(
+    scored_engine: AsyncEngine, clients: ScoredClients
+) -> None:
+    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=3, rate=0.001))
+    flooder = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    answers = [await chat.send(flooder, "/help") for _ in range(5)]
+    assert answers[3:] == [[], []]  # past the limit
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "tierbot"}
+    kicked = Update.model_validate({"update_id": 99_000_001, "my_chat_member": {
+        "chat": {"id": flooder, "type": "private", "first_name": "Test"},
+        "from": {"id": flooder, "is_bot": False, "first_name": "Test"},
+        "date": int(when.timestamp()),
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
+    }})
+    await chat.dispatcher.feed_update(chat.bot, kicked)  # Telegram telling, not the person typing: not throttled
+    account = await chat.account(flooder)
+    assert account is not None
+    assert account.blocked_at == when
 
 
 async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEngine) -> None:
