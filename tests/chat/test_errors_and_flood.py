@@ -134,6 +134,19 @@ async def test_a_sustained_flood_gets_one_notice_until_the_person_has_been_quiet
     assert [answer for answer in second if answer == [slow_down]] == [[slow_down]]
 
 
+def _bot_status_changed(user_id: int, status: str, when: datetime, chat: dict[str, Any] | None = None) -> Update:
+    """Telegram's my_chat_member: the bot's status in a chat changed from "member" by `user_id`'s doing (in their
+    private chat unless `chat` is given)."""
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "tierbot"}
+    return Update.model_validate({"update_id": 99_000_000 + user_id % 1_000_000, "my_chat_member": {
+        "chat": chat or {"id": user_id, "type": "private", "first_name": "Test"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+        "date": int(when.timestamp()),
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})},
+    }})
+
+
 async def test_blocking_the_bot_in_a_flood_is_still_recorded(
     scored_engine: AsyncEngine, clients: ScoredClients
 ) -> None:
@@ -142,18 +155,24 @@ async def test_blocking_the_bot_in_a_flood_is_still_recorded(
     answers = [await chat.send(flooder, "/help") for _ in range(5)]
     assert answers[3:] == [[], []]  # past the limit
     when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-    bot = {"id": BOT_ID, "is_bot": True, "first_name": "tierbot"}
-    kicked = Update.model_validate({"update_id": 99_000_001, "my_chat_member": {
-        "chat": {"id": flooder, "type": "private", "first_name": "Test"},
-        "from": {"id": flooder, "is_bot": False, "first_name": "Test"},
-        "date": int(when.timestamp()),
-        "old_chat_member": {"status": "member", "user": bot},
-        "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
-    }})
-    await chat.dispatcher.feed_update(chat.bot, kicked)  # Telegram telling, not the person typing: not throttled
+    # Telegram telling, not the person typing: not throttled
+    await chat.dispatcher.feed_update(chat.bot, _bot_status_changed(flooder, "kicked", when))
     account = await chat.account(flooder)
     assert account is not None
     assert account.blocked_at == when
+
+
+async def test_removing_the_bot_from_a_group_is_no_block(chat: Chat, clients: ScoredClients) -> None:
+    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    group = {"id": -1_001_234_567_890, "type": "supergroup", "title": "Family office"}
+    chat.bot.session.clear()
+    for status in ("kicked", "left"):
+        await chat.dispatcher.feed_update(
+            chat.bot, _bot_status_changed(user_id, status, datetime(2026, 12, 1, tzinfo=UTC), group))
+    account = await chat.account(user_id)
+    assert account is not None
+    assert account.blocked_at is None
+    assert chat.bot.session.requests == []
 
 
 async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEngine) -> None:
