@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import new_user_id
 from support.scored_clients import ScoredClients
-from support.telegram_standin import BotApiStandIn
+from support.telegram_standin import BotApiStandIn, eventually
 
 from bot.accounts import create_invite
 from bot.config import FirmSettings, RedisSettings, Settings, TelegramSettings
@@ -59,16 +58,6 @@ async def polling(engine: AsyncEngine, standin: BotApiStandIn, retry: RetryAfter
         await bot.session.close()
 
 
-async def _eventually(check: Callable[[], Any], *, timeout: float = 10.0) -> Any:
-    """`check()`'s first true result, asked again until the bot has handled what was pushed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (result := await check()):
-        assert loop.time() < deadline, "the bot did not get there"
-        await asyncio.sleep(0.05)
-    return result
-
-
 async def test_a_reply_refused_with_429_is_sent_again_after_the_wait(scored_engine: AsyncEngine) -> None:
     user_id, waits = new_user_id(), Waits()
     async with BotApiStandIn() as standin, polling(scored_engine, standin, RetryAfterMiddleware(sleep=waits)):
@@ -95,7 +84,7 @@ async def test_a_chat_under_flood_control_is_not_retried_forever_nor_apologised_
             standin.fail_next("sendMessage", 429, retry_after=2)
         with caplog.at_level(logging.INFO):  # as `tierbot run` logs
             update = standin.send_text(user_id, "/help my secret 4711", first_name="Zebulon")
-            failed = await _eventually(lambda: _records(caplog, logging.ERROR))
+            failed = await eventually(lambda: _records(caplog, logging.ERROR))
             await standin.assert_no_call("sendMessage", after=len(standin.requests), chat_id=user_id)
         assert len(standin.calls("sendMessage")) == 4  # the reply, sent again three times; no apology after it
         assert waits.asked == [2, 2, 2]
@@ -130,7 +119,7 @@ async def test_telegram_refusals_reach_the_log_with_ids_of_updates_only(
             standin.fail_next("sendMessage", 403)
             blocked = standin.send_text(user_id, "/help secret two")
             await standin.wait_for("sendMessage", chat_id=user_id)
-            await _eventually(lambda: _records(caplog, logging.INFO, "blocked the bot"))
+            await eventually(lambda: _records(caplog, logging.INFO, "blocked the bot"))
             await standin.assert_no_call("sendMessage", after=len(standin.requests), chat_id=user_id)
 
     (error,) = _records_now(caplog, logging.ERROR)
@@ -155,11 +144,11 @@ async def test_blocking_and_unblocking_the_bot_are_recorded_on_the_account(
 
         mark = standin.mark()
         kicked = standin.block(user_id)
-        blocked = await _eventually(lambda: _blocked_at(scored_engine, user_id))
+        blocked = await eventually(lambda: _blocked_at(scored_engine, user_id))
         assert blocked == datetime.fromtimestamp(kicked["my_chat_member"]["date"], UTC)
 
         standin.unblock(user_id)
-        await _eventually(lambda: _cleared(scored_engine, user_id))
+        await eventually(lambda: _cleared(scored_engine, user_id))
 
         standin.block(stranger)  # bound to nobody: nothing to record, nothing said
         standin.unblock(stranger)
@@ -185,6 +174,7 @@ async def test_blocking_and_unblocking_the_bot_are_recorded_on_the_account(
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 async def _records(caplog: pytest.LogCaptureFixture, level: int, containing: str = "") -> list[logging.LogRecord]:
+    """`_records_now`, to be awaited by `eventually`."""
     return _records_now(caplog, level, containing)
 
 

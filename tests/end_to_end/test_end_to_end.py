@@ -13,18 +13,16 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.scored_clients import ScoredClients
-from support.telegram_standin import BotApiStandIn
+from support.telegram_standin import BotApiStandIn, eventually
 
 from bot.db.models import TelegramAccount, TierState
 
@@ -56,16 +54,6 @@ async def _blocked_at(engine: AsyncEngine) -> datetime | None:
 
 async def _unblocked(engine: AsyncEngine) -> bool:
     return await _blocked_at(engine) is None
-
-
-async def _eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
-    """`check()`'s first true result, asked again until the bot process has handled what was pushed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (result := await check()):
-        assert loop.time() < deadline, "the bot did not get there"
-        await asyncio.sleep(0.05)
-    return result
 
 
 async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
@@ -147,9 +135,9 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
 
             # The client blocks the bot, then unblocks it: their account knows, for what would be sent later.
             standin.block(USER_ID)
-            assert await _eventually(lambda: _blocked_at(scored_engine)) is not None
+            await eventually(lambda: _blocked_at(scored_engine))
             standin.unblock(USER_ID)
-            await _eventually(lambda: _unblocked(scored_engine))
+            await eventually(lambda: _unblocked(scored_engine))
         finally:
             bot.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(bot.communicate(), timeout=30)

@@ -35,7 +35,7 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -45,7 +45,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "parse_html"]
+__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "eventually", "parse_html"]
 
 DEFAULT_TOKEN = "123456789:TEST-tierbot-standin-token"
 
@@ -380,6 +380,18 @@ class _LocalSession(AiohttpSession):
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
+    """`await check()`'s first true result, asked again until the bot has done what shows only outside its calls
+    (in the database): the counterpart of `BotApiStandIn.wait_for`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := await check()):
+        if loop.time() >= deadline:
+            raise TimeoutError(f"{check!r} still false after {timeout}s")
+        await asyncio.sleep(0.05)
+    return result
 
 
 # --- the server --------------------------------------------------------------------------------------------------
