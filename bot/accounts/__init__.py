@@ -1,6 +1,7 @@
 """People in Telegram: invites and binding, the reader behind each update, and access to a client's data."""
 
 from bot.accounts.access import AllowedClient, Refusal, grant_access
+from bot.accounts.blocking import record_blocking
 from bot.accounts.invites import (
     INVITE_TTL,
     BindingRefusal,
@@ -27,6 +28,7 @@ __all__ = [
     "display_name",
     "grant_access",
     "load_reader",
+    "record_blocking",
     "redeem_invite",
     "remember_locale",
 ]

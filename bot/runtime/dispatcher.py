@@ -29,6 +29,7 @@ from bot.telegram import (
     LocaleMiddleware,
     PrivateChatsOnly,
     ReaderMiddleware,
+    RetryAfterMiddleware,
     ThrottlingMiddleware,
     UnitOfWorkMiddleware,
     create_i18n,
@@ -48,11 +49,13 @@ def bot_defaults() -> DefaultBotProperties:
     return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
 
 
-def create_bot(settings: Settings) -> Bot:
-    """A Bot talking HTML to the Bot API server of the settings."""
+def create_bot(settings: Settings, *, retry: RetryAfterMiddleware | None = None) -> Bot:
+    """A Bot talking HTML to the Bot API server of the settings, sending again what Telegram answered 429 (after
+    the wait it asks for, within `retry`'s bounds)."""
     if settings.telegram.token is None:
         raise MissingToken
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api))
+    session.middleware(retry or RetryAfterMiddleware())
     return Bot(settings.telegram.token.get_secret_value(), session=session, default=bot_defaults())
 
 

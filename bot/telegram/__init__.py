@@ -1,9 +1,12 @@
 """aiogram glue with no business rules: the middlewares (private chats, rate limit, unit of work, reader, locale),
-role filters, and sending replies within Telegram's limits."""
+role filters, sending replies within Telegram's limits, waiting out Telegram's 429s, and what a log may say of a
+failure."""
 
+from bot.telegram.failures import TelegramFailure, loggable
 from bot.telegram.filters import RoleFilter
 from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of
 from bot.telegram.middlewares import PrivateChatsOnly, ReaderMiddleware, UnitOfWorkMiddleware
+from bot.telegram.retry import RetryAfterMiddleware
 from bot.telegram.sending import MESSAGE_LIMIT, send, show, split_html
 from bot.telegram.throttling import FloodNoticeMiddleware, ThrottlingMiddleware
 
@@ -15,11 +18,14 @@ __all__ = [
     "LocaleMiddleware",
     "PrivateChatsOnly",
     "ReaderMiddleware",
+    "RetryAfterMiddleware",
     "RoleFilter",
+    "TelegramFailure",
     "ThrottlingMiddleware",
     "UnitOfWorkMiddleware",
     "create_i18n",
     "locale_of",
+    "loggable",
     "send",
     "show",
     "split_html",

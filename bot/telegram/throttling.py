@@ -1,4 +1,5 @@
-"""A rate limit per person: a token bucket checked before anything else, and one notice per flood.
+"""A rate limit per person: a token bucket checked before anything else, and one notice per flood (a flood ends
+after a quiet interval).
 
 The gate runs first, so an update past the limit is dropped before it costs a database read. The first dropped
 update of a flood is let through the session, reader and locale middlewares instead, and the notice middleware
@@ -25,29 +26,40 @@ _NOTICE: Final = "flood_notice"  # set in the middleware data of the update that
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """`burst` updates at once, then `rate` a second, per person."""
+    """`burst` updates at once, then `rate` a second, per person; one notice per flood.
 
-    def __init__(self, *, burst: int = 8, rate: float = 1.0, remember: int = 100_000) -> None:
-        self.burst, self.rate, self.remember = burst, rate, remember
-        # user id -> (tokens, time of last update, noticed in this flood)
-        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+    A flood is a run of updates past the limit; it ends once none has come past it for `quiet` seconds, so a
+    sustained flood (updates let through as the bucket refills, between the dropped ones) is noticed once, and a
+    person who floods again after a pause is told again. `clock` gives the time in seconds (tests drive their own).
+    """
+
+    def __init__(self, *, burst: int = 8, rate: float = 1.0, quiet: float = 20.0, remember: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst, self.rate, self.quiet, self.remember, self.clock = burst, rate, quiet, remember, clock
+        # user id -> (tokens, time of their last update, time of their last update past the limit)
+        self._buckets: OrderedDict[int, tuple[float, float, float | None]] = OrderedDict()
 
     def _take(self, user_id: int) -> tuple[bool, bool]:
         """(allowed, notice due) for an update from `user_id` now."""
-        now = time.monotonic()
-        tokens, last, noticed = self._buckets.pop(user_id, (float(self.burst), now, False))
+        now = self.clock()
+        tokens, last, dropped = self._buckets.pop(user_id, (float(self.burst), now, None))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
         allowed = tokens >= 1
+        notice = False
         if allowed:
-            tokens, noticed, notice = tokens - 1, False, False
+            tokens -= 1
         else:
-            notice, noticed = not noticed, True
-        self._buckets[user_id] = (tokens, now, noticed)
+            notice = dropped is None or now - dropped >= self.quiet  # the first past the limit in this flood
+            dropped = now
+        self._buckets[user_id] = (tokens, now, dropped)
         if len(self._buckets) > self.remember:
             self._buckets.popitem(last=False)
         return allowed, notice
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if event.my_chat_member is not None:  # Telegram telling of a block or unblock, not the person typing
+            return await handler(event, data)
         user: User = data["event_from_user"]
         allowed, notice = self._take(user.id)
         if allowed:
@@ -55,7 +67,6 @@ class ThrottlingMiddleware(BaseMiddleware):
         if notice:
             data[_NOTICE] = True
             return await handler(event, data)
-        assert isinstance(event, Update)
         if event.callback_query is not None:  # a button must stop spinning
             await event.callback_query.answer()
         return None

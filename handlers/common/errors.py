@@ -1,5 +1,7 @@
 """When an update fails: a refused binding is told why; anything else is logged with the update id (never the
-text) and the person gets an apology. The unit of work has rolled back by the time these run."""
+text, nor the chat: `bot.telegram.loggable`) and the person gets an apology, unless Telegram itself refuses to
+deliver to them (blocked, or flood control past what `RetryAfterMiddleware` waits). The unit of work has rolled
+back by the time these run."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 
 from bot.accounts import BindingRefused
 from bot.i18n import render
-from bot.telegram import locale_of, send
+from bot.telegram import locale_of, loggable, send
 
 logger = logging.getLogger("tierbot.handlers")
 
@@ -40,10 +42,11 @@ async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> Non
     if isinstance(event.exception, TelegramForbiddenError):  # they blocked the bot: nobody to apologise to
         logger.info("update %s: the person has blocked the bot", update.update_id)
         return
-    logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__,
-                 exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+    summary, shown = loggable(event.exception)
+    logger.error("update %s failed: %s", update.update_id, summary,
+                 exc_info=(type(shown), shown, shown.__traceback__))
     chat_id = _chat_id(update)
-    if chat_id is None:
+    if chat_id is None or isinstance(event.exception, TelegramRetryAfter):  # the apology would be refused too
         return
     with i18n.context(), i18n.use_locale(await locale_of(data, i18n.default_locale)):
         text = render("errors/apology.html.j2")

@@ -4,7 +4,7 @@ replies, and what reaches the logs and the database."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import Chat, new_user_id
-from support.mocked_bot import MockedBot, callback_update, message_update
+from support.mocked_bot import BOT_ID, MockedBot, callback_update, message_update
 from support.scored_clients import ScoredClients
 
 from bot.db import session_factory
@@ -91,6 +91,88 @@ async def test_a_flood_gets_one_notice_and_others_are_still_served(
     await chat.dispatcher.feed_update(chat.bot, callback_update(flooder, "faq:-", message_id=3))
     (answered,) = chat.bot.session.sent(AnswerCallbackQuery)  # a flooded button still stops spinning
     assert answered.text is None
+
+
+class Clock:
+    """The throttle's time, moved by the test: seconds, as time.monotonic() gives them."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_sustained_flood_gets_one_notice_until_the_person_has_been_quiet(
+    scored_engine: AsyncEngine, clients: ScoredClients
+) -> None:
+    clock = Clock()
+    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=8, rate=1.0, quiet=20.0, clock=clock))
+    flooder = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))  # the /start takes one of the eight
+    slow_down = ("You are sending messages faster than I can answer. Please wait a few seconds; I will answer again "
+                 "then.")
+
+    async def flood(start: float) -> list[list[str]]:
+        """500 messages in 10 seconds, one every 20 ms."""
+        answers = []
+        for i in range(500):
+            clock.now = start + 0.01 + i * 0.02
+            answers.append(await chat.send(flooder, "/help"))
+        return answers
+
+    first = await flood(clock.now)
+    assert [answer for answer in first if answer == [slow_down]] == [[slow_down]]
+    # The seven tokens left, then one a second as the bucket refills: the flood is still answered at the rate.
+    assert sum(1 for answer in first if answer and answer[0].startswith("<b>What I can do</b>")) == 7 + 9
+
+    clock.now += 15.0  # a pause shorter than the quiet interval: the same flood goes on
+    again = await flood(clock.now)
+    assert [slow_down] not in again
+
+    clock.now += 21.0  # quiet for longer than the interval: the flood is over, the next one is told again
+    second = await flood(clock.now)
+    assert [answer for answer in second if answer == [slow_down]] == [[slow_down]]
+
+
+def _bot_status_changed(user_id: int, status: str, when: datetime, chat: dict[str, Any] | None = None) -> Update:
+    """Telegram's my_chat_member: the bot's status in a chat changed from "member" by `user_id`'s doing (in their
+    private chat unless `chat` is given)."""
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "tierbot"}
+    return Update.model_validate({"update_id": 99_000_000 + user_id % 1_000_000, "my_chat_member": {
+        "chat": chat or {"id": user_id, "type": "private", "first_name": "Test"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+        "date": int(when.timestamp()),
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})},
+    }})
+
+
+async def test_blocking_the_bot_in_a_flood_is_still_recorded(
+    scored_engine: AsyncEngine, clients: ScoredClients
+) -> None:
+    chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=3, rate=0.001))
+    flooder = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    answers = [await chat.send(flooder, "/help") for _ in range(5)]
+    assert answers[3:] == [[], []]  # past the limit
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    # Telegram telling, not the person typing: not throttled
+    await chat.dispatcher.feed_update(chat.bot, _bot_status_changed(flooder, "kicked", when))
+    account = await chat.account(flooder)
+    assert account is not None
+    assert account.blocked_at == when
+
+
+async def test_removing_the_bot_from_a_group_is_no_block(chat: Chat, clients: ScoredClients) -> None:
+    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    group = {"id": -1_001_234_567_890, "type": "supergroup", "title": "Family office"}
+    chat.bot.session.clear()
+    for status in ("kicked", "left"):
+        await chat.dispatcher.feed_update(
+            chat.bot, _bot_status_changed(user_id, status, datetime(2026, 12, 1, tzinfo=UTC), group))
+    account = await chat.account(user_id)
+    assert account is not None
+    assert account.blocked_at is None
+    assert chat.bot.session.requests == []
 
 
 async def test_database_errors_carry_no_values_into_logs(scored_engine: AsyncEngine) -> None:

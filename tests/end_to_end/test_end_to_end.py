@@ -1,7 +1,8 @@
 """End to end: the real `tierbot run` process polls a local Bot API stand-in over HTTP (TIERBOT_TELEGRAM_API).
 
 A client is invited with `tierbot invite` (whose link names the bot the stand-in reports), binds with /start,
-asks for the tier in Chinese, presses "how to move up", switches to English and asks an FAQ in free text.
+asks for the tier in Chinese, presses "how to move up", switches to English and asks an FAQ in free text; a reply
+Telegram refuses with a 429 is sent again after the wait, and blocking and unblocking the bot reach the account.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +22,9 @@ from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.scored_clients import ScoredClients
-from support.telegram_standin import BotApiStandIn
+from support.telegram_standin import BotApiStandIn, eventually
 
-from bot.db.models import TierState
+from bot.db.models import TelegramAccount, TierState
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -42,6 +44,16 @@ def _environment(engine: AsyncEngine, standin: BotApiStandIn, home: Path) -> dic
 
 def _money(amount: Decimal, locale: str) -> str:
     return format_currency(amount, "CNY", locale=locale)
+
+
+async def _blocked_at(engine: AsyncEngine) -> datetime | None:
+    async with engine.connect() as connection:
+        return (await connection.execute(
+            select(TelegramAccount.blocked_at).where(TelegramAccount.telegram_user_id == USER_ID))).scalar_one()
+
+
+async def _unblocked(engine: AsyncEngine) -> bool:
+    return await _blocked_at(engine) is None
 
 
 async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
@@ -112,11 +124,26 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
             have, short = _money(assets, "en"), _money(Decimal(500_000) - assets, "en")
             assert f"You are <b>Ordinary</b> with {have}; <b>Mid-tier</b> needs {short} more." in answer["text"]
             assert not re.search(r"[\u4e00-\u9fff]", answer["text"])
+
+            # Telegram's flood control refuses a reply: the bot waits the second it asks for and sends it again,
+            # and the client gets the answer once, without an apology.
+            standin.fail_next("sendMessage", 429, retry_after=1)
+            standin.send_text(USER_ID, "/help", language_code="zh-hans")
+            helped = await standin.wait_for("sendMessage", lambda call: bool(call.ok), chat_id=USER_ID)
+            assert helped["text"].startswith("<b>What I can do</b>")
+            assert [call.ok for call in standin.calls("sendMessage", after=answer.index + 1)] == [False, True]
+
+            # The client blocks the bot, then unblocks it: their account knows, for what would be sent later.
+            standin.block(USER_ID)
+            await eventually(lambda: _blocked_at(scored_engine))
+            standin.unblock(USER_ID)
+            await eventually(lambda: _unblocked(scored_engine))
         finally:
             bot.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(bot.communicate(), timeout=30)
         assert bot.returncode == 0, err.decode()
         logs = err.decode()
         assert "Update id=" in logs  # the bot's log is there to be read
-        for private in ("我是什么等级", "move up", "<Li>", link.group(1)):
+        assert "sendMessage: Telegram asks to wait 1 s; sending again (1 of 3)" in logs
+        for private in ("我是什么等级", "move up", "<Li>", link.group(1), str(USER_ID)):
             assert private not in logs

@@ -2,8 +2,8 @@
 
 For end-to-end tests: point the bot process at `standin.base_url` (aiogram:
 `AiohttpSession(api=TelegramAPIServer.from_base(base_url))`, tierbot: `TIERBOT_TELEGRAM_API`), let it long-poll
-`getUpdates`, push what a person would do (`send_text`, `press_button`) and wait for what the bot does
-(`wait_for`). Nothing ever leaves the machine.
+`getUpdates`, push what a person would do (`send_text`, `press_button`, `block` and `unblock`, each with the update
+Telegram sends) and wait for what the bot does (`wait_for`). Nothing ever leaves the machine.
 
 It behaves like Telegram where a bot can tell the difference: parameters come as JSON, urlencoded or multipart
 (aiogram sends urlencoded fields whose complex values are JSON text; they are decoded here, so tests see dicts),
@@ -35,7 +35,7 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -45,7 +45,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "parse_html"]
+__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "eventually", "parse_html"]
 
 DEFAULT_TOKEN = "123456789:TEST-tierbot-standin-token"
 
@@ -380,6 +380,18 @@ class _LocalSession(AiohttpSession):
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
+    """`await check()`'s first true result, asked again until the bot has done what shows only outside its calls
+    (in the database): the counterpart of `BotApiStandIn.wait_for`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := await check()):
+        if loop.time() >= deadline:
+            raise TimeoutError(f"{check!r} still false after {timeout}s")
+        await asyncio.sleep(0.05)
+    return result
 
 
 # --- the server --------------------------------------------------------------------------------------------------
@@ -728,12 +740,29 @@ class BotApiStandIn:
         description, parameters = api_error(status, description, retry_after)
         self._failures.setdefault(method.lower(), deque()).append(_ApiError(status, description, parameters))
 
-    def block(self, user_id: int) -> None:
-        """The user blocked the bot: anything sent to their chat is 403 until `unblock`."""
+    def block(self, user_id: int) -> dict[str, Any]:
+        """The user blocked the bot: anything sent to their chat is 403 until `unblock`. Telegram tells the bot
+        with a `my_chat_member` update (the bot's status in the private chat, "member" -> "kicked"); returns it."""
         self._blocked.add(user_id)
+        return self._my_chat_member(user_id, "member", "kicked")
 
-    def unblock(self, user_id: int) -> None:
+    def unblock(self, user_id: int) -> dict[str, Any]:
+        """The user unblocked the bot ("kicked" -> "member"); returns the `my_chat_member` update."""
         self._blocked.discard(user_id)
+        return self._my_chat_member(user_id, "kicked", "member")
+
+    def _my_chat_member(self, user_id: int, old: str, new: str) -> dict[str, Any]:
+        user = self.add_user(user_id)
+        bot = dict(self.bot_user)
+        member = {"kicked": {"status": "kicked", "user": bot, "until_date": 0},
+                  "member": {"status": "member", "user": bot}}
+        return self.push_update({"my_chat_member": {
+            "chat": copy.deepcopy(self._chats[user_id]),
+            "from": user,
+            "date": int(time.time()),
+            "old_chat_member": member[old],
+            "new_chat_member": member[new],
+        }})
 
     # --- internals
 
