@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from support.tiering_builders import RULES, RULES_TEXT, rules_with
+from support.tiering_builders import RULES, RULES_TEXT, client_facts, monthly, rules_with
 
-from tiering import RulesError, parse_rules
+from tiering import Dimension, RulesError, assess, parse_rules
 
 
 def test_the_default_rules_load() -> None:
@@ -158,9 +158,12 @@ def _legacy(mid_from: str = "500000", high_net_worth_from: str = "6000000", text
 def test_the_tiers_lines_are_the_asset_segments_lines() -> None:
     lower = rules_with('aum_from = "500000"', 'aum_from = "100000"')
     assert lower.asset.mid_from == Decimal(100000)
-    assert lower.asset.segment(Decimal(100000)) == "mid"
-    assert lower.service_level("mid") == "mid"
     assert [lower.service_level(t.id) for t in lower.tiers] == ["ordinary", "mid", "high_net_worth"]
+    # A client at RMB 200k: ordinary under the default rules; under the lowered line, mid in tier and assets alike.
+    facts = client_facts(monthly_aum=monthly(200_000), category_aum={"deposit": Decimal(200_000)})
+    before, after = assess(facts, RULES, None), assess(facts, lower, None)
+    assert (before.tier, before.dimensions[Dimension.ASSET_SIZE].segment) == ("ordinary", "ordinary")
+    assert (after.tier, after.dimensions[Dimension.ASSET_SIZE].segment) == ("mid", "mid")
 
 
 def test_an_older_file_whose_lines_agree_is_read_as_the_same_rules() -> None:
