@@ -27,6 +27,7 @@ DIMENSIONS: Final = {
     "loyalty": N_("Loyalty"),
 }
 
+# The analytic names, as staff read them (an adviser's look-up of a client, alerts, summaries).
 SEGMENTS: Final = {
     "ordinary": N_("ordinary"),
     "mid": N_("mid"),
@@ -41,6 +42,15 @@ SEGMENTS: Final = {
     "diverse_needs": N_("diverse needs"),
     "loyal": N_("loyal"),
     "potential_churn": N_("at risk of leaving"),
+}
+
+# What a client reads of their own segments: the firm's service language wherever the analytic name would tell
+# them how the firm rates them; the other names read the same.
+CLIENT_SEGMENTS: Final = {
+    **SEGMENTS,
+    "low_frequency": N_("at your own pace"),
+    "decline": N_("let's review your plans"),
+    "potential_churn": N_("we'd like to hear from you"),
 }
 
 CATEGORIES: Final = {
@@ -63,8 +73,9 @@ def dimension_name(dimension: str) -> str:
     return gettext(DIMENSIONS[dimension])
 
 
-def segment_name(segment: str) -> str:
-    return gettext(SEGMENTS[segment])
+def segment_name(segment: str, *, own: bool = True) -> str:
+    """The segment's name for a client reading their own (`own`), else for staff: the analytic name."""
+    return gettext((CLIENT_SEGMENTS if own else SEGMENTS)[segment])
 
 
 def category_name(category: str) -> str:
