@@ -139,3 +139,11 @@ async def test_the_loyalty_line_agrees_with_itself(chat: Chat, clients: ScoredCl
     (staff_dimensions,) = await chat.press(adviser, f"tier:dims:{client_id}")
     assert ("At risk of leaving on any one warning sign, whatever the score: P(alive) below 0.5, net outflows over "
             "the last 12 months above 30% of the average assets, or a survey score below 0.4.") in staff_dimensions
+
+
+async def test_one_trade_a_month_is_one_trade(chat: Chat, clients: ScoredClients) -> None:
+    # An activity score of 20 is one trade or contact a month (100 * r / (r + 4)).
+    client_id = await clients.take(TierState.activity_score.between(19.9, 20.1))
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}")
+    assert "\n1 trade or contact with us a month; high-frequency from 4.\n" in dimensions
