@@ -106,6 +106,9 @@ def test_the_source_names_the_file() -> None:
         ('score_from = "10000"', 'score_from = "10000"\nmid_from = "400000"',
          "rules: asset.mid_from: 400000 disagrees with tiers[1].aum_from (500000), where the mid segment starts: "
          "delete asset.mid_from, the tiers' lines are the segments' lines"),
+        ('score_from = "10000"', 'score_from = "10000"\nhigh_net_worth_from = "500000"',
+         "rules: asset.high_net_worth_from: 500000 disagrees with tiers[2].aum_from (6000000), where the "
+         "high_net_worth segment starts"),
         # TOML syntax
         ("[complexity]", "[complexity", "rules: not valid TOML: Expected ']' at the end of a table declaration"),
     ],
@@ -193,6 +196,16 @@ def test_an_older_file_whose_lines_disagree_is_refused(text: str, sentence: str)
     with pytest.raises(RulesError) as error:
         parse_rules(text)
     assert str(error.value) == sentence
+
+
+def test_a_line_written_in_asset_does_not_take_a_tier_that_starts_the_other_segment() -> None:
+    text = RULES_TEXT.replace('starts_segment = "high_net_worth"\n', "").replace(
+        'score_from = "10000"', 'score_from = "10000"\nhigh_net_worth_from = "500000"')
+    with pytest.raises(RulesError) as error:
+        parse_rules(text)
+    assert str(error.value) == ("rules: asset.high_net_worth_from: 500000 disagrees with tiers[2].aum_from (6000000), "
+                                "the line of the high_net_worth tier: delete asset.high_net_worth_from and mark the "
+                                'tier where the high_net_worth segment starts with starts_segment = "high_net_worth"')
 
 
 def test_the_digest_is_of_what_the_rules_say() -> None:

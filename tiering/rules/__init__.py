@@ -252,7 +252,8 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
         if line is None:
             fail("tiers", f'no tier starts the {segment} segment: add starts_segment = "{segment}" to the tier whose '
                           f"aum_from is its line (or, when no tier starts it, write its line as {path})")
-        at_line = next((i for i, tier in enumerate(tiers) if i and tier.aum_from == line), None)
+        at_line = next((i for i, tier in enumerate(tiers)
+                        if i and tier.aum_from == line and tier.starts_segment is None), None)
         if at_line is not None:
             tiers[at_line] = replace(tiers[at_line], starts_segment=segment)
             starts[segment] = at_line
