@@ -2,7 +2,8 @@
 
 Marked with N_ so that extraction puts them in the catalogs; translated when shown, in the reader's locale.
 Tier names come from the rules file: the default rules' names are here; a firm's own names show as written
-until they are added to the catalogs.
+until they are added to the catalogs. Segments have two names: the analytic one staff read, and the one a client
+reads of themselves (`segment_name` gives the client's unless told `own=False`: a screen for staff must ask).
 """
 
 from __future__ import annotations
