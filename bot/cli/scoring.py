@@ -11,10 +11,18 @@ from babel.dates import format_date
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cli.common import fail, number, open_database, out, progress, run
+from bot.cli.common import CommandFailed, err, fail, number, open_database, out, progress, run
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.scoring import ScoringReport, count_clients, load_rules, score_clients
+from bot.scoring import (
+    RulesVersionReused,
+    ScoringReport,
+    VersionReused,
+    count_clients,
+    load_rules,
+    score_clients,
+    version_reused,
+)
 from tiering import RulesError, TierRules
 
 __all__ = ["print_score", "register", "rules_or_fail", "score_with_progress"]
@@ -32,9 +40,26 @@ def rules_or_fail(path: Path | None) -> TierRules:
 async def score_with_progress(engine: AsyncEngine, rules: TierRules, *, dry_run: bool, as_of: date | None
                               ) -> ScoringReport:
     total = await count_clients(engine)
-    with progress() as bars:
-        return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
-                                   progress=bars.advance(_("Scoring clients"), total))
+    try:
+        with progress() as bars:
+            return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
+                                       progress=bars.advance(_("Scoring clients"), total))
+    except RulesVersionReused as refused:
+        # Applied, the history would hold two sets of rules under one name.
+        raise CommandFailed(_("Nothing was scored: the rules file says version {version}, like the rules applied "
+                              "on {day}, but its content differs: give it a new version before applying it.")
+                            .format(**_reuse_fields(refused.reused))) from None
+
+
+def _reuse_fields(reused: VersionReused) -> dict[str, str]:
+    day = format_date(reused.applied_on, locale=get_settings().firm.default_locale)
+    return {"version": reused.version, "day": day}
+
+
+def warn_of_reused_version(reused: VersionReused) -> None:
+    err.print(_("The rules file says version {version}, like the rules applied on {day}, but its content differs: "
+                "give it a new version before applying it.").format(**_reuse_fields(reused)),
+              style="yellow", markup=False)
 
 
 def print_score(report: ScoringReport, *, compare: bool) -> None:
@@ -82,11 +107,16 @@ def score(
     """Score every client and keep the tier history; with --dry-run, show what the rules would change."""
     rules = rules_or_fail(rules_file or get_settings().firm.rules_file)
 
-    async def work() -> ScoringReport:
+    async def work() -> tuple[ScoringReport, VersionReused | None]:
         async with open_database() as engine:
-            return await score_with_progress(engine, rules, dry_run=dry_run, as_of=as_of.date() if as_of else None)
+            reused = await version_reused(engine, rules) if dry_run else None  # a real run refuses it
+            report = await score_with_progress(engine, rules, dry_run=dry_run, as_of=as_of.date() if as_of else None)
+            return report, reused
 
-    print_score(run(work), compare=dry_run)
+    report, reused = run(work)
+    print_score(report, compare=dry_run)
+    if reused is not None:
+        warn_of_reused_version(reused)
 
 
 def register(app: typer.Typer) -> None:

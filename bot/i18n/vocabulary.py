@@ -2,7 +2,8 @@
 
 Marked with N_ so that extraction puts them in the catalogs; translated when shown, in the reader's locale.
 Tier names come from the rules file: the default rules' names are here; a firm's own names show as written
-until they are added to the catalogs.
+until they are added to the catalogs. Segments have two names: the analytic one staff read, and the one a client
+reads of themselves (`segment_name` gives the client's unless told `own=False`: a screen for staff must ask).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ DIMENSIONS: Final = {
     "loyalty": N_("Loyalty"),
 }
 
+# The analytic names, as staff read them (an adviser's look-up of a client, alerts, summaries).
 SEGMENTS: Final = {
     "ordinary": N_("ordinary"),
     "mid": N_("mid"),
@@ -41,6 +43,15 @@ SEGMENTS: Final = {
     "diverse_needs": N_("diverse needs"),
     "loyal": N_("loyal"),
     "potential_churn": N_("at risk of leaving"),
+}
+
+# What a client reads of their own segments: the firm's service language wherever the analytic name would tell
+# them how the firm rates them; the other names read the same.
+CLIENT_SEGMENTS: Final = {
+    **SEGMENTS,
+    "low_frequency": N_("at your own pace"),
+    "decline": N_("let's review your plans"),
+    "potential_churn": N_("we'd like to hear from you"),
 }
 
 CATEGORIES: Final = {
@@ -63,8 +74,9 @@ def dimension_name(dimension: str) -> str:
     return gettext(DIMENSIONS[dimension])
 
 
-def segment_name(segment: str) -> str:
-    return gettext(SEGMENTS[segment])
+def segment_name(segment: str, *, own: bool = True) -> str:
+    """The segment's name for a client reading their own (`own`), else for staff: the analytic name."""
+    return gettext((CLIENT_SEGMENTS if own else SEGMENTS)[segment])
 
 
 def category_name(category: str) -> str:

@@ -2,6 +2,15 @@
 and advisers alerted of what changed. Imports nothing of aiogram."""
 
 from bot.scoring.rules import load_rules
-from bot.scoring.service import NothingToScore, ScoringReport, count_clients, score_clients
+from bot.scoring.service import (
+    NothingToScore,
+    RulesVersionReused,
+    ScoringReport,
+    VersionReused,
+    count_clients,
+    score_clients,
+    version_reused,
+)
 
-__all__ = ["NothingToScore", "ScoringReport", "count_clients", "load_rules", "score_clients"]
+__all__ = ["NothingToScore", "RulesVersionReused", "ScoringReport", "VersionReused", "count_clients", "load_rules",
+           "score_clients", "version_reused"]

@@ -32,6 +32,22 @@ class NothingToScore(Exception):
     """There are no balances to score against."""
 
 
+@dataclass(frozen=True, slots=True)
+class VersionReused:
+    """Rules whose version names other rules that a scoring run applied: the history could not tell them apart."""
+
+    version: str
+    applied_on: date  # the day (UTC) the run under the other rules started
+
+
+class RulesVersionReused(Exception):
+    """A scoring run refused: the rules' version was applied before with other content."""
+
+    def __init__(self, reused: VersionReused) -> None:
+        super().__init__(reused.version)
+        self.reused = reused
+
+
 @dataclass
 class ScoringReport:
     as_of: date
@@ -78,13 +94,16 @@ async def score_clients(
     # The run is its own unit of work: engine.begin() commits it whole or rolls it back; a dry run's connection
     # writes nothing and is rolled back when it closes.
     async with (engine.connect() if dry_run else engine.begin()) as connection:
+        # Checked in the run's own transaction, before anything is computed or written.
+        if not dry_run and (reused := await _version_reused(connection, rules)) is not None:
+            raise RulesVersionReused(reused)
         window = Window(as_of or await default_as_of(connection), rules.history_months)
         report = ScoringReport(as_of=window.as_of, rules_version=rules.version,
                                tier_order=tuple(t.id for t in rules.tiers), dry_run=dry_run)
         churn = await churn_outlook(connection, window)
         report.churn_model, report.churn_model_problem = churn.model, churn.problem
         started = datetime.now(UTC)
-        run_id = None if dry_run else await _start_run(connection, report, started)
+        run_id = None if dry_run else await _start_run(connection, report, started, rules.digest())
         async for first, last in client_id_chunks(connection, chunk_clients):
             facts = await chunk_facts(connection, window, first, last, churn.p_alive)
             stored = await stored_states(connection, first, last)
@@ -101,6 +120,27 @@ async def score_clients(
         if run_id is not None:
             await _finish_run(connection, run_id, report)
     return report
+
+
+async def version_reused(engine: AsyncEngine, rules: TierRules) -> VersionReused | None:
+    """Whether the rules' version is that of other rules already applied (the latest run under that version).
+
+    Rules are compared by `TierRules.digest`: what they say, not how the file is written. Runs from before digests
+    were kept compare as unknown, never as different.
+    """
+    async with engine.connect() as connection:
+        return await _version_reused(connection, rules)
+
+
+async def _version_reused(connection: AsyncConnection, rules: TierRules) -> VersionReused | None:
+    applied = (await connection.execute(
+        select(ScoringRun.rules_digest, ScoringRun.started_at)
+        .where(ScoringRun.rules_version == rules.version, ScoringRun.finished_at.is_not(None))
+        .order_by(ScoringRun.id.desc()).limit(1)
+    )).one_or_none()
+    if applied is None or applied.rules_digest is None or applied.rules_digest == rules.digest():
+        return None
+    return VersionReused(rules.version, applied.started_at.date())
 
 
 async def count_clients(engine: AsyncEngine) -> int:
@@ -126,13 +166,13 @@ def _count(results: Sequence[Assessment | Rejection], stored: Mapping[str, Store
         report.transitions[(before, result.tier)] += 1
 
 
-async def _start_run(connection: AsyncConnection, report: ScoringReport, started: datetime) -> int:
+async def _start_run(connection: AsyncConnection, report: ScoringReport, started: datetime, digest: str) -> int:
     model = report.churn_model
     churn = None if model is None else {
         "r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b, "log_likelihood": model.log_likelihood}
     return (await connection.execute(
-        insert(ScoringRun).values(rules_version=report.rules_version, as_of=report.as_of, started_at=started,
-                                  churn_model=churn).returning(ScoringRun.id)
+        insert(ScoringRun).values(rules_version=report.rules_version, rules_digest=digest, as_of=report.as_of,
+                                  started_at=started, churn_model=churn).returning(ScoringRun.id)
     )).scalar_one()
 
 

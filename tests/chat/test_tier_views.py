@@ -4,15 +4,16 @@ button and free text."""
 from __future__ import annotations
 
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from babel.numbers import format_currency
-from sqlalchemy import update
+from sqlalchemy import select, update
 from support.chat import Chat
 from support.scored_clients import ScoredClients
 
-from bot.db.models import Role, TierState
+from bot.db.models import Client, Role, TierState
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -71,3 +72,78 @@ async def test_how_to_move_up_at_the_top_tier_shows_the_card(chat: Chat, clients
     assert "📈 How to move up" not in chat.buttons()
     (text,) = await chat.press(user_id, f"tier:gap:{client_id}")  # a stale button from before the upgrade
     assert text == card
+
+
+# The analytic names a client must never read of themselves, in either language, and the service words instead.
+ANALYTIC = {"en": ("at risk of leaving", "decline", "low-frequency"), "zh-hans": ("有流失风险", "衰退期", "低频")}
+SERVICE = {
+    "en": ("Lifecycle: let's review your plans", "Loyalty: we'd like to hear from you", "Activity: at your own pace"),
+    "zh-hans": ("生命周期：一起梳理您的规划", "忠诚度：期待听到您的声音", "活跃度：按您的节奏"),
+}
+
+
+async def _declining_client_at_risk(clients: ScoredClients) -> str:
+    return await clients.take(TierState.lifecycle_segment == "decline", TierState.loyalty_segment == "potential_churn",
+                              TierState.activity_segment == "low_frequency", Client.adviser_id.is_not(None))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+async def test_a_client_in_decline_and_at_risk_reads_the_firm_s_service_words(
+    chat: Chat, clients: ScoredClients, language: str
+) -> None:
+    client_id = await _declining_client_at_risk(clients)
+    user_id = await chat.bind(Role.CLIENT, client_id, language_code=language)
+    (card,) = await chat.send(user_id, "/tier", language_code=language)
+    (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}", language_code=language)
+    for text in map(unescape, (card, dimensions)):  # as Telegram shows the HTML
+        for words in SERVICE[language]:
+            assert words in text
+        for word in ANALYTIC[language]:
+            assert word not in text
+        assert "/100" not in text  # scores are the firm's measures, not the client's
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+async def test_their_adviser_reads_the_analytic_terms_and_the_scores(
+    chat: Chat, clients: ScoredClients, language: str
+) -> None:
+    client_id = await _declining_client_at_risk(clients)
+    _name, adviser_id = await chat.client_row(client_id)
+    user_id = await chat.bind(Role.ADVISER, adviser_id, language_code=language)
+    (card,) = await chat.send(user_id, f"/tier {client_id}", language_code=language)
+    (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}", language_code=language)
+    for text in map(unescape, (card, dimensions)):
+        for word in ANALYTIC[language]:
+            assert word in text
+        for words in SERVICE[language]:
+            assert words not in text
+        assert "/100" in text
+
+
+async def test_the_loyalty_line_agrees_with_itself(chat: Chat, clients: ScoredClients) -> None:
+    # Loyal (no warning sign) with a loyalty score below the middle: "loyal (34/100)" read as a contradiction.
+    client_id = await clients.take(TierState.loyalty_segment == "loyal", TierState.loyalty_score < 50,
+                                   Client.adviser_id.is_not(None))
+    async with chat.engine.connect() as connection:
+        score = (await connection.execute(
+            select(TierState.loyalty_score).where(TierState.client_id == client_id))).scalar_one()
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    (card,) = await chat.send(user_id, "/tier")
+    assert "• Loyalty: loyal\n" in card  # the segment alone: no score beside it to contradict it
+    _name, adviser_id = await chat.client_row(client_id)
+    adviser = await chat.bind(Role.ADVISER, adviser_id)
+    (staff_card,) = await chat.send(adviser, f"/tier {client_id}")
+    assert f"• Loyalty: loyal ({score:.0f}/100)\n" in staff_card
+    assert ("segments follow the rules' own lines, not the scores. Loyal, for one, means no warning sign, whatever "
+            "the loyalty score.") in staff_card
+    (staff_dimensions,) = await chat.press(adviser, f"tier:dims:{client_id}")
+    assert ("At risk of leaving on any one warning sign, whatever the score: P(alive) below 0.5, net outflows over "
+            "the last 12 months above 30% of the average assets, or a survey score below 0.4.") in staff_dimensions
+
+
+async def test_one_trade_a_month_is_one_trade(chat: Chat, clients: ScoredClients) -> None:
+    # An activity score of 20 is one trade or contact a month (100 * r / (r + 4)).
+    client_id = await clients.take(TierState.activity_score.between(19.9, 20.1))
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}")
+    assert "\n1 trade or contact with us a month; high-frequency from 4.\n" in dimensions

@@ -15,7 +15,7 @@ from support.paths import GOOD_IMPORT
 from bot.db.models import Adviser, Alert, AuditEntry, Balance, Client, ScoringRun, TierSnapshot, TierState
 from bot.demo import generate_demo_data
 from bot.importer import import_path
-from bot.scoring import NothingToScore, load_rules, score_clients
+from bot.scoring import NothingToScore, RulesVersionReused, load_rules, score_clients, version_reused
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
 pytestmark = pytest.mark.db
@@ -81,8 +81,7 @@ async def test_first_run_snapshots_everyone_and_a_second_run_writes_nothing(
 async def test_dry_run_compares_rules_and_writes_nothing(demo: AsyncEngine, rules: TierRules) -> None:
     await score_clients(demo, rules)
     snapshots = await _count(demo, TierSnapshot)
-    lower = _rules_with(**{'aum_from = "500000"': 'aum_from = "100000"', 'mid_from = "500000"': 'mid_from = "100000"',
-                           'version = "2026.1"': 'version = "what-if"'})
+    lower = _rules_with(**{'aum_from = "500000"': 'aum_from = "100000"', 'version = "2026.1"': 'version = "what-if"'})
     report = await score_clients(demo, lower, dry_run=True)
     assert report.dry_run
     assert report.rules_version == "what-if"
@@ -92,6 +91,37 @@ async def test_dry_run_compares_rules_and_writes_nothing(demo: AsyncEngine, rule
     assert report.transitions[("ordinary", "mid")] > 0
     assert all(rules.rank(new) >= rules.rank(old) for (old, new) in report.transitions if old)  # type: ignore[operator]
     assert report.distribution(before=False)["mid"] > report.distribution(before=True)["mid"]
+
+
+async def test_a_run_keeps_the_digest_of_its_rules(demo: AsyncEngine, rules: TierRules) -> None:
+    await score_clients(demo, rules)
+    await score_clients(demo, rules, dry_run=True)  # a dry run keeps no run at all
+    async with demo.connect() as connection:
+        digests = (await connection.execute(select(ScoringRun.rules_version, ScoringRun.rules_digest))).all()
+    assert digests == [("2026.1", rules.digest())]
+    assert len(rules.digest()) == 64
+
+
+async def test_a_version_reused_for_other_rules_is_refused_and_nothing_written(
+    demo: AsyncEngine, rules: TierRules
+) -> None:
+    await score_clients(demo, rules)
+    assert await version_reused(demo, rules) is None
+    edited = _rules_with(**{'aum_from = "500000"': 'aum_from = "100000"'})  # still "2026.1"
+    reused = await version_reused(demo, edited)
+    assert reused is not None
+    assert reused.version == "2026.1"
+    async with demo.connect() as connection:
+        started = (await connection.execute(select(ScoringRun.started_at))).scalar_one()
+    assert reused.applied_on == started.date()
+    with pytest.raises(RulesVersionReused):
+        await score_clients(demo, edited)
+    assert await _count(demo, ScoringRun) == 1
+    # Under a version of their own the same rules apply; then the old version is history, not in force.
+    renamed = _rules_with(**{'aum_from = "500000"': 'aum_from = "100000"', 'version = "2026.1"': 'version = "2026.2"'})
+    assert await version_reused(demo, renamed) is None
+    assert (await score_clients(demo, renamed)).transitions[("ordinary", "mid")] > 0
+    assert await _count(demo, ScoringRun) == 2
 
 
 async def test_tier_change_is_audited_and_alerts_the_adviser(demo: AsyncEngine, rules: TierRules) -> None:

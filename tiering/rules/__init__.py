@@ -7,14 +7,16 @@ type says how its value is read (money as `Decimal` from a string or an integer,
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 import tomllib
 import types
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar, get_args, get_origin, get_type_hints
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -50,14 +52,22 @@ def _limits(*, at_least: float | None = None, at_most: float | None = None) -> d
 
 
 _PROBABILITY: Final = _limits(at_least=0, at_most=1)
+# A field that is not read from its table as such: its value comes from the tiers (see _segment_lines).
+_FROM_TIERS: Final = {"from_tiers": True}
+# Until then: a value no check lets through.
+_PENDING: Final = Decimal("NaN")
+# The asset segments that a tier's line may start, with the key that holds the line when no tier starts them.
+_SEGMENT_LINES: Final = {"mid": "mid_from", "high_net_worth": "high_net_worth_from"}
 
 
 @dataclass(frozen=True, slots=True)
 class AssetRules:
     window_months: int = field(metadata=_limits(at_least=1))
     score_from: Decimal
-    mid_from: Decimal
-    high_net_worth_from: Decimal
+    # Where the mid and high-net-worth segments start: the line of the tier that starts each of them
+    # (`starts_segment`); written in [asset] only for a segment that no tier starts.
+    mid_from: Decimal = field(metadata=_FROM_TIERS)
+    high_net_worth_from: Decimal = field(metadata=_FROM_TIERS)
 
     def segment(self, amount: Decimal) -> str:
         """The asset-size segment of an amount: ordinary, mid or high_net_worth."""
@@ -125,6 +135,8 @@ class Tier:
     name: str
     aum_from: Decimal
     min_value_score: float | None = field(default=None, metadata=_limits(at_least=0, at_most=100))
+    # "mid" or "high_net_worth": this tier's aum_from is where that asset segment starts.
+    starts_segment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +167,25 @@ class TierRules:
         """The method's service level of a tier: the asset segment its AUM line falls in."""
         return self.asset.segment(self.tier(tier_id).aum_from)
 
+    def digest(self) -> str:
+        """SHA-256 of what the rules say, their version aside: the same for the same rules however written
+        (layout, comments, "500000" or 500000, an old file's agreeing duplicate lines)."""
+        content = _canonical(self)
+        assert isinstance(content, dict)
+        del content["version"]
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
 
 def parse_rules(text: str, *, source: str = "rules") -> TierRules:
     """Read tier rules from TOML text; `source` (say, the file name) starts every error sentence."""
@@ -162,9 +193,91 @@ def parse_rules(text: str, *, source: str = "rules") -> TierRules:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{source}: not valid TOML: {error}") from None
+    written = _written_lines(document, source)
     rules = _build(TierRules, document, "", source)
     _check_relations(rules, source)
-    return rules
+    return _segment_lines(rules, written, source)
+
+
+def _written_lines(document: dict[str, Any], source: str) -> dict[str, Decimal]:
+    """The segment lines written in [asset] (taken out of it), by segment: only where no tier starts the
+    segment, or in a file written before the tiers started them."""
+    table = document.get("asset")
+    if not isinstance(table, dict):
+        return {}
+    return {segment: _money(table.pop(key), f"asset.{key}", source)
+            for segment, key in _SEGMENT_LINES.items() if key in table}
+
+
+def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str) -> TierRules:
+    """The rules with the asset segments' lines taken from the tiers: one line, one place.
+
+    A segment starts at the line of the tier marked `starts_segment`. A line written in [asset] (a segment that
+    no tier starts, or a file from before the tiers were marked) must agree with the tiers: with the marked
+    tier's line; unmarked, a tier at that very line starts the segment, and a tier named after the segment
+    ("mid") must be at it.
+    """
+
+    def fail(path: str, rule: str) -> NoReturn:
+        raise RulesError(f"{source}: {path}: {rule}")
+
+    tiers = list(rules.tiers)
+    starts: dict[str, int] = {}
+    for rank, tier in enumerate(tiers):
+        segment = tier.starts_segment
+        if segment is None:
+            continue
+        path = f"tiers[{rank}].starts_segment"
+        if segment not in _SEGMENT_LINES:
+            fail(path, f'must be "mid" or "high_net_worth", not {_shown(segment)}')
+        if rank == 0:
+            fail(path, "must not be set: the first tier is where the ordinary segment starts")
+        if segment in starts:
+            fail(path, f'"{segment}" is started by tiers[{starts[segment]}] already')
+        starts[segment] = rank
+    if starts.keys() == _SEGMENT_LINES.keys() and starts["high_net_worth"] < starts["mid"]:
+        fail(f"tiers[{starts['high_net_worth']}].starts_segment",
+             f"must be on a tier above tiers[{starts['mid']}], where the mid segment starts")
+    lines: dict[str, Decimal] = {}
+    for segment, key in _SEGMENT_LINES.items():
+        path, line = f"asset.{key}", written.get(segment)
+        index = starts.get(segment)
+        if index is not None:
+            have = tiers[index].aum_from
+            if line is not None and line != have:
+                fail(path, f"{line} disagrees with tiers[{index}].aum_from ({have}), where the {segment} segment "
+                           f"starts: delete {path}, the tiers' lines are the segments' lines")
+            lines[segment] = have
+            continue
+        if line is None:
+            fail("tiers", f'no tier starts the {segment} segment: add starts_segment = "{segment}" to the tier whose '
+                          f"aum_from is its line (or, when no tier starts it, write its line as {path})")
+        at_line = next((i for i, tier in enumerate(tiers)
+                        if i and tier.aum_from == line and tier.starts_segment is None), None)
+        if at_line is not None:
+            tiers[at_line] = replace(tiers[at_line], starts_segment=segment)
+            starts[segment] = at_line
+        else:
+            named = next((i for i, tier in enumerate(tiers) if tier.id == segment), None)
+            if named is not None:
+                fail(path, f"{line} disagrees with tiers[{named}].aum_from ({tiers[named].aum_from}), the line of the "
+                           f'{segment} tier: delete {path} and mark the tier where the {segment} segment starts '
+                           f'with starts_segment = "{segment}"')
+        lines[segment] = line
+    mid, high = lines["mid"], lines["high_net_worth"]
+    if mid <= rules.asset.score_from:
+        fail(_line_key(starts, "mid"), f"must be greater than asset.score_from ({rules.asset.score_from}), "
+                                       "as the mid segment starts there")
+    if high <= mid:
+        fail(_line_key(starts, "high_net_worth"), f"must be greater than {_line_key(starts, 'mid')} ({mid}), "
+                                                  "as the high_net_worth segment starts there")
+    return replace(rules, asset=replace(rules.asset, mid_from=mid, high_net_worth_from=high), tiers=tuple(tiers))
+
+
+def _line_key(starts: Mapping[str, int], segment: str) -> str:
+    """The key that holds the segment's line."""
+    index = starts.get(segment)
+    return f"asset.{_SEGMENT_LINES[segment]}" if index is None else f"tiers[{index}].aum_from"
 
 
 def _build(cls: type[_T], table: object, path: str, source: str) -> _T:
@@ -181,7 +294,9 @@ def _build(cls: type[_T], table: object, path: str, source: str) -> _T:
     values: dict[str, Any] = {}
     for f in fields(cls):
         key_path = _join(path, f.name)
-        if f.name in table:
+        if f.metadata.get("from_tiers"):
+            values[f.name] = _PENDING
+        elif f.name in table:
             values[f.name] = _value(hints[f.name], table[f.name], key_path, source)
             _check_limits(values[f.name], f.metadata, key_path, source)
         elif f.default is MISSING:
@@ -273,13 +388,8 @@ def _check_relations(rules: TierRules, source: str) -> None:
     ):
         if months > rules.history_months:
             fail(path, f"must be at most history_months ({rules.history_months})")
-    asset = rules.asset
-    if asset.score_from <= 0:
+    if rules.asset.score_from <= 0:
         fail("asset.score_from", "must be greater than 0")
-    if asset.mid_from <= asset.score_from:
-        fail("asset.mid_from", f"must be greater than asset.score_from ({asset.score_from})")
-    if asset.high_net_worth_from <= asset.mid_from:
-        fail("asset.high_net_worth_from", f"must be greater than asset.mid_from ({asset.mid_from})")
     if rules.lifecycle.growth_from <= rules.lifecycle.decline_below:
         fail("lifecycle.growth_from", f"must be greater than lifecycle.decline_below ({rules.lifecycle.decline_below})")
     if not any(getattr(rules.weights, f.name) for f in fields(Weights)):
