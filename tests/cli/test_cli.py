@@ -121,7 +121,6 @@ def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, databas
     rules = (REPOSITORY / "tiering" / "rules" / "default.toml").read_text(encoding="utf-8")
     whatif = tmp_path / "whatif.toml"
     whatif.write_text(rules.replace('aum_from = "500000"', 'aum_from = "50000"')
-                      .replace('mid_from = "500000"', 'mid_from = "50000"')
                       .replace('version = "2026.1"', 'version = "lower-mid"'), encoding="utf-8")
     tried = tierbot("score", "--rules", str(whatif), "--dry-run", cwd=tmp_path, database_url=database_url,
                     locale="zh_Hans")

@@ -18,6 +18,7 @@ from support.paths import TEST_DATA
 from bot.faq import FAQ_DIR, TITLE_MAX_CHARS, Faq, FaqError, default_faq, load_faq, normalize
 from bot.i18n import LOCALES
 from bot.i18n.rendering import format_money, render_string
+from bot.i18n.vocabulary import segment_name
 from bot.standing import ReaderFigures
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
@@ -211,6 +212,23 @@ def test_only_an_unlinked_reader_is_sent_for_an_invitation_link(
                     text = _render(i18n, entry.answers[locale], locale, me, tier_rules, role).casefold()
                     if role is not None:
                         assert NOT_LINKED[locale] not in text, f"{entry.id} {locale} role={role}"
+
+
+def test_answers_speak_of_segments_in_the_words_of_the_clients_card(
+    faq: Faq, i18n: I18n, rules: TierRules
+) -> None:
+    """The FAQ is read by clients: where their card says "let's review your plans", no answer says "decline"."""
+    staff_only = ("low_frequency", "decline", "potential_churn")
+    for locale in LOCALES:
+        with i18n.use_locale(locale):
+            analytic = [segment_name(s, own=False).casefold() for s in staff_only]
+            client = [segment_name(s).casefold() for s in staff_only]
+        assert not set(analytic) & set(client), locale
+        analytic += {"en": ["churn", "low activity"], "zh_Hans": ["衰退", "流失", "低频"]}[locale]
+        for entry in faq.entries.values():
+            for me, role in READERS_AND_ROLES:
+                text = _render(i18n, entry.answers[locale], locale, me, rules, role).casefold()
+                assert [word for word in analytic if word in text] == [], f"{entry.id} {locale}"
 
 
 def test_answers_use_the_bots_wording(faq: Faq) -> None:
