@@ -1,5 +1,5 @@
 """What clients are served: their tier and its views. Staff (advisers and admins) open the same views for a client
-they may see, as the client sees them; readers bound to nobody are refused by `handlers.common.unlinked`."""
+they may see, in the analytic terms of staff; readers bound to nobody are refused by `handlers.common.unlinked`."""
 
 from __future__ import annotations
 

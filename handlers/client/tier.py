@@ -1,6 +1,6 @@
 """My tier: the tier card, and in its place on a button press: how to move up, recommendations, the dimensions.
 
-Staff open a client's card with `/tier ID`, as the client sees it.
+Staff open a client's card with `/tier ID`: the same views, with the segments' analytic names and the scores.
 """
 
 from __future__ import annotations
