@@ -109,8 +109,9 @@ def _print_showcase(showcase: Showcase, client: str, rules: TierRules) -> None:
     database = DEMO_DATABASE.as_posix()
     out.print(_("The demo database is {path}. Ids worth trying:").format(path=database))
     ids = [
-        (showcase.client, _("in growth, with a gap to the next tier and recommendations suited to their risk "
-                            "level: the client the demo chats as")),
+        (showcase.client, _("{tier}, in growth, with a gap to the next tier and recommendations suited to their "
+                            "risk level: the client the demo chats as").format(
+            tier=tier_name(rules, showcase.client_tier or rules.tiers[0].id))),
         (showcase.high_net_worth, _("in the top tier ({tier})").format(tier=tier_name(rules, rules.tiers[-1].id))),
         (showcase.in_grace, _("in the downgrade grace: kept in a tier their figures no longer reach")),
         (showcase.unassessed, _("without a risk assessment: asked to take one, shown no products")),
@@ -120,17 +121,17 @@ def _print_showcase(showcase: Showcase, client: str, rules: TierRules) -> None:
     for shown, what in ids:
         if shown is not None:
             out.print(f"  {shown:<8}{what}", markup=False)
-    commands = [(command_line("console", "--database", database, "--as", client), _("chat as the client"))]
+    commands = [(command_line("console", "--database", database, "--as", client), _("chat as the client:"))]
     if showcase.adviser is not None:
         commands.append((command_line("console", "--database", database, "--as", showcase.adviser),
-                         _("chat as the adviser")))
+                         _("chat as the adviser:")))
     commands += [
-        (command_line("score", "--database", database, "--dry-run"), _("score again, writing nothing")),
-        (command_line("invite", "client", client, "--database", database), _("an invite link, to chat in Telegram")),
+        (command_line("score", "--database", database, "--dry-run"), _("score again, writing nothing:")),
+        (command_line("invite", "client", client, "--database", database), _("an invite link, to chat in Telegram:")),
     ]
     out.print(_("To go on, from this folder:"))
     for command, what in commands:
-        out.print(f"  {what}:", markup=False)
+        out.print(f"  {what}", markup=False)
         out.print(f"    {command}", markup=False)
 
 

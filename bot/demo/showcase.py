@@ -33,6 +33,7 @@ class Showcase:
     """Ids worth trying in the demo; None where the book has no such client."""
 
     client: str | None  # in a tier with one above it, in growth, with a valid risk assessment and an adviser
+    client_tier: str | None  # that client's tier
     high_net_worth: str | None  # in the top tier
     in_grace: str | None  # held in a tier above what the figures qualify for, months below the line
     unassessed: str | None  # never risk-assessed, so asked to take an assessment instead of shown products
@@ -51,9 +52,9 @@ async def pick_showcase(engine: AsyncEngine, rules: TierRules) -> Showcase:
         candidates = await connection.execute(
             _clients(TierState.tier.in_(below_top), settled, with_adviser,
                      TierState.lifecycle_segment == str(Segment.GROWTH), Client.risk_level.is_not(None))
-            .add_columns(Client.risk_assessed_on, TierState.evaluated_on)
+            .add_columns(TierState.tier, Client.risk_assessed_on, TierState.evaluated_on)
             .order_by(TierState.value_score.desc(), Client.client_id))
-        client = next((row.client_id for row in candidates
+        client = next((row for row in candidates
                        if row.risk_assessed_on is not None
                        and full_months(row.risk_assessed_on, row.evaluated_on) < valid_months), None)
         high_net_worth = await connection.scalar(
@@ -75,7 +76,8 @@ async def pick_showcase(engine: AsyncEngine, rules: TierRules) -> Showcase:
             .order_by(tiers.desc(), clients.desc(), Adviser.adviser_id)
             .limit(1))).one_or_none()
     return Showcase(
-        client=client,
+        client=client.client_id if client is not None else None,
+        client_tier=client.tier if client is not None else None,
         high_net_worth=high_net_worth,
         in_grace=in_grace,
         unassessed=unassessed,

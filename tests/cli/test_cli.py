@@ -208,9 +208,9 @@ def test_the_demo_opens_on_its_showcase_and_its_printed_commands_work_as_printed
     assert "Imported" in result.stdout
     assert "The demo scores its last 3 month-ends" in result.stdout
     assert "Scored 2,000 clients" in result.stdout
-    kinds = "in growth|in the top tier|in the downgrade grace|without a risk|an adviser"
+    kinds = "Mid-tier, in growth|in the top tier|in the downgrade grace|without a risk|an adviser"
     ids = {kind: shown for shown, kind in re.findall(rf"^  ([AC]\d+) +({kinds})", result.stdout, re.MULTILINE)}
-    showcase, adviser = ids["in growth"], ids["an adviser"]
+    showcase, adviser = ids["Mid-tier, in growth"], ids["an adviser"]
     assert set(ids) == set(kinds.split("|"))
     assert f"Chatting as {showcase}." in result.stdout  # the console, ended by the end of input
 

@@ -81,6 +81,7 @@ async def test_the_showcase_client_is_mid_tier_in_growth_with_a_gap_and_products
     assert demo.showcase.client is not None
     card, details = await standing(demo.engine, demo.showcase.client, RULES)
     assert (card.tier, card.qualified_tier, card.months_to_downgrade) == ("mid", "mid", None)
+    assert demo.showcase.client_tier == card.tier
     lifecycle = dict((dimension.value, segment) for dimension, segment, _score in card.dimensions)["lifecycle"]
     assert lifecycle == "growth"
     assert card.gap is not None
