@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from babel.dates import format_datetime
 
 from bot.accounts import INVITE_TTL, IssuedInvite, Role, UnknownTarget, create_invite
-from bot.cli.common import CommandFailed, fail, open_database, out, run
+from bot.cli.common import CommandFailed, DatabaseOption, fail, open_database, out, run
 from bot.config import Settings, get_settings
 from bot.db import session_factory, unit_of_work
 from bot.i18n import gettext as _
@@ -46,6 +46,7 @@ def invite(
     target_id: Annotated[str, typer.Argument(help="The client's or adviser's id; for an admin, who they are "
                                                   "(kept in the audit log).", metavar="ID")],
     days: Annotated[int, typer.Option(min=1, max=30, help="Days before the invite expires.")] = INVITE_TTL.days,
+    database: DatabaseOption = None,
 ) -> None:
     """Make a single-use invite link that binds a Telegram account to a client, adviser or admin."""
     if role not in INVITE_ROLES:
@@ -54,7 +55,7 @@ def invite(
 
     async def work() -> tuple[IssuedInvite, str | None]:
         username = await _bot_username(settings)  # first: a Bot API failure must not leave a token no one saw
-        async with open_database() as engine, unit_of_work(session_factory(engine), commit=True) as command:
+        async with open_database(database) as engine, unit_of_work(session_factory(engine), commit=True) as command:
             try:
                 issued = await create_invite(
                     command.session, INVITE_ROLES[role], None if role == "admin" else target_id,

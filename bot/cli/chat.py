@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CommandFailed, open_database, out, run
+from bot.cli.common import CommandFailed, DatabaseOption, open_database, out, run
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.runtime import MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
@@ -16,14 +16,14 @@ from bot.runtime import MissingToken, UnknownPerson, console_chat, create_dispat
 __all__ = ["chat_in_console", "register"]
 
 
-def run_command() -> None:
+def run_command(database: DatabaseOption = None) -> None:
     """Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."""
     settings = get_settings()
     logging.getLogger("tierbot").setLevel(logging.INFO)
     logging.getLogger("aiogram").setLevel(logging.INFO)
 
     async def work() -> None:
-        async with open_database() as engine:
+        async with open_database(database) as engine:
             try:
                 await run_polling(engine, settings)
             except MissingToken:
@@ -33,7 +33,7 @@ def run_command() -> None:
     run(work)
 
 
-def chat_in_console(database_url: str | None, target_id: str) -> None:
+def chat_in_console(database: str | None, target_id: str) -> None:
     settings = get_settings()
     terminal = sys.stdin.isatty()
 
@@ -44,7 +44,7 @@ def chat_in_console(database_url: str | None, target_id: str) -> None:
             return None
 
     async def work() -> None:
-        async with open_database(database_url) as engine:
+        async with open_database(database) as engine:
             dispatcher = create_dispatcher(engine, settings, rate_limit=False)
             out.print(_("Chatting as {id}. Type a message, or the number of a button; /quit ends.").format(
                 id=target_id))
@@ -60,9 +60,10 @@ def chat_in_console(database_url: str | None, target_id: str) -> None:
 
 def console(
     as_id: Annotated[str, typer.Option("--as", help="The client's or adviser's id to chat as.", metavar="ID")],
+    database: DatabaseOption = None,
 ) -> None:
     """Chat with the bot in this terminal as a client or adviser, without Telegram."""
-    chat_in_console(None, as_id)
+    chat_in_console(database, as_id)
 
 
 def register(app: typer.Typer) -> None:

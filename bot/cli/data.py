@@ -11,20 +11,33 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.chat import chat_in_console
-from bot.cli.common import CommandFailed, err, fail, number, open_database, out, progress, run
+from bot.cli.common import (
+    DEMO_DATABASE,
+    CommandFailed,
+    DatabaseOption,
+    command_line,
+    err,
+    fail,
+    number,
+    open_database,
+    out,
+    progress,
+    run,
+)
 from bot.cli.scoring import print_score, rules_or_fail, score_with_progress
 from bot.config import get_settings
-from bot.demo import generate_demo_data
+from bot.demo import SCORED_MONTHS, Showcase, generate_demo_data, pick_showcase, scoring_dates
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
+from bot.i18n.vocabulary import tier_name
 from bot.importer import DEFAULT_ENCODING, ImportFailed, ImportReport, SourceError, import_path, text_encoding
 from bot.scoring import ScoringReport
+from tiering import TierRules
 
 __all__ = ["register"]
 
-DEMO_DIR = Path("var") / "demo"
 DEMO_CLIENTS = 2_000
-DEMO_CLIENT = "C00001"
+DEMO_CLIENT = "C00001"  # the demo chats as this client when the book has no showcase client
 
 
 def _print_import(report: ImportReport) -> None:
@@ -56,6 +69,7 @@ def import_command(
     encoding: Annotated[str, typer.Option(
         help="The encoding of the CSV files: gb18030 for what Excel in Chinese saves; any Python codec name. "
              "Excel .xlsx files are read as they are.")] = DEFAULT_ENCODING,
+    database: DatabaseOption = None,
 ) -> None:
     """Import the firm's data files, all or nothing."""
     try:
@@ -64,7 +78,7 @@ def import_command(
         fail(str(error))
 
     async def work() -> ImportReport:
-        async with open_database() as engine:
+        async with open_database(database) as engine:
             return await _import(engine, path, encoding)
 
     _print_import(run(work))
@@ -98,26 +112,63 @@ def demo_data(
     _generate(out_dir, clients, seed, as_of.date() if as_of else _last_month_end())
 
 
+def _print_showcase(showcase: Showcase, client: str, rules: TierRules) -> None:
+    """The ids worth trying, and the commands to go on with, written to work as printed from this folder."""
+    database = DEMO_DATABASE.as_posix()
+    out.print(_("The demo database is {path}. Ids worth trying:").format(path=database))
+    ids = [
+        (showcase.client, _("{tier}, in growth, with a gap to the next tier and recommendations suited to their "
+                            "risk level: the client the demo chats as").format(
+            tier=tier_name(rules, showcase.client_tier or rules.tiers[0].id))),
+        (showcase.high_net_worth, _("in the top tier ({tier})").format(tier=tier_name(rules, rules.tiers[-1].id))),
+        (showcase.in_grace, _("in the downgrade grace: kept in a tier their figures no longer reach")),
+        (showcase.unassessed, _("without a risk assessment: asked to take one, shown no products")),
+        (showcase.adviser, ngettext("an adviser with {count} client", "an adviser with {count} clients",
+                                    showcase.adviser_clients).format(count=number(showcase.adviser_clients))),
+    ]
+    for shown, what in ids:
+        if shown is not None:
+            out.print(f"  {shown:<8}{what}", markup=False)
+    commands = [(command_line("console", "--database", database, "--as", client), _("chat as the client:"))]
+    if showcase.adviser is not None:
+        commands.append((command_line("console", "--database", database, "--as", showcase.adviser),
+                         _("chat as the adviser:")))
+    commands += [
+        (command_line("score", "--database", database, "--dry-run"), _("score again, writing nothing:")),
+        (command_line("invite", "client", client, "--database", database), _("an invite link, to chat in Telegram:")),
+    ]
+    out.print(_("To go on, from this folder:"))
+    for command, what in commands:
+        out.print(f"  {what}", markup=False)
+        out.print(f"    {command}", markup=False)
+
+
 def demo() -> None:
     """Try tierbot on a fresh SQLite database of demo clients (under ./var/demo/)."""
-    database = DEMO_DIR / "tierbot.sqlite3"
-    for stale in DEMO_DIR.glob("tierbot.sqlite3*"):
+    for stale in DEMO_DATABASE.parent.glob(f"{DEMO_DATABASE.name}*"):
         stale.unlink()
-    data_dir = DEMO_DIR / "data"
-    _generate(data_dir, DEMO_CLIENTS, 1, _last_month_end())
+    data_dir = DEMO_DATABASE.parent / "data"
+    as_of = _last_month_end()
+    _generate(data_dir, DEMO_CLIENTS, 1, as_of)
     rules = rules_or_fail(get_settings().firm.rules_file)
-    url = f"sqlite+aiosqlite:///{database.as_posix()}"
+    database = DEMO_DATABASE.as_posix()
 
-    async def work() -> tuple[ImportReport, ScoringReport]:
-        async with open_database(url, migrate=True) as engine:
+    async def work() -> tuple[ImportReport, ScoringReport, Showcase]:
+        async with open_database(database, migrate=True) as engine:
             imported = await _import(engine, data_dir)
-            return imported, await score_with_progress(engine, rules, dry_run=False, as_of=None)
+            for month_end in scoring_dates(as_of):  # the last run's report is the one shown
+                scored = await score_with_progress(engine, rules, dry_run=False, as_of=month_end)
+            return imported, scored, await pick_showcase(engine, rules)
 
-    imported, scored = run(work)
+    imported, scored, showcase = run(work)
     _print_import(imported)
+    out.print(ngettext("The demo scores its last month-end:",
+                       "The demo scores its last {count} month-ends, as a firm does each month; this is the last "
+                       "run:", SCORED_MONTHS).format(count=number(SCORED_MONTHS)))
     print_score(scored, compare=False)
-    out.print(_("The demo database is {path}.").format(path=database))
-    chat_in_console(url, DEMO_CLIENT)
+    client = showcase.client or DEMO_CLIENT
+    _print_showcase(showcase, client, rules)
+    chat_in_console(database, client)
 
 
 def register(app: typer.Typer) -> None:

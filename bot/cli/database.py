@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import open_database, out, run
+from bot.cli.common import DatabaseOption, open_database, out, run
 from bot.db.migrate import current_revision
 from bot.i18n import gettext as _
 
@@ -14,11 +14,11 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(database: DatabaseOption = None) -> None:
     """Create the database schema, or upgrade it to the newest version."""
 
     async def work() -> str | None:
-        async with open_database(migrate=True) as engine:
+        async with open_database(database, migrate=True) as engine:
             return await current_revision(engine)
 
     out.print(_("The database schema is up to date (revision {revision}).").format(revision=run(work)))

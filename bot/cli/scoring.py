@@ -11,7 +11,7 @@ from babel.dates import format_date
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cli.common import CommandFailed, err, fail, number, open_database, out, progress, run
+from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, open_database, out, progress, run
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.scoring import (
@@ -103,12 +103,13 @@ def score(
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: the latest balance date)."),
     ] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Score every client and keep the tier history; with --dry-run, show what the rules would change."""
     rules = rules_or_fail(rules_file or get_settings().firm.rules_file)
 
     async def work() -> tuple[ScoringReport, VersionReused | None]:
-        async with open_database() as engine:
+        async with open_database(database) as engine:
             reused = await version_reused(engine, rules) if dry_run else None  # a real run refuses it
             report = await score_with_progress(engine, rules, dry_run=dry_run, as_of=as_of.date() if as_of else None)
             return report, reused

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -25,12 +25,19 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for the URL; a SQLite file's folder is created on demand."""
+def sqlite_file(database_url: str | URL) -> Path | None:
+    """The file a SQLite URL names; None for another database, or SQLite in memory."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def create_engine(database_url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An engine for the URL. Nothing is created: a SQLite file's folder must exist before the first connection
+    (which creates the file), see `sqlite_file`."""
     url = make_url(database_url)
     is_sqlite = url.get_backend_name() == "sqlite"
-    if is_sqlite and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # A failed statement's parameters (names, balances) stay out of exception messages and so out of the logs.
     engine = create_async_engine(url, hide_parameters=True, **kwargs)
     if is_sqlite:

@@ -1,7 +1,9 @@
 """The demo's clients and advisers: each client's wealth, tenure, lifecycle stage, habit, risk assessment and
-adviser. The book's shape follows China Merchants Bank's 2022 annual report: about 2.2% of retail clients hold RMB
-500k or more (金葵花) and about 81% of retail AUM, the 0.07% at RMB 10m or more (private banking) about 31% of
-it, everyone else about 19%."""
+adviser. The book is an advised wealth book rather than a mass-retail bank's: about three in four clients below the
+RMB 500k line of CMB's 金葵花, about one in five between it and RMB 6m, and about one in twenty-five above (the low
+end of Chinese banks' private-banking lines, RMB 6m to 10m), the tiers of the shipped rules. Wealth is as heavy-tailed
+as at CMB, where the 2.2% of retail clients at 500k or more hold about 81% of retail AUM: here the quarter at 500k or
+more hold about 96% of it, the twenty-fifth at 6m or more about two thirds."""
 
 from __future__ import annotations
 
@@ -17,16 +19,19 @@ from bot.demo.timeline import MONTHS, Calendar
 CLIENTS_PER_ADVISER: Final = 150
 LAPSE_LATEST: Final = MONTHS - 6  # a lapsed client's last activity is at least six months before as_of
 
-ORDINARY, MID, HIGH_NET_WORTH = 0, 1, 2  # AUM bands: below RMB 500k, 500k to 10m, 10m and more
+ORDINARY, MID, HIGH_NET_WORTH = 0, 1, 2  # AUM bands: below RMB 500k, 500k to 6m, 6m and more
 NEW, GROWING, MATURE, DECLINING, LAPSED = 0, 1, 2, 3, 4
 OCCASIONAL, TRADER, DORMANT = 0, 1, 2
 
-_MID_FLOOR, _HIGH_FLOOR, _RICHEST = 500_000.0, 10_000_000.0, 3_000_000_000.0
-_ORDINARY_SIGMA: Final = 1.9
-# A mean of RMB 17k, which lapses and sales bring down to about 12k at as_of.
-_ORDINARY_MU: Final = float(np.log(17_000) - _ORDINARY_SIGMA**2 / 2)
-_MID_ALPHA: Final = 1.12  # truncated at 10m this gives a mean of about RMB 1.5m
-_HIGH_ALPHA: Final = 1.5  # a mean of about RMB 28m at 3bn
+_MID_FLOOR, _HIGH_FLOOR, _RICHEST = 500_000.0, 6_000_000.0, 3_000_000_000.0
+# Drawn a little above the shares wanted at as_of (about 4% and 19%): lapses and sales take some below their band.
+_HNW_SHARE: Final = 0.05
+_MID_SHARE: Final = 0.22
+_ORDINARY_SIGMA: Final = 1.6
+# A mean of RMB 60k, which lapses and sales bring down at as_of.
+_ORDINARY_MU: Final = float(np.log(60_000) - _ORDINARY_SIGMA**2 / 2)
+_MID_ALPHA: Final = 1.12  # truncated at 6m this gives a mean of about RMB 1.3m
+_HIGH_ALPHA: Final = 1.7  # a mean of about RMB 14m at 3bn
 # Established clients by band: cumulative shares of growing, mature, declining (the rest lapsed).
 _STAGE_CUMULATIVE: Final = np.array([[0.24, 0.67, 0.85], [0.28, 0.78, 0.96], [0.28, 0.82, 0.98]])
 # Risk levels C1..C4 cumulative, for ordinary and for wealthier clients (the rest C5).
@@ -54,18 +59,34 @@ class Clients:
     adviser: Ints
 
 
+# Mobile prefixes of China's three carriers.
+_MOBILE_PREFIXES: Final = ("134", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "182", "187",
+                           "188", "130", "131", "132", "155", "156", "185", "186", "133", "153", "180", "181", "189")
+
+
 @dataclass(frozen=True)
 class Advisers:
     ids: list[str]
     names: list[str]
     zh: Flags
+    phones: list[str]  # E.164, "" for the few whose work mobile the firm does not give out
+    emails: list[str]
 
     @classmethod
     def draw(cls, rng: np.random.Generator, client_count: int) -> Advisers:
         count = max(1, round(client_count / CLIENTS_PER_ADVISER))
         width = max(3, len(str(count)))
+        ids = [f"A{number:0{width}d}" for number in range(1, count + 1)]
         zh = rng.random(count) < 0.75
-        return cls([f"A{number:0{width}d}" for number in range(1, count + 1)], draw_names(rng, zh), zh)
+        names = draw_names(rng, zh)
+        prefixes = rng.integers(0, len(_MOBILE_PREFIXES), count)
+        subscribers = rng.integers(0, 100_000_000, count)
+        listed = rng.random(count) >= 0.1
+        phones = [f"+86{_MOBILE_PREFIXES[prefix]}{subscriber:08d}" if shown else ""
+                  for prefix, subscriber, shown in zip(prefixes.tolist(), subscribers.tolist(), listed.tolist(),
+                                                       strict=True)]
+        emails = [f"{adviser_id.lower()}@harbour-wealth.example" for adviser_id in ids]
+        return cls(ids, names, zh, phones, emails)
 
     def assign(self, rng: np.random.Generator, client_zh: Flags) -> Ints:
         """Mostly an adviser who speaks the client's language, now and then anyone."""
@@ -100,8 +121,7 @@ def draw_clients(
 ) -> Clients:
     n = len(numbers)
     band_draw = rng.random(n)
-    # Drawn a little above 0.07% and 2.2%: lapses and sales take some below their band by as_of.
-    band = np.select([band_draw < 0.0008, band_draw < 0.0248], [HIGH_NET_WORTH, MID], ORDINARY)
+    band = np.select([band_draw < _HNW_SHARE, band_draw < _HNW_SHARE + _MID_SHARE], [HIGH_NET_WORTH, MID], ORDINARY)
     wealth = _draw_wealth(rng, band)
     zh = rng.random(n) < 0.8
     ordinary = band == ORDINARY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -67,9 +68,51 @@ def test_import_problems_go_to_stderr_with_a_count(tmp_path: Path, database_url:
 
 @pytest.mark.db
 def test_import_needs_the_schema(tmp_path: Path, database_url: str) -> None:
+    if database_url.startswith("sqlite"):  # a file that is not there yet
+        wanted = f"There is no tierbot database at {tmp_path}/tierbot.sqlite3: run “tierbot db upgrade” first"
+    else:  # a database just created on the server
+        wanted = "is empty: run “tierbot db upgrade” first."
     result = tierbot("import", str(GOOD_IMPORT), cwd=tmp_path, database_url=database_url)
     assert result.returncode == 1
+    assert wanted in result.stderr.strip()
+    assert list(tmp_path.iterdir()) == []
+
+
+NO_DATABASE = ("There is no tierbot database at {path}: run “tierbot db upgrade” first (or “tierbot demo”, and give "
+               "its database with --database var/demo/tierbot.sqlite3).")
+
+
+def test_a_missing_database_is_said_to_be_missing_and_is_not_created(tmp_path: Path) -> None:
+    for args, path in ((("console", "--as", "C00001"), "var/tierbot.sqlite3"),
+                       (("score", "--dry-run"), "var/tierbot.sqlite3"),
+                       (("score", "--database", "elsewhere/firm.sqlite3"), "elsewhere/firm.sqlite3"),
+                       (("import", str(GOOD_IMPORT), "--database", "sqlite+aiosqlite:///firm.sqlite3"),
+                        "firm.sqlite3")):
+        result = tierbot(*args, cwd=tmp_path)
+        assert result.returncode == 1, args
+        assert result.stderr.strip() == NO_DATABASE.format(path=path), args
+    assert list(tmp_path.iterdir()) == []  # neither a file nor a folder left behind
+
+
+def test_an_empty_database_is_said_to_be_empty_and_an_old_one_not_up_to_date(tmp_path: Path) -> None:
+    (tmp_path / "empty.sqlite3").touch()
+    result = tierbot("console", "--database", "empty.sqlite3", "--as", "C00001", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "The database empty.sqlite3 is empty: run “tierbot db upgrade” first."
+
+    assert tierbot("db", "upgrade", "--database", "old.sqlite3", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:  # as a database of the release before would be
+        old.execute("UPDATE alembic_version SET version_num = 'a7c1e5d90b32'")
+    result = tierbot("score", "--database", "old.sqlite3", cwd=tmp_path)
+    assert result.returncode == 1
     assert result.stderr.strip() == "The database schema is not up to date: run “tierbot db upgrade” first."
+
+
+def test_a_database_url_tierbot_cannot_use_is_one_sentence(tmp_path: Path) -> None:
+    result = tierbot("score", "--database", "sqlite:///firm.sqlite3", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("tierbot cannot open “sqlite:///firm.sqlite3”: give a SQLite file's path")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
@@ -145,48 +188,89 @@ def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, databas
                                       '"complexity.divers_from" (did you mean "diverse_from"?)')
 
 
-def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
-    for _run in range(2):
-        result = tierbot("demo", cwd=tmp_path)
-        assert result.returncode == 0, result.stderr
-        assert "Imported" in result.stdout
-        assert "Scored 2,000 clients" in result.stdout
-        assert "Chatting as C00001" in result.stdout  # the console, ended by the end of input
-    assert (tmp_path / "var" / "demo" / "tierbot.sqlite3").is_file()
+def printed_commands(stdout: str) -> dict[str, list[str]]:
+    """The commands the demo prints to go on with, by what they are for, split as a shell splits them."""
+    lines = stdout[stdout.index("To go on, from this folder:"):stdout.index("Chatting as")].splitlines()[1:]
+    return {what.strip().removesuffix(":"): shlex.split(command) for what, command in zip(lines[::2], lines[1::2],
+                                                                                         strict=True)}
 
-    demo_database = f"sqlite+aiosqlite:///{tmp_path}/var/demo/tierbot.sqlite3"
-    result = tierbot("console", "--as", "C00002", cwd=tmp_path, database_url=demo_database, typed="/tier\n1\n")
+
+def run_printed(command: list[str], cwd: Path, typed: str = "") -> subprocess.CompletedProcess[str]:
+    """A printed command run exactly as printed, in the folder the demo ran in, with no settings of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIERBOT_")}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, input=typed)
+
+
+def test_the_demo_opens_on_its_showcase_and_its_printed_commands_work_as_printed(tmp_path: Path) -> None:
+    result = tierbot("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Tier: " in result.stdout
-    assert "[1] 📈 How to move up" in result.stdout
-    assert "How to reach" in result.stdout
-    result = tierbot("console", "--as", "C99999", cwd=tmp_path, database_url=demo_database)
+    assert "Imported" in result.stdout
+    assert "The demo scores its last 3 month-ends" in result.stdout
+    assert "Scored 2,000 clients" in result.stdout
+    kinds = "Mid-tier, in growth|in the top tier|in the downgrade grace|without a risk|an adviser"
+    ids = {kind: shown for shown, kind in re.findall(rf"^  ([AC]\d+) +({kinds})", result.stdout, re.MULTILINE)}
+    showcase, adviser = ids["Mid-tier, in growth"], ids["an adviser"]
+    assert set(ids) == set(kinds.split("|"))
+    assert f"Chatting as {showcase}." in result.stdout  # the console, ended by the end of input
+
+    commands = printed_commands(result.stdout)
+    database = ["--database", "var/demo/tierbot.sqlite3"]
+    assert commands == {
+        "chat as the client": [sys.executable, "-m", "bot", "console", *database, "--as", showcase],
+        "chat as the adviser": [sys.executable, "-m", "bot", "console", *database, "--as", adviser],
+        "score again, writing nothing": [sys.executable, "-m", "bot", "score", *database, "--dry-run"],
+        "an invite link, to chat in Telegram": [sys.executable, "-m", "bot", "invite", "client", showcase, *database],
+    }
+    chat = run_printed(commands["chat as the client"], tmp_path, typed="/tier\n1\n")
+    assert chat.returncode == 0, chat.stderr
+    assert f"Chatting as {showcase}." in chat.stdout
+    assert "Tier: Mid-tier" in chat.stdout
+    assert "• Lifecycle: growth" in chat.stdout
+    assert "How to reach High-net-worth" in chat.stdout
+    chat = run_printed(commands["chat as the adviser"], tmp_path)
+    assert chat.returncode == 0, chat.stderr
+    assert f"Chatting as {adviser}." in chat.stdout
+    tried = run_printed(commands["score again, writing nothing"], tmp_path)
+    assert tried.returncode == 0, tried.stderr
+    assert "Dry run: nothing was written." in tried.stdout
+    invited = run_printed(commands["an invite link, to chat in Telegram"], tmp_path)
+    assert invited.returncode == 0, invited.stderr
+    assert re.search(r"Token: [A-Za-z0-9_-]{43}", invited.stdout)
+    assert not (tmp_path / "var" / "tierbot.sqlite3").exists()  # nothing but the demo's database
+
+    result = tierbot("console", "--database", "var/demo/tierbot.sqlite3", "--as", "C99999", cwd=tmp_path)
     assert result.returncode == 1
     assert "There is no client or adviser with the id C99999." in result.stderr
 
-    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database,
+    demo_database = f"sqlite+aiosqlite:///{tmp_path}/var/demo/tierbot.sqlite3"  # the URL form of the same
+    result = tierbot("invite", "client", showcase, cwd=tmp_path, database_url=demo_database,
                      settings={"TIERBOT_BOT_USERNAME": "firm_bot"})
     assert result.returncode == 0, result.stderr
     assert re.search(r"https://t\.me/firm_bot\?start=[A-Za-z0-9_-]{43}", result.stdout)
-    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database)
+    result = tierbot("invite", "client", showcase, cwd=tmp_path, database_url=demo_database)
     assert "Set TIERBOT_TELEGRAM_TOKEN" in result.stdout
-    assert re.search(r"Token: [A-Za-z0-9_-]{43}", result.stdout)
     for args, sentence in ((("client", "C99999"), "There is no client with the id C99999."),
-                           (("friend", "C00002"), "The role must be client, adviser or admin")):
+                           (("friend", showcase), "The role must be client, adviser or admin")):
         result = tierbot("invite", *args, cwd=tmp_path, database_url=demo_database)
         assert result.returncode == 1
         assert sentence in result.stderr
     invites = sqlite3.connect(tmp_path / "var" / "demo" / "tierbot.sqlite3").execute("SELECT count(*) FROM invites")
     made = invites.fetchone()[0]
-    result = tierbot("invite", "client", "C00002", cwd=tmp_path, database_url=demo_database,
+    result = tierbot("invite", "client", showcase, *database, cwd=tmp_path,
                      settings={"TIERBOT_BOT_TOKEN": "1:x", "TIERBOT_TELEGRAM_API": "http://127.0.0.1:9"})
     assert result.returncode == 1
     assert "Cannot reach the Bot API at http://127.0.0.1:9" in result.stderr
     invites = sqlite3.connect(tmp_path / "var" / "demo" / "tierbot.sqlite3").execute("SELECT count(*) FROM invites")
     assert invites.fetchone()[0] == made  # no token made that nobody saw
-    result = tierbot("run", cwd=tmp_path, database_url=demo_database)
+    result = tierbot("run", *database, cwd=tmp_path)
     assert result.returncode == 1
     assert "TIERBOT_TELEGRAM_TOKEN is not set" in result.stderr
+
+    again = tierbot("demo", cwd=tmp_path)  # a fresh database again, the same showcase
+    assert again.returncode == 0, again.stderr
+    assert f"Chatting as {showcase}." in again.stdout
+    invites = sqlite3.connect(tmp_path / "var" / "demo" / "tierbot.sqlite3").execute("SELECT count(*) FROM invites")
+    assert invites.fetchone()[0] == 1  # the demo console's own binding, nothing of the first demo's
 
 
 def test_faq_match_shows_the_entry_and_its_score(tmp_path: Path) -> None:
