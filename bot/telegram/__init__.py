@@ -2,7 +2,7 @@
 role filters, and sending replies within Telegram's limits."""
 
 from bot.telegram.filters import RoleFilter
-from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of
+from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of, reader_locale
 from bot.telegram.middlewares import PrivateChatsOnly, ReaderMiddleware, UnitOfWorkMiddleware
 from bot.telegram.sending import MESSAGE_LIMIT, send, show, split_html
 from bot.telegram.throttling import FloodNoticeMiddleware, ThrottlingMiddleware
@@ -20,6 +20,7 @@ __all__ = [
     "UnitOfWorkMiddleware",
     "create_i18n",
     "locale_of",
+    "reader_locale",
     "send",
     "show",
     "split_html",
