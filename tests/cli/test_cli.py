@@ -156,7 +156,9 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "demo" / "tierbot.sqlite3").is_file()
 
     demo_database = f"sqlite+aiosqlite:///{tmp_path}/var/demo/tierbot.sqlite3"
-    result = tierbot("console", "--as", "C00002", cwd=tmp_path, database_url=demo_database, typed="/tier\n1\n")
+    # Whatever language the demo's record gives C00002, they choose English ([2] of 中文, English) first.
+    result = tierbot("console", "--as", "C00002", cwd=tmp_path, database_url=demo_database,
+                     typed="/language\n2\n/tier\n1\n")
     assert result.returncode == 0, result.stderr
     assert "Tier: " in result.stdout
     assert "[1] 📈 How to move up" in result.stdout
