@@ -33,7 +33,7 @@ async def test_an_adviser_probing_ids_is_audited_with_ids_only(chat: Chat, clien
     own = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
     _name, adviser_id = await chat.client_row(own)
     assert adviser_id is not None
-    someone_else_s = await clients.take(Client.adviser_id != adviser_id)
+    someone_else_s = await clients.take(Client.adviser_id != adviser_id, tier="ordinary")
     name = (await chat.client_row(someone_else_s))[0]
     user_id = await chat.bind(Role.ADVISER, adviser_id)
 
@@ -58,7 +58,7 @@ async def test_an_adviser_probing_ids_is_audited_with_ids_only(chat: Chat, clien
 
 async def test_an_admin_asking_for_an_unknown_id_is_audited(chat: Chat, clients: ScoredClients) -> None:
     user_id = await chat.bind(Role.ADMIN, None)
-    known = await clients.take(tier="mid")
+    known = await clients.take(tier="ordinary")
     (text,) = await chat.send(user_id, "/tier C99998")
     assert text == "There is no client with that id."
     await chat.send(user_id, f"/tier {known}")
@@ -72,6 +72,6 @@ async def test_an_admin_asking_for_an_unknown_id_is_audited(chat: Chat, clients:
 
 async def test_a_client_s_own_refusals_are_not_audited(chat: Chat, clients: ScoredClients) -> None:
     user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
-    await chat.send(user_id, f"/tier {await clients.take(tier='mid')}")
+    await chat.send(user_id, f"/tier {await clients.take(tier='ordinary')}")
     await chat.send(user_id, "/tier C99997")
     assert [action for action, _client, _details in await _entries(chat, user_id)] == ["account.bind"]
