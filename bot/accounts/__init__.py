@@ -1,7 +1,9 @@
-"""People in Telegram: invites and binding, the reader behind each update, and access to a client's data."""
+"""People in Telegram: invites and binding, the reader behind each update, access to a client's data, and whom a
+client contacts."""
 
 from bot.accounts.access import AllowedClient, Refusal, grant_access
 from bot.accounts.blocking import record_blocking
+from bot.accounts.contact import AdviserContact, adviser_contact
 from bot.accounts.invites import (
     INVITE_TTL,
     BindingRefusal,
@@ -16,6 +18,7 @@ from bot.db.models import Role
 
 __all__ = [
     "INVITE_TTL",
+    "AdviserContact",
     "AllowedClient",
     "BindingRefusal",
     "BindingRefused",
@@ -24,6 +27,7 @@ __all__ = [
     "Refusal",
     "Role",
     "UnknownTarget",
+    "adviser_contact",
     "create_invite",
     "display_name",
     "grant_access",

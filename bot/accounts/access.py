@@ -4,7 +4,8 @@
 or history takes one, so a screen cannot read a client's data without asking first. A client sees only themselves,
 an adviser still with the firm only the clients assigned to them, an admin every client there is. "No such client"
 and "not yours" are the same refusal, so that ids cannot be probed. A staff member's view is written to the audit
-log here, when it is granted.
+log here, when it is granted; so is a staff member's refused look-up (another adviser's client, an id no client
+has), so that an admin sees ids being probed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.readers import Reader
-from bot.db.models import Adviser, AuditEntry, Client, Role
+from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role
 
 __all__ = ["AllowedClient", "Refusal", "grant_access"]
 
@@ -56,13 +57,17 @@ class AllowedClient:
 
 
 async def grant_access(session: AsyncSession, reader: Reader, client_id: str | None) -> AllowedClient | Refusal:
-    """Whether `reader` may see client `client_id` (their own when None); a staff view is audited as it is granted."""
+    """Whether `reader` may see client `client_id` (their own when None); a staff member's view is audited as it is
+    granted, and so is a staff member's refused look-up."""
     if not reader.bound:
         return Refusal.NOT_LINKED
     client_id = client_id or reader.client_id
     if client_id is None:
         return Refusal.NO_CLIENT
-    if not await _may_view(session, reader, client_id):
+    refused = await _refused_because(session, reader, client_id)
+    if refused is not None:
+        if reader.staff:
+            _audit_refusal(session, reader, client_id, refused)
         return Refusal.NOT_ALLOWED
     if reader.staff:
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
@@ -70,17 +75,38 @@ async def grant_access(session: AsyncSession, reader: Reader, client_id: str | N
     return AllowedClient(client_id, reader, audited=reader.staff, grant=_GRANT)
 
 
-async def _may_view(session: AsyncSession, reader: Reader, client_id: str) -> bool:
+def _audit_refusal(session: AsyncSession, reader: Reader, asked: str, because: str) -> None:
+    """A staff member asked for a client they may not see: one entry, so that an admin sees ids being probed.
+
+    The reader is told only "not allowed"; the entry says why (`because`). The id asked for is kept when it has the
+    shape of an id, even if no client has it (that is what the admin needs to see); anything else that was typed
+    (a name, say) is not kept, the log holding ids only.
+    """
+    shaped = RECORD_ID.fullmatch(asked) is not None
+    session.add(AuditEntry(
+        at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view_refused",
+        client_id=asked if shaped else None,
+        details={"role": str(reader.role), "refusal": str(Refusal.NOT_ALLOWED), "because": because}
+        | ({} if shaped else {"asked": "not an id"}),
+    ))
+
+
+async def _refused_because(session: AsyncSession, reader: Reader, client_id: str) -> str | None:
+    """None when `reader` may see the client; else why not, for the audit log: "no_such_client", "not_own"
+    (a client asking for another), "not_assigned" (another adviser's client), "adviser_left"."""
     if reader.role is Role.CLIENT:
-        return reader.client_id == client_id
+        return None if reader.client_id == client_id else "not_own"
+    row = (await session.execute(
+        select(Client.adviser_id, Adviser.left_on)
+        .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
+        .where(Client.client_id == client_id)
+    )).one_or_none() if RECORD_ID.fullmatch(client_id) else None
+    if row is None:
+        return "no_such_client"
     if reader.role is Role.ADMIN:
-        return await session.get(Client, client_id) is not None
-    if reader.role is Role.ADVISER:
-        row = (await session.execute(
-            select(Client.adviser_id, Adviser.left_on)
-            .join(Adviser, Adviser.adviser_id == Client.adviser_id)
-            .where(Client.client_id == client_id)
-        )).one_or_none()
-        return row is not None and row.adviser_id == reader.adviser_id and (
-            row.left_on is None or row.left_on > datetime.now(UTC).date())
-    return False
+        return None
+    if row.adviser_id != reader.adviser_id:
+        return "not_assigned"
+    if row.left_on is not None and row.left_on <= datetime.now(UTC).date():
+        return "adviser_left"
+    return None

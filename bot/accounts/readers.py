@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Adviser, Client, Role, TelegramAccount
@@ -14,13 +14,15 @@ __all__ = ["Reader", "display_name", "load_reader", "remember_locale"]
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """Who they are bound as, if anyone, and the locale they chose, if any."""
+    """Who they are bound as, if anyone, the locale they chose, if any, and the locale the firm's records give the
+    client or adviser they are bound to, if any."""
 
     user_id: int
     role: Role | None = None
     client_id: str | None = None
     adviser_id: str | None = None
     locale: str | None = None
+    record_locale: str | None = None
 
     @property
     def bound(self) -> bool:
@@ -31,12 +33,18 @@ class Reader:
         return self.role in (Role.ADVISER, Role.ADMIN)
 
 
-_READER = select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id,
-                 TelegramAccount.locale).where(TelegramAccount.telegram_user_id == bindparam("user_id"))
+# An account is bound to a client or to an adviser (or to neither, an admin): at most one of the joins finds a row.
+_READER = (
+    select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id, TelegramAccount.locale,
+           func.coalesce(Client.locale, Adviser.locale))
+    .outerjoin(Client, Client.client_id == TelegramAccount.client_id)
+    .outerjoin(Adviser, Adviser.adviser_id == TelegramAccount.adviser_id)
+    .where(TelegramAccount.telegram_user_id == bindparam("user_id"))
+)
 
 
 async def load_reader(session: AsyncSession, user_id: int) -> Reader:
-    """Read on every update: a plain row, not an ORM object."""
+    """Read on every update, the record's locale with it in the same query: a plain row, not an ORM object."""
     row = (await session.execute(_READER, {"user_id": user_id})).one_or_none()
     return Reader(user_id) if row is None else Reader(user_id, *row)
 

@@ -7,6 +7,7 @@ import upserts by them directly and every row can be traced back to the file it 
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -33,6 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# What a natural key of the firm's files looks like (the importer refuses any other): up to 32 characters, so that
+# it fits the id columns.
+RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 
 # Money in the base currency: 18 digits with 2 decimals (up to 10^16, beyond any single client's AUM).
 Money = Numeric(18, 2)

@@ -27,7 +27,7 @@ TITLE_MAX_CHARS: Final = 40
 # Up to 32 characters, so that callback data ("faq:<id>") keeps well within Telegram's 64 bytes.
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _LOCALE_KEYS: Final = ("title", "questions", "answer")
-_ANSWER_VARIABLES: Final = frozenset({"me", "role", "rules"})
+_ANSWER_VARIABLES: Final = frozenset({"contact", "me", "role", "rules"})
 _GETTEXT: Final = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
@@ -46,7 +46,10 @@ class FaqEntry:
     `segment_name`...), `role` ("client", "adviser", "admin", or None for a Telegram account linked to no one)
     and `me` (the reader's `bot.standing.ReaderFigures` for a linked client whose tier has been worked out,
     else None). So an answer tells the readers without `me` apart by `role`, and tells only `role` None to get
-    an invitation link.
+    an invitation link. `contact` is a linked client's `bot.accounts.AdviserContact` (their adviser's name, phone
+    and email, or none when they have no adviser now, `left` when theirs has left the firm), else None.
+
+    `uses` names the variables of those four that some locale's answer uses, so that only those are read.
     """
 
     id: str
@@ -54,6 +57,7 @@ class FaqEntry:
     questions: Mapping[str, tuple[str, ...]]
     answers: Mapping[str, str]
     order: int = 0
+    uses: frozenset[str] = _ANSWER_VARIABLES
 
 
 def _unknown_key(source: Path, key: str, known: Iterable[str]) -> FaqError:
@@ -70,7 +74,8 @@ def _text(source: Path, key: str, value: object) -> str:
     return value.strip()
 
 
-def _answer(source: Path, key: str, value: object) -> str:
+def _answer(source: Path, key: str, value: object) -> tuple[str, frozenset[str]]:
+    """The answer's source, and the answer variables it uses."""
     text = _text(source, key, value)
     env = environment()
     try:
@@ -86,13 +91,15 @@ def _answer(source: Path, key: str, value: object) -> str:
             raise FaqError(f"{source}: {key}: uses an unknown {kind} {node.name}")
     if any(name.name in _GETTEXT for name in tree.find_all(nodes.Name)):
         raise FaqError(f"{source}: {key}: uses gettext, but an answer is already in its locale's language")
-    unknown = meta.find_undeclared_variables(tree) - _ANSWER_VARIABLES - set(env.globals)
+    used = meta.find_undeclared_variables(tree)
+    unknown = used - _ANSWER_VARIABLES - set(env.globals)
     if unknown:
         names = ", ".join(sorted(unknown))
         raise FaqError(
-            f"{source}: {key}: uses {names}, but an answer knows only me, role, rules and the template globals"
+            f"{source}: {key}: uses {names}, but an answer knows only contact, me, role, rules and the template "
+            "globals"
         )
-    return text
+    return text, frozenset(used & _ANSWER_VARIABLES)
 
 
 def _questions(source: Path, key: str, value: object) -> tuple[str, ...]:
@@ -124,6 +131,7 @@ def _entry(source: Path) -> FaqEntry:
     titles: dict[str, str] = {}
     questions: dict[str, tuple[str, ...]] = {}
     answers: dict[str, str] = {}
+    uses: set[str] = set()
     for locale in LOCALES:
         table = document.get(locale)
         if table is None:
@@ -140,13 +148,15 @@ def _entry(source: Path) -> FaqEntry:
         if len(titles[locale]) > TITLE_MAX_CHARS:
             raise FaqError(f"{source}: {locale}.title: must be at most {TITLE_MAX_CHARS} characters")
         questions[locale] = _questions(source, f"{locale}.questions", table["questions"])
-        answers[locale] = _answer(source, f"{locale}.answer", table["answer"])
+        answers[locale], used = _answer(source, f"{locale}.answer", table["answer"])
+        uses |= used
     return FaqEntry(
         id=entry_id,
         titles=MappingProxyType(titles),
         questions=MappingProxyType(questions),
         answers=MappingProxyType(answers),
         order=order,
+        uses=frozenset(uses),
     )
 
 

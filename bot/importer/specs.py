@@ -25,14 +25,13 @@ class CellError(ValueError):
 
 Parser = Callable[[str], Any]
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 MAX_MONEY = Decimal("1e16")
 # Data from a few hours "in the future" is a timezone difference, not an error.
 _CLOCK_SLACK = timedelta(days=1)
 
 
 def parse_id(raw: str) -> str:
-    if not _ID.fullmatch(raw):
+    if not models.RECORD_ID.fullmatch(raw):
         raise CellError(_("“{value}” is not an id: use up to 32 letters, digits, “_”, “.” or “-”").format(
             value=raw[:40]))
     return raw

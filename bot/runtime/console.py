@@ -1,8 +1,9 @@
 """`tierbot console --as ID`: chat with the bot in a terminal, through the same dispatcher and handlers.
 
-The Bot's session answers locally instead of calling Telegram and prints what the bot sends; buttons become
-numbered choices. The console user is a Telegram account of its own (an id above any Telegram gives out)
-bound to the client or adviser through an invite like anyone else, so the audit log shows it.
+The Bot's session answers locally instead of calling Telegram and prints what the bot sends. A message's inline
+buttons become numbered choices under it; the reply-keyboard menu is shown once, on a line of its own when it is
+set or changes, its buttons chosen by letter. The console user is a Telegram account of its own (an id above any
+Telegram gives out) bound to the client or adviser through an invite like anyone else, so the audit log shows it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import string
 import zlib
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from aiogram.types import (
     Message,
     MessageEntity,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
     User,
 )
@@ -35,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.accounts import BindingRefused, create_invite, redeem_invite
 from bot.db import session_factory, unit_of_work
 from bot.db.models import Adviser, Client, Role, TelegramAccount
+from bot.i18n import gettext as _
 from bot.runtime.dispatcher import bot_defaults
 
 __all__ = ["Choice", "ConsoleSession", "UnknownPerson", "bind_console_user", "console_chat"]
@@ -60,30 +64,48 @@ def plain(text: str) -> str:
 
 
 class ConsoleSession(BaseSession):
-    """Answers the bot's API calls locally and shows messages and buttons through `show`."""
+    """Answers the bot's API calls locally and shows messages and buttons through `show`.
 
-    def __init__(self, chat: Chat, show: Callable[[str], None]) -> None:
+    `choices` are the inline buttons of the last message shown, by number from 1; `menu` the buttons of the
+    reply-keyboard menu in force, by letter from "a", shown as one line (`menu_line`, whose {buttons} are the
+    buttons) when the menu is set or changes.
+    """
+
+    def __init__(self, chat: Chat, show: Callable[[str], None], *, menu_line: str = "Menu: {buttons}") -> None:
         super().__init__()
-        self.chat, self.show = chat, show
+        self.chat, self.show, self.menu_line = chat, show, menu_line
         self.choices: list[Choice] = []
-        self._menu: list[Choice] = []
+        self.menu: dict[str, Choice] = {}
         self._message_ids = itertools.count(1)
 
     def message(self, message_id: int, text: str) -> Message:
         return Message(message_id=message_id, date=datetime.now(UTC), chat=self.chat, from_user=BOT_USER, text=text)
 
+    def choose(self, line: str) -> Choice | None:
+        """The button that `line` picks: the number of one of the last message's buttons, or the letter of a menu
+        button; None when it picks none (it is a message)."""
+        if line.isdigit() and 0 < int(line) <= len(self.choices):
+            return self.choices[int(line) - 1]
+        return self.menu.get(line)
+
     def _display(self, text: str, markup: Any, message_id: int) -> None:
         self.show(plain(text))
-        if isinstance(markup, ReplyKeyboardMarkup):
-            self._menu = [Choice(button.text, None, None) for row in markup.keyboard for button in row]
-        inline = [
+        self.choices = [
             Choice(button.text, button.callback_data, message_id)
             for row in (markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else [])
             for button in row if button.callback_data
         ]
-        self.choices = inline + self._menu
         for number, choice in enumerate(self.choices, 1):
             self.show(f"  [{number}] {choice.label}")
+        if isinstance(markup, ReplyKeyboardRemove):
+            self.menu = {}
+        elif isinstance(markup, ReplyKeyboardMarkup):
+            labels = [button.text for row in markup.keyboard for button in row]
+            if labels != [choice.label for choice in self.menu.values()]:
+                letters = string.ascii_lowercase[:len(labels)]
+                self.menu = {letter: Choice(label, None, None) for letter, label in zip(letters, labels, strict=True)}
+                self.show(self.menu_line.format(buttons="  ".join(
+                    f"[{letter}] {choice.label}" for letter, choice in self.menu.items())))
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -149,15 +171,20 @@ async def console_chat(
     dispatcher: Dispatcher,
     target_id: str,
     *,
-    language_code: str,
     read: Callable[[], str | None],
     show: Callable[[str], None],
+    language_code: str | None = None,
 ) -> None:
-    """Chat as `target_id` until `read` gives None (end of input) or "/quit"."""
+    """Chat as `target_id` until `read` gives None (end of input) or "/quit".
+
+    The console's Telegram app tells no language (unless `language_code`): the bot speaks the language the firm's
+    records give the person, else the default, until they choose another with /language.
+    """
     user_id = await bind_console_user(engine, target_id)
     user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)
     chat = Chat(id=user_id, type="private")
-    session = ConsoleSession(chat, show)
+    # In the language of the console's own lines, whatever language the bot speaks to the person.
+    session = ConsoleSession(chat, show, menu_line=_("Menu: {buttons}"))
     bot = Bot("1:console", session=session, default=bot_defaults())
     update_ids, message_ids = itertools.count(1), itertools.count(1_000_000)
     await dispatcher.feed_update(bot, _text_update(next(update_ids), next(message_ids), user, chat, "/start"))
@@ -167,7 +194,7 @@ async def console_chat(
             break
         if not line:
             continue
-        choice = session.choices[int(line) - 1] if line.isdigit() and 0 < int(line) <= len(session.choices) else None
+        choice = session.choose(line)
         if choice is not None and choice.callback_data is not None:
             update = Update(update_id=next(update_ids), callback_query=CallbackQuery(
                 id=str(next(message_ids)), from_user=user, chat_instance=str(user_id), data=choice.callback_data,

@@ -4,7 +4,7 @@ failure."""
 
 from bot.telegram.failures import TelegramFailure, loggable
 from bot.telegram.filters import RoleFilter
-from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of
+from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of, reader_locale
 from bot.telegram.middlewares import PrivateChatsOnly, ReaderMiddleware, UnitOfWorkMiddleware
 from bot.telegram.retry import RetryAfterMiddleware
 from bot.telegram.sending import MESSAGE_LIMIT, send, show, split_html
@@ -26,6 +26,7 @@ __all__ = [
     "create_i18n",
     "locale_of",
     "loggable",
+    "reader_locale",
     "send",
     "show",
     "split_html",

@@ -19,7 +19,7 @@ from bot.accounts import Reader
 from bot.i18n import DOMAIN, Catalogs, current_locale, resolve_locale, set_locale, use_locale
 from bot.resources import LOCALES_DIR
 
-__all__ = ["LOCALE_KEY", "CatalogI18n", "LocaleMiddleware", "create_i18n", "locale_of"]
+__all__ = ["LOCALE_KEY", "CatalogI18n", "LocaleMiddleware", "create_i18n", "locale_of", "reader_locale"]
 
 LOCALE_KEY: Final = "locale"  # where an unbound reader's choice of language is kept in their FSM data
 _RESOLVED: Final = "reader_locale"  # where the update's resolved locale is kept in the middleware data
@@ -64,16 +64,21 @@ def create_i18n(default_locale: str) -> CatalogI18n:
     return CatalogI18n(Catalogs(default_locale))
 
 
-async def _resolve(data: dict[str, Any], default: str) -> str:
-    """Their choice (stored when bound, in FSM data when not), else Telegram's language_code, else the default."""
-    reader: Reader | None = data.get("reader")
+async def reader_locale(reader: Reader | None, state: FSMContext | None, user: User | None, default: str) -> str:
+    """The locale a person reads: their own choice (stored when bound, in the conversation state when not), else
+    the firm's record of the client or adviser they are bound to, else Telegram's language_code, else the
+    default."""
     if reader is not None and reader.locale:
         return reader.locale
-    state: FSMContext | None = data.get("state")
     if state is not None and (chosen := (await state.get_data()).get(LOCALE_KEY)):
         return str(chosen)
-    user: User | None = data.get("event_from_user")
+    if reader is not None and (recorded := resolve_locale(reader.record_locale)):
+        return recorded
     return resolve_locale(user.language_code if user else None) or default
+
+
+async def _resolve(data: dict[str, Any], default: str) -> str:
+    return await reader_locale(data.get("reader"), data.get("state"), data.get("event_from_user"), default)
 
 
 async def locale_of(data: dict[str, Any], default: str) -> str:

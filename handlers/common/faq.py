@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader
+from bot.accounts import Reader, adviser_contact
 from bot.faq import Faq
 from bot.i18n import render, render_string
 from bot.standing import reader_figures
@@ -39,8 +39,11 @@ def _back() -> InlineKeyboardMarkup:
 
 async def _answer(faq: Faq, entry_id: str, session: AsyncSession, reader: Reader, rules: TierRules,
                   locale: str) -> str:
-    me = await reader_figures(session, reader, rules)
-    return render_string(faq.answer(entry_id, locale), me=me, rules=rules, role=reader.role and reader.role.value)
+    uses = faq.entries[entry_id].uses  # the reader's figures and adviser are read only for answers that show them
+    me = await reader_figures(session, reader, rules) if "me" in uses else None
+    contact = await adviser_contact(session, reader) if "contact" in uses else None
+    return render_string(faq.answer(entry_id, locale), me=me, contact=contact, rules=rules,
+                         role=reader.role and reader.role.value)
 
 
 async def faq_list(message: Message, faq: Faq, i18n: I18n) -> None:

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader, display_name, redeem_invite
+from bot.accounts import Reader, display_name, load_reader, redeem_invite
 from bot.db import UnitOfWork
 from bot.i18n import render
-from bot.telegram import send
+from bot.telegram import reader_locale, send
 from handlers.menu import main_menu
 
 
 async def start_with_token(message: Message, command: CommandObject, session: AsyncSession,
-                           unit_of_work: UnitOfWork) -> None:
+                           unit_of_work: UnitOfWork, state: FSMContext, i18n: I18n) -> None:
     assert message.bot is not None
     assert message.from_user is not None
-    account = await redeem_invite(session, command.args or "", user_id=message.from_user.id,
-                                  chat_id=message.chat.id)
-    bound = Reader(message.from_user.id, account.role, account.client_id, account.adviser_id, account.locale)
+    await redeem_invite(session, command.args or "", user_id=message.from_user.id, chat_id=message.chat.id)
+    bound = await load_reader(session, message.from_user.id)
+    # Bound now: the firm's record of the person may give their language.
+    i18n.current_locale = await reader_locale(bound, state, message.from_user, i18n.default_locale)
     text = render("start/bound.html.j2", reader=bound, name=await display_name(session, bound))
     bot, chat_id, menu = message.bot, message.chat.id, main_menu(bound)
     unit_of_work.after_commit(lambda: send(bot, chat_id, text, menu))

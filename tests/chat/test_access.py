@@ -10,7 +10,7 @@ from markupsafe import escape
 from sqlalchemy import select, update
 from support.chat import Chat, new_user_id
 from support.mocked_bot import message_update
-from support.scored_clients import ScoredClients
+from support.scored_clients import ADVISER_READS_ENGLISH, READS_ENGLISH, ScoredClients
 
 from bot.db.models import Adviser, AuditEntry, Client, Role
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def test_a_client_cannot_see_another_client(chat: Chat, clients: ScoredClients) -> None:
-    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    user_id = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))
     other = await clients.take(tier="mid")
     other_name = escape((await chat.client_row(other))[0])  # as it would be shown
 
@@ -47,6 +47,8 @@ async def test_an_adviser_sees_their_clients_only_and_views_are_audited(chat: Ch
     someone_else_s = await clients.take(Client.adviser_id != adviser_id)
     someone_else_s_name = escape((await chat.client_row(someone_else_s))[0])
     user_id = await chat.bind(Role.ADVISER, adviser_id)
+    await chat.send(user_id, "/language")  # whatever language the firm's record gives the adviser
+    await chat.press(user_id, chat.buttons()["English"])
     (card,) = await chat.send(user_id, f"/tier {client_id}")
     assert client_id in card
     assert "Tier: Mid-tier" in card
@@ -61,7 +63,7 @@ async def test_an_adviser_sees_their_clients_only_and_views_are_audited(chat: Ch
 
 
 async def test_an_adviser_who_left_sees_no_client(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
+    client_id = await clients.take(Client.adviser_id.is_not(None), ADVISER_READS_ENGLISH, tier="ordinary")
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
     user_id = await chat.bind(Role.ADVISER, adviser_id)

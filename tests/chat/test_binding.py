@@ -9,7 +9,7 @@ from aiogram.types import ReplyKeyboardMarkup
 from markupsafe import escape
 from sqlalchemy import select
 from support.chat import Chat, new_user_id
-from support.scored_clients import ScoredClients
+from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db.models import AuditEntry, Invite, Role
 
@@ -29,7 +29,7 @@ async def test_an_unbound_person_is_greeted_and_told_how_to_get_linked(chat: Cha
 
 
 async def test_an_invite_binds_once_then_refuses(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(tier="ordinary")
+    client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     name, _adviser = await chat.client_row(client_id)
     token = await chat.invite(Role.CLIENT, client_id)
     first, second = new_user_id(), new_user_id()
@@ -70,7 +70,7 @@ async def test_an_expired_or_forged_token_binds_nothing(
 
 
 async def test_a_bound_account_cannot_be_rebound_to_someone_else(chat: Chat, clients: ScoredClients) -> None:
-    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    user_id = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))
     other_client = await clients.take(tier="ordinary")
     other = await chat.invite(Role.CLIENT, other_client)
     (text,) = await chat.send(user_id, f"/start {other}")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import Chat, new_user_id
 from support.mocked_bot import BOT_ID, MockedBot, callback_update, message_update
-from support.scored_clients import ScoredClients
+from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db import session_factory
 from bot.db.models import Client, Role
@@ -37,7 +37,7 @@ async def test_html_in_names_is_escaped(chat: Chat, clients: ScoredClients) -> N
 async def test_a_failing_handler_apologises_and_logs_ids_only(
     chat: Chat, clients: ScoredClients, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    user_id = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))
 
     def broken(_text: str) -> None:
         raise RuntimeError("matcher on fire")
@@ -61,7 +61,7 @@ async def test_a_failing_handler_apologises_and_logs_ids_only(
 async def test_a_failing_button_gets_an_apology_too(
     chat: Chat, clients: ScoredClients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client_id = await clients.take(tier="ordinary")
+    client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     user_id = await chat.bind(Role.CLIENT, client_id)
 
     async def broken(*_args: object) -> None:

@@ -11,7 +11,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from babel.numbers import format_currency
 from sqlalchemy import select, update
 from support.chat import Chat
-from support.scored_clients import ScoredClients
+from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db.models import Client, Role, TierState
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def test_the_tier_card_and_its_views_edit_one_message(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(tier="ordinary")
+    client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     assets = await chat.average_assets(client_id)
     user_id = await chat.bind(Role.CLIENT, client_id)
 
@@ -49,6 +49,8 @@ async def test_the_tier_card_and_its_views_edit_one_message(chat: Chat, clients:
 
 async def test_the_menu_button_and_free_text_give_the_card(chat: Chat, clients: ScoredClients) -> None:
     client_id = await clients.take(tier="mid")
+    async with chat.engine.begin() as connection:  # no language in the firm's record: Telegram's decides
+        await connection.execute(update(Client).where(Client.client_id == client_id).values(locale=None))
     assets = await chat.average_assets(client_id)
     user_id = await chat.bind(Role.CLIENT, client_id)
     (by_button,) = await chat.send(user_id, "📊 My tier")
@@ -62,7 +64,7 @@ async def test_the_menu_button_and_free_text_give_the_card(chat: Chat, clients: 
 
 
 async def test_how_to_move_up_at_the_top_tier_shows_the_card(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(tier="ordinary")
+    client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     async with chat.engine.begin() as connection:
         await connection.execute(update(TierState).where(TierState.client_id == client_id).values(
             tier="high_net_worth", qualified_tier="high_net_worth"))

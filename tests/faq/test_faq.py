@@ -15,6 +15,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from support.paths import TEST_DATA
 
+from bot.accounts import AdviserContact
 from bot.faq import FAQ_DIR, TITLE_MAX_CHARS, Faq, FaqError, default_faq, load_faq, normalize
 from bot.i18n import LOCALES
 from bot.i18n.rendering import format_money, render_string
@@ -129,10 +130,14 @@ NOT_LINKED = {"en": "ask your adviser for an invitation link", "zh_Hans": "请�
 
 
 def _render(i18n: I18n, source: str, locale: str, me: ReaderFigures | None, rules: TierRules,
-            role: str | None = None) -> str:
-    """`source` rendered as handlers/faq.py does; a reader with figures is a client."""
+            role: str | None = None, contact: AdviserContact | None = None) -> str:
+    """`source` rendered as handlers/faq.py does; a reader with figures is a client, whose adviser (unless
+    `contact`) is the one of their figures, with no phone or email on file."""
+    role = "client" if me is not None else role
+    if contact is None and role == "client":
+        contact = AdviserContact(me.adviser if me is not None else None)
     with i18n.use_locale(locale):
-        return render_string(source, me=me, rules=rules, role="client" if me is not None else role)
+        return render_string(source, me=me, contact=contact, rules=rules, role=role)
 
 
 def test_every_answer_renders_for_every_reader_under_any_rules(
@@ -184,7 +189,7 @@ def test_readers_without_figures_are_told_what_fits_their_role(
     faq: Faq, i18n: I18n, rules: TierRules, entry_id: str, locale: str
 ) -> None:
     """Only an unlinked account is sent for an invitation link; a client not yet scored hears of the monthly
-    review, and staff how to see a client's card."""
+    review (for their tier: their adviser is known before), and staff how to see a client's card."""
     source = faq.answer(entry_id, locale)
     texts = {role: _render(i18n, source, locale, None, rules, role) for role in ROLES}
     staff = {"en": "/tier followed by a client's id shows that client's card", "zh_Hans": "发送 /tier 加客户编号"}
@@ -194,12 +199,36 @@ def test_readers_without_figures_are_told_what_fits_their_role(
         where = f"{entry_id} {locale} role={role}"
         assert (NOT_LINKED[locale] in text.casefold()) == (role is None), where
         assert (not_linked[locale] in text) == (role is None), where
-        assert (review[locale] in text) == (role == "client"), where
+        assert (review[locale] in text) == (role == "client" and entry_id == "my_tier"), where
         assert (staff[locale] in text) == (role in ("adviser", "admin")), where
     assert texts["adviser"] != texts["admin"]
     only_yours = {"en": "assigned to you", "zh_Hans": "分配给您的客户"}[locale]
     assert only_yours in texts["adviser"]
     assert only_yours not in texts["admin"]
+
+
+@pytest.mark.parametrize(("contact", "en", "zh"), [
+    (AdviserContact("Li Na", "+86 21 5555 0101", "li.na@example.com"),
+     "Your adviser is <b>Li Na</b>. You can reach them by phone at +86 21 5555 0101 or by email at "
+     "li.na@example.com. They can",
+     "您的客户经理是<b>Li Na</b>。您可以致电 +86 21 5555 0101 或发送邮件至 li.na@example.com 与其联系。"),
+    (AdviserContact("Li Na", "+86 21 5555 0101"), "You can reach them by phone at +86 21 5555 0101. They",
+     "您可以致电 +86 21 5555 0101 与其联系。"),
+    (AdviserContact("Li Na", email="li.na@example.com"), "You can reach them by email at li.na@example.com. They",
+     "您可以发送邮件至 li.na@example.com 与其联系。"),
+    (AdviserContact("Li Na"), "Contact them through your usual channel with us. They", "请通过您常用的渠道与其联系。"),
+    (AdviserContact(None, left=True), "Your adviser has left the firm", "您的客户经理已离职"),
+    (AdviserContact(None), "No adviser is assigned to you yet. Please contact our client service",
+     "您目前尚未分配客户经理。请通过您的网点或客服热线联系我们的客户服务团队"),
+])
+def test_a_client_is_told_how_to_reach_their_adviser_or_whom_to_contact_instead(
+    faq: Faq, i18n: I18n, rules: TierRules, contact: AdviserContact, en: str, zh: str
+) -> None:
+    for locale, sentence in (("en", en), ("zh_Hans", zh)):
+        for me in (READERS[2], None):  # scored or not: the adviser is known either way
+            text = _render(i18n, faq.answer("contact_adviser", locale), locale, me, rules, "client", contact)
+            assert sentence in text, locale
+            assert ("client service" in text or "客户服务团队" in text) == (contact.adviser is None), locale
 
 
 def test_only_an_unlinked_reader_is_sent_for_an_invitation_link(
@@ -606,7 +635,8 @@ def _bad(old: str, new: str) -> str:
         ("bad.toml", _bad("{% endif %}", ""), ("en.answer: not a valid template", "line 1")),
         ("bad.toml", _bad("{{ me.tier }}", "{{ me.tier|moneyy }}"), ("en.answer: uses an unknown filter moneyy",)),
         ("bad.toml", _bad("{{ me.tier }}", "{{ client.tier }}"), ("en.answer: uses client",)),
-        ("bad.toml", _bad("{{ me.tier }}", "{{ rule.asset }}"), ("en.answer: uses rule,", "only me, role, rules")),
+        ("bad.toml", _bad("{{ me.tier }}", "{{ rule.asset }}"),
+         ("en.answer: uses rule,", "only contact, me, role, rules")),
         ("bad.toml", _bad("{{ me.tier }}", "{{ _('tier') }}"), ("en.answer: uses gettext",)),
         ("bad.toml", _bad("An answer", "{% trans %}An answer{% endtrans %}"), ("en.answer: uses gettext",)),
         ("Bad-Name.toml", _good(), ("the file name must be an entry id",)),

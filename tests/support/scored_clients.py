@@ -7,6 +7,10 @@ pick clients themselves but take them from one `ScoredClients`, which never hand
     client_id = await clients.take(tier="ordinary")
     advised = await clients.take(Client.adviser_id.is_not(None), tier="mid")
     someone_else_s = await clients.take(Client.adviser_id != adviser_id)
+
+The chat speaks to a person in the language the firm's record gives them (unless they choose another), so a test
+that reads English takes a client whose record says English: `clients.take(READS_ENGLISH, tier="mid")`, and
+`ADVISER_READS_ENGLISH` for a client whose adviser's record does.
 """
 
 from __future__ import annotations
@@ -14,9 +18,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import Client, TierState
+from bot.db.models import Adviser, Client, TierState
 
-__all__ = ["ScoredClients"]
+__all__ = ["ADVISER_READS_ENGLISH", "READS_ENGLISH", "ScoredClients"]
+
+READS_ENGLISH: ColumnElement[bool] = Client.locale == "en"
+ADVISER_READS_ENGLISH: ColumnElement[bool] = Client.adviser_id.in_(
+    select(Adviser.adviser_id).where(Adviser.locale == "en"))
 
 
 class ScoredClients:

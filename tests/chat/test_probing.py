@@ -1,0 +1,77 @@
+"""Probing leaves a trace: a staff member's refused look-up of a client (another adviser's, or an id no client has)
+is written to the audit log as a refusal, ids only, so that an admin sees an adviser trying ids. The person is told
+no more than before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+from support.chat import Chat
+from support.scored_clients import ScoredClients
+
+from bot.db.models import AuditEntry, Client, Role
+
+pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def _entries(chat: Chat, user_id: int) -> list[tuple[str, str | None, dict[str, Any] | None]]:
+    async with chat.engine.connect() as connection:
+        rows = (await connection.execute(
+            select(AuditEntry.action, AuditEntry.client_id, AuditEntry.details)
+            .where(AuditEntry.actor == f"tg:{user_id}").order_by(AuditEntry.id))).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _refused(because: str) -> dict[str, str]:
+    return {"role": "adviser", "refusal": "not_allowed", "because": because}
+
+
+async def test_an_adviser_probing_ids_is_audited_with_ids_only(chat: Chat, clients: ScoredClients) -> None:
+    own = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
+    _name, adviser_id = await chat.client_row(own)
+    assert adviser_id is not None
+    someone_else_s = await clients.take(Client.adviser_id != adviser_id, tier="ordinary")
+    name = (await chat.client_row(someone_else_s))[0]
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+
+    (text,) = await chat.send(user_id, f"/tier {someone_else_s}")
+    (unknown,) = await chat.send(user_id, "/tier C99999")
+    assert unknown == text  # told the same: "no such client" and "not yours" cannot be told apart
+    assert escape(name) not in text
+    await chat.press(user_id, f"tier:recs:{someone_else_s}")  # a forged button is a look-up too
+    await chat.send(user_id, f"/tier {name}")  # not an id: what was typed is not kept
+    await chat.send(user_id, f"/tier {own}")
+
+    entries = await _entries(chat, user_id)
+    assert entries[0][0] == "account.bind"
+    assert entries[1:] == [
+        ("client.view_refused", someone_else_s, _refused("not_assigned")),
+        ("client.view_refused", "C99999", _refused("no_such_client")),
+        ("client.view_refused", someone_else_s, _refused("not_assigned")),
+        ("client.view_refused", None, _refused("no_such_client") | {"asked": "not an id"}),
+        ("client.view", own, {"role": "adviser"}),
+    ]
+
+
+async def test_an_admin_asking_for_an_unknown_id_is_audited(chat: Chat, clients: ScoredClients) -> None:
+    user_id = await chat.bind(Role.ADMIN, None)
+    known = await clients.take(tier="ordinary")
+    (text,) = await chat.send(user_id, "/tier C99998")
+    assert text == "There is no client with that id."
+    await chat.send(user_id, f"/tier {known}")
+    entries = await _entries(chat, user_id)
+    assert entries[0][0] == "account.bind"
+    assert entries[1:] == [
+        ("client.view_refused", "C99998", {"role": "admin", "refusal": "not_allowed", "because": "no_such_client"}),
+        ("client.view", known, {"role": "admin"}),
+    ]
+
+
+async def test_a_client_s_own_refusals_are_not_audited(chat: Chat, clients: ScoredClients) -> None:
+    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    await chat.send(user_id, f"/tier {await clients.take(tier='ordinary')}")
+    await chat.send(user_id, "/tier C99997")
+    assert [action for action, _client, _details in await _entries(chat, user_id)] == ["account.bind"]
