@@ -158,7 +158,7 @@ def demo() -> None:
             imported = await _import(engine, data_dir)
             for month_end in scoring_dates(as_of):  # the last run's report is the one shown
                 scored = await score_with_progress(engine, rules, dry_run=False, as_of=month_end)
-            return imported, scored, await pick_showcase(engine, rules)
+            return imported, scored, await pick_showcase(engine, rules, reads=get_settings().firm.default_locale)
 
     imported, scored, showcase = run(work)
     _print_import(imported)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Adviser, Client, TierState
@@ -41,8 +41,11 @@ class Showcase:
     adviser_clients: int  # how many clients that adviser has
 
 
-async def pick_showcase(engine: AsyncEngine, rules: TierRules) -> Showcase:
-    """The showcase ids of a scored demo database, the same for the same database."""
+async def pick_showcase(engine: AsyncEngine, rules: TierRules, *, reads: str | None = None) -> Showcase:
+    """The showcase ids of a scored demo database, the same for the same database. People whose record says they
+    read `reads` (the language of whoever tries the demo) come first, since the chat speaks the person's language."""
+    client_first = case((Client.locale == reads, 0), else_=1)
+    adviser_first = case((Adviser.locale == reads, 0), else_=1)
     tier_ids = [tier.id for tier in rules.tiers]
     below_top = tier_ids[1:-1] or tier_ids[:-1]  # a tier with one above it, the lowest only when there are two
     settled = TierState.tier == TierState.qualified_tier
@@ -53,19 +56,20 @@ async def pick_showcase(engine: AsyncEngine, rules: TierRules) -> Showcase:
             _clients(TierState.tier.in_(below_top), settled, with_adviser,
                      TierState.lifecycle_segment == str(Segment.GROWTH), Client.risk_level.is_not(None))
             .add_columns(TierState.tier, Client.risk_assessed_on, TierState.evaluated_on)
-            .order_by(TierState.value_score.desc(), Client.client_id))
+            .order_by(client_first, TierState.value_score.desc(), Client.client_id))
         client = next((row for row in candidates
                        if row.risk_assessed_on is not None
                        and full_months(row.risk_assessed_on, row.evaluated_on) < valid_months), None)
         high_net_worth = await connection.scalar(
             _clients(TierState.tier == tier_ids[-1], settled, with_adviser)
-            .order_by(TierState.value_score.desc(), Client.client_id).limit(1))
+            .order_by(client_first, TierState.value_score.desc(), Client.client_id).limit(1))
         in_grace = await connection.scalar(
             _clients(TierState.months_below > 0, TierState.tier != TierState.qualified_tier)
-            .order_by(TierState.months_below.desc(), TierState.monthly_avg_aum.desc(), Client.client_id).limit(1))
+            .order_by(client_first, TierState.months_below.desc(), TierState.monthly_avg_aum.desc(), Client.client_id)
+            .limit(1))
         unassessed = await connection.scalar(
             _clients(Client.risk_level.is_(None), with_adviser)
-            .order_by(TierState.monthly_avg_aum.desc(), Client.client_id).limit(1))
+            .order_by(client_first, TierState.monthly_avg_aum.desc(), Client.client_id).limit(1))
         tiers, clients = func.count(distinct(TierState.tier)), func.count(Client.client_id)
         adviser = (await connection.execute(
             select(Adviser.adviser_id, clients.label("clients"))
@@ -73,7 +77,7 @@ async def pick_showcase(engine: AsyncEngine, rules: TierRules) -> Showcase:
             .join(TierState, TierState.client_id == Client.client_id)
             .where(Adviser.left_on.is_(None))
             .group_by(Adviser.adviser_id)
-            .order_by(tiers.desc(), clients.desc(), Adviser.adviser_id)
+            .order_by(tiers.desc(), adviser_first, clients.desc(), Adviser.adviser_id)
             .limit(1))).one_or_none()
     return Showcase(
         client=client.client_id if client is not None else None,

@@ -129,3 +129,17 @@ async def test_the_other_ids_worth_trying_are_what_they_are_said_to_be(demo: Sco
 async def test_the_same_database_gives_the_same_showcase(demo: ScoredDemo) -> None:
     assert await pick_showcase(demo.engine, RULES) == demo.showcase
 
+
+
+@in_the_module_loop
+async def test_the_showcase_prefers_people_who_read_the_language_of_whoever_tries_the_demo(demo: ScoredDemo) -> None:
+    """The console speaks the person's own language: the demo opens on people who read the operator's."""
+    for locale in ("en", "zh_Hans"):
+        showcase = await pick_showcase(demo.engine, RULES, reads=locale)
+        picked = [showcase.client, showcase.high_net_worth, showcase.in_grace, showcase.unassessed]
+        async with demo.engine.connect() as connection:
+            locales = (await connection.execute(
+                select(Client.locale).where(Client.client_id.in_(picked)))).scalars().all()
+            tiers = await connection.scalar(select(TierState.tier).where(TierState.client_id == showcase.client))
+        assert locales == [locale] * 4, locale
+        assert tiers == showcase.client_tier
