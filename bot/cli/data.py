@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.chat import chat_in_console
 from bot.cli.common import CommandFailed, err, number, open_database, out, progress, run
+from bot.cli.help import N_
 from bot.cli.scoring import print_score, rules_or_fail, score_with_progress
 from bot.config import get_settings
 from bot.demo import generate_demo_data
@@ -51,8 +52,8 @@ async def _import(engine: AsyncEngine, path: Path) -> ImportReport:
 
 
 def import_command(
-    path: Annotated[Path, typer.Argument(help="A folder of data files (advisers.csv, clients.csv, ...), "
-                                               "or one .csv or .xlsx file.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help=N_(
+        "A folder of data files (advisers.csv, clients.csv, ...), or one .csv or .xlsx file."))],
 ) -> None:
     """Import the firm's data files, all or nothing."""
 
@@ -79,12 +80,15 @@ def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:
 
 
 def demo_data(
-    clients: Annotated[int, typer.Option(min=1, help="How many clients.")] = DEMO_CLIENTS,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same files.")] = 1,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")] = Path("demo-data"),
+    clients: Annotated[int, typer.Option(min=1, metavar="N", help=N_("How many clients."))] = DEMO_CLIENTS,
+    seed: Annotated[int, typer.Option(min=0, metavar="N", help=N_(
+        "Random seed: the same seed gives the same files."))] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help=N_(
+        "Folder to write the CSV files to."))] = Path("demo-data"),
     as_of: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last day of the data (default: the last month end)."),
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                     help=N_("Last day of the data (default: the last month end).")),
     ] = None,
 ) -> None:
     """Write a realistic, reproducible demo data set in the import format."""
@@ -108,12 +112,12 @@ def demo() -> None:
 
     imported, scored = run(work)
     _print_import(imported)
-    print_score(scored, compare=False)
+    print_score(scored, rules=rules, compare=False)
     out.print(_("The demo database is {path}.").format(path=database))
     chat_in_console(url, DEMO_CLIENT)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import")(import_command)
-    app.command("demo-data")(demo_data)
-    app.command("demo")(demo)
+    app.command("import", help=N_("Import the firm's data files, all or nothing."))(import_command)
+    app.command("demo-data", help=N_("Write a realistic, reproducible demo data set in the import format."))(demo_data)
+    app.command("demo", help=N_("Try tierbot on a fresh SQLite database of demo clients (under ./var/demo/)."))(demo)
