@@ -3,11 +3,13 @@
 from bot.accounts.access import AllowedClient, Refusal, grant_access
 from bot.accounts.invites import (
     INVITE_TTL,
+    INVITE_TTL_RANGE,
     BindingRefusal,
     BindingRefused,
     IssuedInvite,
     UnknownTarget,
     create_invite,
+    create_invites,
     redeem_invite,
 )
 from bot.accounts.readers import Reader, display_name, load_reader, remember_locale
@@ -15,6 +17,7 @@ from bot.db.models import Role
 
 __all__ = [
     "INVITE_TTL",
+    "INVITE_TTL_RANGE",
     "AllowedClient",
     "BindingRefusal",
     "BindingRefused",
@@ -24,6 +27,7 @@ __all__ = [
     "Role",
     "UnknownTarget",
     "create_invite",
+    "create_invites",
     "display_name",
     "grant_access",
     "load_reader",
