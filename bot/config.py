@@ -7,12 +7,16 @@ and username, and the firm's settings keep their bare `TIERBOT_` names.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args, get_origin
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_SQLITE_PATH", "DatabaseSettings", "FirmSettings", "InvalidSettings", "Locale", "RedisSettings",
+           "SettingProblem", "Settings", "TelegramSettings", "get_settings"]
 
 Locale = Literal["en", "zh_Hans"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
@@ -73,6 +77,47 @@ class Settings(BaseModel):
     firm: FirmSettings = Field(default_factory=FirmSettings)
 
 
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """A setting whose value is not valid: its variable, the values it allows when they are few, and otherwise
+    what is wrong (pydantic's words). The value itself is not repeated: it may be a secret."""
+
+    variable: str
+    allowed: tuple[str, ...]
+    reason: str
+
+
+class InvalidSettings(Exception):
+    def __init__(self, problems: list[SettingProblem]) -> None:
+        super().__init__("; ".join(problem.variable for problem in problems))
+        self.problems = problems
+
+
+_SECTIONS: dict[str, type[BaseSettings]] = {
+    section.__name__: section for section in (TelegramSettings, DatabaseSettings, RedisSettings, FirmSettings)}
+
+
+def _problem(section: type[BaseSettings], error: dict[str, object]) -> SettingProblem:
+    loc = error.get("loc") or ("",)
+    name = str(loc[0])  # type: ignore[index]
+    field = section.model_fields.get(name)
+    variable = f"{section.model_config.get('env_prefix', '')}{name}".upper()
+    allowed: tuple[str, ...] = ()
+    if field is not None:
+        if isinstance(field.validation_alias, AliasChoices):
+            variable = str(field.validation_alias.choices[0])
+        if get_origin(field.annotation) is Literal:
+            allowed = tuple(str(value) for value in get_args(field.annotation))
+    return SettingProblem(variable, allowed, str(error.get("msg", "")))
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; raises InvalidSettings naming every variable whose value is not valid."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        section = _SECTIONS.get(error.title)
+        if section is None:
+            raise
+        raise InvalidSettings([_problem(section, dict(detail)) for detail in error.errors()]) from None

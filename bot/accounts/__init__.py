@@ -6,11 +6,13 @@ from bot.accounts.blocking import record_blocking
 from bot.accounts.contact import AdviserContact, adviser_contact
 from bot.accounts.invites import (
     INVITE_TTL,
+    INVITE_TTL_RANGE,
     BindingRefusal,
     BindingRefused,
     IssuedInvite,
     UnknownTarget,
     create_invite,
+    create_invites,
     redeem_invite,
 )
 from bot.accounts.readers import Reader, display_name, load_reader, remember_locale
@@ -18,6 +20,7 @@ from bot.db.models import Role
 
 __all__ = [
     "INVITE_TTL",
+    "INVITE_TTL_RANGE",
     "AdviserContact",
     "AllowedClient",
     "BindingRefusal",
@@ -29,6 +32,7 @@ __all__ = [
     "UnknownTarget",
     "adviser_contact",
     "create_invite",
+    "create_invites",
     "display_name",
     "grant_access",
     "load_reader",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,10 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Adviser, AuditEntry, Client, Invite, Role, TelegramAccount
 
-__all__ = ["INVITE_TTL", "BindingRefusal", "BindingRefused", "IssuedInvite", "UnknownTarget", "create_invite",
-           "redeem_invite"]
+__all__ = ["INVITE_TTL", "INVITE_TTL_RANGE", "BindingRefusal", "BindingRefused", "IssuedInvite", "UnknownTarget",
+           "create_invite", "create_invites", "redeem_invite"]
 
 INVITE_TTL = timedelta(days=7)
+# How long an operator may make an invite live, least and most (tests make them already expired).
+INVITE_TTL_RANGE = (timedelta(hours=1), timedelta(days=30))
+_ID_QUERY_CHUNK = 1_000  # ids per IN (...): well under SQLite's and PostgreSQL's limits on bound parameters
 # Deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 32 random bytes in base64url are 43.
 _TOKEN_BYTES = 32
 
@@ -35,7 +39,11 @@ class IssuedInvite:
 
 
 class UnknownTarget(Exception):
-    """The client or adviser to invite is not in the database."""
+    """Clients or advisers to invite that are not in the database: `ids`, in the order asked."""
+
+    def __init__(self, *ids: str | None) -> None:
+        super().__init__(*ids)
+        self.ids = ids
 
 
 class BindingRefusal(enum.StrEnum):
@@ -55,15 +63,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_invite(
-    session: AsyncSession, role: Role, target_id: str | None, *, created_by: str, ttl: timedelta = INVITE_TTL
-) -> IssuedInvite:
-    """A new invite for the client or adviser `target_id` (None for an admin); the token is never stored."""
-    model = {Role.CLIENT: Client, Role.ADVISER: Adviser}.get(role)
-    if model is not None and (target_id is None or await session.get(model, target_id) is None):
-        raise UnknownTarget(target_id)
+def _issue(session: AsyncSession, role: Role, target_id: str | None, *, created_by: str, now: datetime,
+           ttl: timedelta) -> IssuedInvite:
     token = secrets.token_urlsafe(_TOKEN_BYTES)
-    now = datetime.now(UTC)
     invite = Invite(
         token_hash=_hash(token),
         role=role,
@@ -77,6 +79,36 @@ async def create_invite(
     session.add(AuditEntry(at=now, actor=created_by, action="invite.create",
                            client_id=invite.client_id, details={"role": role.value, "adviser_id": invite.adviser_id}))
     return IssuedInvite(token, role, target_id, invite.expires_at)
+
+
+async def create_invites(
+    session: AsyncSession, role: Role, target_ids: Sequence[str], *, created_by: str, ttl: timedelta = INVITE_TTL
+) -> list[IssuedInvite]:
+    """New invites for the clients or advisers `target_ids`, one each in their order, all or none: raises
+    UnknownTarget naming every id that is not in the database, and adds nothing then. Tokens are never stored."""
+    if role is Role.ADMIN:
+        raise ValueError("an admin's invite names no one in the database: use create_invite")
+    key = Client.client_id if role is Role.CLIENT else Adviser.adviser_id
+    wanted = list(dict.fromkeys(target_ids))
+    known: set[str] = set()
+    for start in range(0, len(wanted), _ID_QUERY_CHUNK):
+        known.update(await session.scalars(select(key).where(key.in_(wanted[start:start + _ID_QUERY_CHUNK]))))
+    missing = [target_id for target_id in target_ids if target_id not in known]
+    if missing:
+        raise UnknownTarget(*missing)
+    now = datetime.now(UTC)
+    return [_issue(session, role, target_id, created_by=created_by, now=now, ttl=ttl) for target_id in target_ids]
+
+
+async def create_invite(
+    session: AsyncSession, role: Role, target_id: str | None, *, created_by: str, ttl: timedelta = INVITE_TTL
+) -> IssuedInvite:
+    """A new invite for the client or adviser `target_id` (None for an admin); the token is never stored."""
+    if role is Role.ADMIN:
+        return _issue(session, role, None, created_by=created_by, now=datetime.now(UTC), ttl=ttl)
+    if target_id is None:
+        raise UnknownTarget(None)
+    return (await create_invites(session, role, [target_id], created_by=created_by, ttl=ttl))[0]
 
 
 async def redeem_invite(session: AsyncSession, token: str, *, user_id: int, chat_id: int) -> TelegramAccount:

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import gc
 import logging
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
 from bot.cli import accounts, chat, data, scoring
+from bot.cli.common import err
 from bot.cli.database import db_app
 from bot.cli.faq import faq_app
-from bot.config import get_settings
+from bot.cli.help import N_, TierbotGroup
+from bot.config import InvalidSettings, SettingProblem, get_settings
 from bot.i18n import Catalogs
+from bot.i18n import gettext as _
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
-    help="tierbot: client tiers for a wealth-management firm, in Telegram.",
+    cls=TierbotGroup,
+    help=N_("tierbot: client tiers for a wealth-management firm, in Telegram."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -27,10 +33,39 @@ for group in (data, scoring, accounts, chat):
 app.add_typer(faq_app, name="faq")
 
 
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"tierbot {version('tierbot')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    _version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                           help=N_("Show the version of tierbot and exit."))] = False,
+) -> None:
+    pass
+
+
+def _sentence(problem: SettingProblem) -> str:
+    if problem.allowed:
+        return _("{variable} is not valid: use {values}.").format(
+            variable=problem.variable, values=", ".join(problem.allowed))
+    return _("{variable} is not valid ({reason}).").format(variable=problem.variable, reason=problem.reason)
+
+
 def main() -> None:
     # Startup leaves hundreds of thousands of long-lived objects (aiogram's types, SQLAlchemy's mappings):
     # frozen, the collector stops rescanning them on every full collection while a batch runs.
     gc.freeze()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    with Catalogs(get_settings().firm.default_locale).activated():
+    try:
+        settings = get_settings()
+    except InvalidSettings as invalid:
+        # In English: the settings at fault may be the language.
+        with Catalogs("en").activated():
+            for problem in invalid.problems:
+                err.print(_sentence(problem), style="red", markup=False)
+        raise SystemExit(1) from None
+    with Catalogs(settings.firm.default_locale).activated():
         app()

@@ -1,81 +1,168 @@
-"""`tierbot invite`: a single-use invite link that binds a Telegram account to a client, adviser or admin."""
+"""`tierbot invite`: single-use invite links that bind Telegram accounts to clients, advisers or admins; one, or one
+per id of a file."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
-import aiohttp
 import typer
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
 
-from bot.accounts import INVITE_TTL, IssuedInvite, Role, UnknownTarget, create_invite
-from bot.cli.common import CommandFailed, DatabaseOption, fail, open_database, out, run
+from bot.accounts import INVITE_TTL, INVITE_TTL_RANGE, IssuedInvite, Role, UnknownTarget, create_invite, create_invites
+from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, open_database, out, run
+from bot.cli.help import N_
 from bot.config import Settings, get_settings
 from bot.db import session_factory, unit_of_work
 from bot.i18n import gettext as _
-from bot.runtime import create_bot
+from bot.i18n import ngettext
+from bot.runtime import BotApiFailure, MissingToken, open_bot
 
-__all__ = ["register"]
+__all__ = ["register", "when"]
 
 INVITE_ROLES = {"client": Role.CLIENT, "adviser": Role.ADVISER, "admin": Role.ADMIN}
+_ID_COLUMNS = {Role.CLIENT: "client_id", Role.ADVISER: "adviser_id"}
+
+
+def when(moment: datetime) -> str:
+    """A moment for the operator: in this machine's time zone, which is shown, in the CLI's locale."""
+    locale = get_settings().firm.default_locale
+    local = moment.astimezone()
+    zone = format_datetime(local, "z", tzinfo=local.tzinfo, locale=locale)
+    time = f"{format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)} {zone}"
+    pattern: str = Locale.parse(locale).datetime_formats["medium"]  # "{1}, {0}": the date, then the time
+    return pattern.format(time, format_date(local, "medium", locale=locale))
 
 
 async def _bot_username(settings: Settings) -> str | None:
     """The bot's username, from the settings or from the Bot API (getMe); None when neither can tell."""
     if settings.telegram.username:
         return settings.telegram.username
-    if settings.telegram.token is None:
-        return None
-    bot = create_bot(settings)
     try:
-        return (await bot.me()).username
-    except (aiohttp.ClientError, TelegramNetworkError, TimeoutError) as error:  # TelegramAPIError's subclass first
-        raise CommandFailed(_("Cannot reach the Bot API at {url} ({reason}).").format(
-            url=settings.telegram.api, reason=type(error).__name__)) from None
-    except TelegramAPIError as error:
-        raise CommandFailed(_("The Bot API did not accept the bot token ({reason}).").format(
-            reason=error.message)) from None
-    finally:
-        await bot.session.close()
+        async with open_bot(settings) as bot:
+            return (await bot.me()).username
+    except MissingToken:
+        return None
+    except BotApiFailure as failure:
+        raise CommandFailed(str(failure)) from None
+
+
+def _lifetime(days: float | None, hours: float | None) -> timedelta:
+    if days is not None and hours is not None:
+        fail(_("Give --days or --hours, not both."))
+    ttl = INVITE_TTL if days is None and hours is None else timedelta(days=days or 0, hours=hours or 0)
+    least, most = INVITE_TTL_RANGE
+    if not least <= ttl <= most:
+        fail(_("An invite lasts at least an hour and at most {days} days.").format(days=most.days))
+    return ttl
+
+
+def _ids_of(path: Path, role: Role) -> list[tuple[int, str]]:
+    """(line, id) for each id of the file: one per line, or the role's id column (client_id, adviser_id) of a
+    CSV with a header. Blank lines are skipped."""
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    except OSError as error:
+        fail(_("Cannot read {path} ({reason}).").format(path=path, reason=error.strerror))
+    except UnicodeDecodeError:
+        fail(_("{path} is not UTF-8 text.").format(path=path))
+    column = _ID_COLUMNS[role]
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if column in header:
+        index, first = header.index(column), 2
+    elif len(header) > 1:
+        fail(_("{path} has no {column} column.").format(path=path, column=column))
+    else:
+        index, first = 0, 1
+    ids: dict[str, int] = {}
+    repeated: list[str] = []
+    for line, row in enumerate(rows[first - 1:], start=first):
+        target = row[index].strip() if len(row) > index else ""
+        if target in ids:
+            repeated.append(_("{file}:{line}: {id} is already on line {first}.").format(
+                file=path.name, line=line, id=target, first=ids[target]))
+        elif target:
+            ids[target] = line
+    if repeated:
+        for problem in repeated:
+            err.print(problem, markup=False)
+        fail(ngettext("One id is repeated; no invite was made.", "{count} ids are repeated; no invite was made.",
+                      len(repeated)).format(count=number(len(repeated))))
+    return [(line, target) for target, line in ids.items()]
+
+
+def _line(issued: IssuedInvite, username: str | None) -> str:
+    link = f"https://t.me/{username}?start={issued.token}" if username else issued.token
+    return f"{issued.target_id}\t{link}\t{when(issued.expires_at)}"
 
 
 def invite(
-    role: Annotated[str, typer.Argument(help="client, adviser or admin.", metavar="ROLE")],
-    target_id: Annotated[str, typer.Argument(help="The client's or adviser's id; for an admin, who they are "
-                                                  "(kept in the audit log).", metavar="ID")],
-    days: Annotated[int, typer.Option(min=1, max=30, help="Days before the invite expires.")] = INVITE_TTL.days,
+    role: Annotated[str, typer.Argument(help=N_("client, adviser or admin."), metavar="ROLE")],
+    target_id: Annotated[str | None, typer.Argument(
+        help=N_("The client's or adviser's id; for an admin, who they are (kept in the audit log)."),
+        metavar="ID", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", metavar="FILE",
+        help=N_("A file of client or adviser ids, one per line or in a client_id or adviser_id column: an invite "
+                "for each, one per line (id, link or token, expiry), or none if an id is unknown."))] = None,
+    days: Annotated[float | None, typer.Option(
+        metavar="DAYS", help=N_("Days before the invite expires (default 7; a fraction is fine)."))] = None,
+    hours: Annotated[float | None, typer.Option(
+        metavar="HOURS", help=N_("Hours before the invite expires, instead of --days."))] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Make a single-use invite link that binds a Telegram account to a client, adviser or admin."""
+    """One invite for ID, or one for each id of --file, all or none."""
     if role not in INVITE_ROLES:
         fail(_("The role must be client, adviser or admin, not “{role}”.").format(role=role))
+    ttl = _lifetime(days, hours)
+    if (target_id is None) == (file is None):
+        fail(_("Give an id or --file, one of the two."))
+    if file is not None and INVITE_ROLES[role] is Role.ADMIN:
+        fail(_("--file invites clients or advisers; invite an admin by name."))
+    wanted = [(0, target_id)] if target_id is not None else _ids_of(file, INVITE_ROLES[role])  # type: ignore[arg-type]
+    if not wanted:
+        fail(_("{path} holds no ids.").format(path=file))
     settings = get_settings()
 
-    async def work() -> tuple[IssuedInvite, str | None]:
+    async def work() -> tuple[list[IssuedInvite], str | None]:
         username = await _bot_username(settings)  # first: a Bot API failure must not leave a token no one saw
         async with open_database(database) as engine, unit_of_work(session_factory(engine), commit=True) as command:
+            if role == "admin":
+                return [await create_invite(command.session, Role.ADMIN, None, created_by=f"cli:{target_id}",
+                                            ttl=ttl)], username
             try:
-                issued = await create_invite(
-                    command.session, INVITE_ROLES[role], None if role == "admin" else target_id,
-                    created_by="cli" if role != "admin" else f"cli:{target_id}", ttl=timedelta(days=days))
-            except UnknownTarget:
+                return await create_invites(command.session, INVITE_ROLES[role], [i for _, i in wanted],
+                                            created_by="cli", ttl=ttl), username
+            except UnknownTarget as unknown:
                 missing = (_("There is no client with the id {id}.") if role == "client"
                            else _("There is no adviser with the id {id}."))
-                raise CommandFailed(missing.format(id=target_id)) from None
-        return issued, username
+                if file is None:
+                    raise CommandFailed(missing.format(id=target_id)) from None
+                for line, target in wanted:
+                    if target in unknown.ids:
+                        err.print(f"{file.name}:{line}: {missing.format(id=target)}", markup=False)
+                raise CommandFailed(ngettext("One unknown id; no invite was made.",
+                                             "{count} unknown ids; no invite was made.", len(unknown.ids)).format(
+                    count=number(len(unknown.ids)))) from None
 
     issued, username = run(work)
-    when = format_datetime(issued.expires_at, format="medium", locale=settings.firm.default_locale)
+    if file is not None:
+        for each in issued:
+            typer.echo(_line(each, username))  # tab-separated, as printed (rich would expand the tabs)
+        return
+    expires = when(issued[0].expires_at)
     if username:
-        out.print(_("Invite link (single use, expires {when}):").format(when=when))
-        out.print(f"https://t.me/{username}?start={issued.token}", markup=False)
+        out.print(_("Invite link (single use, expires {when}):").format(when=expires))
+        out.print(f"https://t.me/{username}?start={issued[0].token}", markup=False)
     else:
         out.print(_("Set TIERBOT_TELEGRAM_TOKEN (or TIERBOT_TELEGRAM_USERNAME) to get the invite link; the token alone "
-                    "works with “/start TOKEN”. It expires {when}.").format(when=when))
-    out.print(_("Token: {token}").format(token=issued.token), markup=False)
+                    "works with “/start TOKEN”. It expires {when}.").format(when=expires))
+    out.print(_("Token: {token}").format(token=issued[0].token), markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("invite")(invite)
+    app.command("invite", help=N_("Make single-use invite links that bind Telegram accounts to clients, advisers "
+                                  "or admins."))(invite)

@@ -9,15 +9,16 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import CommandFailed, DatabaseOption, open_database, out, run
+from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.runtime import MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
+from bot.runtime import BotApiFailure, MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
 
 __all__ = ["chat_in_console", "register"]
 
 
 def run_command(database: DatabaseOption = None) -> None:
-    """Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."""
+    """The bot, by long polling; a Bot API it cannot use with these settings is one sentence."""
     settings = get_settings()
     logging.getLogger("tierbot").setLevel(logging.INFO)
     logging.getLogger("aiogram").setLevel(logging.INFO)
@@ -29,6 +30,8 @@ def run_command(database: DatabaseOption = None) -> None:
             except MissingToken:
                 raise CommandFailed(
                     _("TIERBOT_TELEGRAM_TOKEN is not set: the bot needs its token from @BotFather.")) from None
+            except BotApiFailure as failure:
+                raise CommandFailed(str(failure)) from None
 
     run(work)
 
@@ -60,7 +63,7 @@ def chat_in_console(database: str | None, target_id: str) -> None:
 
 
 def console(
-    as_id: Annotated[str, typer.Option("--as", help="The client's or adviser's id to chat as.", metavar="ID")],
+    as_id: Annotated[str, typer.Option("--as", help=N_("The client's or adviser's id to chat as."), metavar="ID")],
     database: DatabaseOption = None,
 ) -> None:
     """Chat with the bot in this terminal as a client or adviser, without Telegram."""
@@ -68,5 +71,7 @@ def console(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_command)
-    app.command("console")(console)
+    app.command("run", help=N_("Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."))(
+        run_command)
+    app.command("console", help=N_("Chat with the bot in this terminal as a client or adviser, without Telegram."))(
+        console)

@@ -27,6 +27,7 @@ from bot.config import get_settings
 from bot.db import DatabaseUnreachable, create_engine, ensure_reachable, sqlite_file
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.i18n import gettext as _
+from bot.i18n.vocabulary import N_
 from bot.scoring import NothingToScore
 
 __all__ = ["DEMO_DATABASE", "CommandFailed", "DatabaseOption", "command_line", "err", "fail", "number",
@@ -41,7 +42,7 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database", metavar="URL_OR_PATH", show_default=False,
-        help="The database: a SQLAlchemy URL, or a SQLite file's path (default: TIERBOT_DATABASE_URL).",
+        help=N_("The database: a SQLAlchemy URL, or a SQLite file's path (default: TIERBOT_DATABASE_URL)."),
     ),
 ]
 

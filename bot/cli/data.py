@@ -24,6 +24,7 @@ from bot.cli.common import (
     progress,
     run,
 )
+from bot.cli.help import N_
 from bot.cli.scoring import print_score, rules_or_fail, score_with_progress
 from bot.config import get_settings
 from bot.demo import SCORED_MONTHS, Showcase, generate_demo_data, pick_showcase, scoring_dates
@@ -64,11 +65,11 @@ async def _import(engine: AsyncEngine, path: Path, encoding: str = DEFAULT_ENCOD
 
 
 def import_command(
-    path: Annotated[Path, typer.Argument(help="A folder of data files (advisers.csv, clients.csv, ...), "
-                                               "or one .csv or .xlsx file.")],
-    encoding: Annotated[str, typer.Option(
-        help="The encoding of the CSV files: gb18030 for what Excel in Chinese saves; any Python codec name. "
-             "Excel .xlsx files are read as they are.")] = DEFAULT_ENCODING,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help=N_(
+        "A folder of data files (advisers.csv, clients.csv, ...), or one .csv or .xlsx file."))],
+    encoding: Annotated[str, typer.Option(metavar="ENCODING", help=N_(
+        "The encoding of the CSV files: gb18030 for what Excel in Chinese saves; any Python codec name. "
+        "Excel .xlsx files are read as they are."))] = DEFAULT_ENCODING,
     database: DatabaseOption = None,
 ) -> None:
     """Import the firm's data files, all or nothing."""
@@ -100,12 +101,15 @@ def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:
 
 
 def demo_data(
-    clients: Annotated[int, typer.Option(min=1, help="How many clients.")] = DEMO_CLIENTS,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same files.")] = 1,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")] = Path("demo-data"),
+    clients: Annotated[int, typer.Option(min=1, metavar="N", help=N_("How many clients."))] = DEMO_CLIENTS,
+    seed: Annotated[int, typer.Option(min=0, metavar="N", help=N_(
+        "Random seed: the same seed gives the same files."))] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help=N_(
+        "Folder to write the CSV files to."))] = Path("demo-data"),
     as_of: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last day of the data (default: the last month end)."),
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                     help=N_("Last day of the data (default: the last month end).")),
     ] = None,
 ) -> None:
     """Write a realistic, reproducible demo data set in the import format."""
@@ -165,13 +169,13 @@ def demo() -> None:
     out.print(ngettext("The demo scores its last month-end:",
                        "The demo scores its last {count} month-ends, as a firm does each month; this is the last "
                        "run:", SCORED_MONTHS).format(count=number(SCORED_MONTHS)))
-    print_score(scored, compare=False)
+    print_score(scored, rules=rules, compare=False)
     client = showcase.client or DEMO_CLIENT
     _print_showcase(showcase, client, rules)
     chat_in_console(database, client)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import")(import_command)
-    app.command("demo-data")(demo_data)
-    app.command("demo")(demo)
+    app.command("import", help=N_("Import the firm's data files, all or nothing."))(import_command)
+    app.command("demo-data", help=N_("Write a realistic, reproducible demo data set in the import format."))(demo_data)
+    app.command("demo", help=N_("Try tierbot on a fresh SQLite database of demo clients (under ./var/demo/)."))(demo)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import typer
 
 from bot.cli.common import DatabaseOption, open_database, out, run
+from bot.cli.help import N_
 from bot.db.migrate import current_revision
 from bot.i18n import gettext as _
 
 __all__ = ["db_app"]
 
-db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+db_app = typer.Typer(help=N_("The database schema."), no_args_is_help=True)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=N_("Create the database schema, or upgrade it to the newest version."))
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Create the database schema, or upgrade it to the newest version."""
 

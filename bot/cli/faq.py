@@ -7,22 +7,22 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, out
+from bot.cli.help import N_
 from bot.faq import FaqError, default_faq
 from bot.i18n import gettext as _
 from bot.i18n import resolve_locale
 
 __all__ = ["faq_app"]
 
-faq_app = typer.Typer(help="The FAQ content.", no_args_is_help=True)
+faq_app = typer.Typer(help=N_("The FAQ content."), no_args_is_help=True)
 
 
-@faq_app.command("match")
+@faq_app.command("match", help=N_("Show which FAQ entry a question matches, and how surely (for content editors)."))
 def faq_match(
-    text: Annotated[str, typer.Argument(help="A question as a client would write it.")],
-    locale: Annotated[str, typer.Option(help="The reader's locale (en, zh, zh-hans, ...); the answer's language."
-                                        )] = "en",
+    text: Annotated[str, typer.Argument(help=N_("A question as a client would write it."), metavar="TEXT")],
+    locale: Annotated[str, typer.Option(metavar="LOCALE", help=N_(
+        "The reader's locale (en, zh, zh-hans, ...); the answer's language."))] = "en",
 ) -> None:
-    """Show which FAQ entry a question matches, and how surely (for content editors)."""
     resolved = resolve_locale(locale)
     if resolved is None:
         fail(_("Unknown locale “{locale}”: use en or zh.").format(locale=locale))

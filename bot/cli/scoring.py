@@ -12,8 +12,10 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, open_database, out, progress, run
+from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
+from bot.i18n.vocabulary import tier_name
 from bot.scoring import (
     RulesVersionReused,
     ScoringReport,
@@ -62,7 +64,8 @@ def warn_of_reused_version(reused: VersionReused) -> None:
               style="yellow", markup=False)
 
 
-def print_score(report: ScoringReport, *, compare: bool) -> None:
+def print_score(report: ScoringReport, *, rules: TierRules, compare: bool) -> None:
+    """What a scoring run did, in the CLI's language; `rules` name the tiers (those the run applied)."""
     model = report.churn_model
     out.print(_("Scored {clients} clients as of {as_of} under rules {version}.").format(
         clients=number(report.scored), as_of=format_date(report.as_of, locale=get_settings().firm.default_locale),
@@ -78,15 +81,20 @@ def print_score(report: ScoringReport, *, compare: bool) -> None:
     before, after = report.distribution(before=True), report.distribution(before=False)
     tiers = [t for t in report.tier_order if before[t] or after[t]]
     unscored = _("unscored")
+
+    def name(tier: str | None) -> str:
+        # A tier the rules tried no longer have (a dry run under other rules) keeps its id.
+        return unscored if tier is None else tier_name(rules, tier) if rules.rank(tier) is not None else tier
+
     table = Table(_("tier"), _("now"), _("under these rules") if compare else _("after"), _("change"),
                   show_edge=False)
     for tier in [t for t in [None, *tiers] if before[t] or after[t]]:
-        table.add_row(tier or unscored, number(before[tier]), number(after[tier]),
+        table.add_row(name(tier), number(before[tier]), number(after[tier]),
                       number(after[tier] - before[tier], signed=True))
     out.print(table)
-    matrix = Table(_("from \\ to"), *tiers, show_edge=False)
+    matrix = Table(_("from \\ to"), *(name(t) for t in tiers), show_edge=False)
     for old in [t for t in [None, *tiers] if before[t]]:
-        matrix.add_row(old or unscored, *(number(report.transitions[(old, new)]) for new in tiers))
+        matrix.add_row(name(old), *(number(report.transitions[(old, new)]) for new in tiers))
     out.print(matrix)
     if report.dry_run:
         out.print(_("Dry run: nothing was written."))
@@ -96,16 +104,17 @@ def print_score(report: ScoringReport, *, compare: bool) -> None:
 
 
 def score(
-    rules_file: Annotated[Path | None, typer.Option("--rules", help="Tier rules (TOML) to apply instead of "
-                                                    "the configured ones.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and compare, write nothing.")] = False,
+    rules_file: Annotated[Path | None, typer.Option("--rules", metavar="FILE", help=N_(
+        "Tier rules (TOML) to apply instead of the configured ones."))] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Compute and compare, write nothing."))] = False,
     as_of: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: the latest balance date)."),
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                     help=N_("Score as of this day (default: the latest balance date).")),
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Score every client and keep the tier history; with --dry-run, show what the rules would change."""
+    """Score, or with --dry-run compare, under the rules in force or --rules."""
     rules = rules_or_fail(rules_file or get_settings().firm.rules_file)
 
     async def work() -> tuple[ScoringReport, VersionReused | None]:
@@ -115,10 +124,11 @@ def score(
             return report, reused
 
     report, reused = run(work)
-    print_score(report, compare=dry_run)
+    print_score(report, rules=rules, compare=dry_run)
     if reused is not None:
         warn_of_reused_version(reused)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("score")(score)
+    app.command("score", help=N_("Score every client and keep the tier history; with --dry-run, show what the rules "
+                                 "would change."))(score)

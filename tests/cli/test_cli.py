@@ -171,9 +171,9 @@ def test_score_then_try_other_rules_before_applying_them(tmp_path: Path, databas
     assert "试算：未写入任何数据。" in tried.stdout
     # The tiers now and under the rules tried, then the matrix of moves (rows: from, columns: to).
     distribution, matrix = tried.stdout.split("从 \\ 到")
-    now, then = (int(n) for n in re.search(r"ordinary\s+│\s+(\d+)\s+│\s+(\d+)\s+│", distribution).groups())
-    stay, up = (int(n) for n in re.search(r"ordinary\s+│\s+(\d+)\s+│\s+(\d+)", matrix).groups())
-    down = int(re.search(r"mid\s+│\s+(\d+)\s+│", matrix).group(1))
+    now, then = (int(n) for n in re.search(r"普通客户\s+│\s+(\d+)\s+│\s+(\d+)\s+│", distribution).groups())
+    stay, up = (int(n) for n in re.search(r"普通客户\s+│\s+(\d+)\s+│\s+(\d+)", matrix).groups())
+    down = int(re.search(r"中端客户\s+│\s+(\d+)\s+│", matrix).group(1))
     assert up > 0, tried.stdout  # a lower line moves clients up
     assert down == 0, tried.stdout  # and nobody down
     assert (now, then) == (stay + up, stay), tried.stdout
