@@ -49,11 +49,10 @@ def chat_in_console(database: str | None, target_id: str) -> None:
     async def work() -> None:
         async with open_database(database) as engine:
             dispatcher = create_dispatcher(engine, settings, rate_limit=False)
-            out.print(_("Chatting as {id}. Type a message, the number of a button or the letter of a menu button; "
-                        "/quit ends.").format(
-                id=target_id))
+            intro = _("Chatting as {id}. Type a message, the number of a button or the letter of a menu button; "
+                      "/quit ends.").format(id=target_id)
             try:
-                await console_chat(engine, dispatcher, target_id, read=read,
+                await console_chat(engine, dispatcher, target_id, read=read, intro=intro,
                                    show=lambda line: out.print(line, markup=False))
             except UnknownPerson:
                 raise CommandFailed(

@@ -98,10 +98,13 @@ async def _has_tables(engine: AsyncEngine) -> bool:
 
 
 @asynccontextmanager
-async def open_database(database: str | None = None, *, migrate: bool = False) -> AsyncIterator[AsyncEngine]:
+async def open_database(
+    database: str | None = None, *, migrate: bool = False, create: bool = False
+) -> AsyncIterator[AsyncEngine]:
     """An engine on a reachable database (`database`, a URL or a SQLite file's path, else the configured one) whose
     schema is current; disposed of when the command is done. Only with `migrate` is a database created (a SQLite
-    file and its folder) or its schema made current: a command that fails leaves nothing behind."""
+    file and its folder) and its schema made current, and with `create` created and left as it is, for the caller
+    to migrate: a command that fails otherwise leaves nothing behind."""
     url = _url(database)
     try:
         engine = create_engine(url)
@@ -111,7 +114,7 @@ async def open_database(database: str | None = None, *, migrate: bool = False) -
             url=url.render_as_string(hide_password=True))) from None
     try:
         file = sqlite_file(url)
-        if file is not None and migrate:
+        if file is not None and (migrate or create):
             file.parent.mkdir(parents=True, exist_ok=True)
         elif file is not None and not file.is_file():
             raise CommandFailed(_("There is no tierbot database at {path}: run “tierbot db upgrade” first (or "
@@ -120,7 +123,7 @@ async def open_database(database: str | None = None, *, migrate: bool = False) -
         await ensure_reachable(engine)
         if migrate:
             await upgrade(engine)
-        elif await current_revision(engine) != head_revision():
+        elif not create and await current_revision(engine) != head_revision():
             if not await _has_tables(engine):
                 raise CommandFailed(_("The database {where} is empty: run “tierbot db upgrade” first.").format(
                     where=_where(url)))

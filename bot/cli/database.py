@@ -6,7 +6,7 @@ import typer
 
 from bot.cli.common import DatabaseOption, open_database, out, run
 from bot.cli.help import N_
-from bot.db.migrate import current_revision
+from bot.db.migrate import current_revision, upgrade
 from bot.i18n import gettext as _
 
 __all__ = ["db_app"]
@@ -18,8 +18,17 @@ db_app = typer.Typer(help=N_("The database schema."), no_args_is_help=True)
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Create the database schema, or upgrade it to the newest version."""
 
-    async def work() -> str | None:
-        async with open_database(database, migrate=True) as engine:
-            return await current_revision(engine)
+    async def work() -> tuple[str | None, str | None]:
+        async with open_database(database, create=True) as engine:
+            before = await current_revision(engine)
+            await upgrade(engine)
+            return before, await current_revision(engine)
 
-    out.print(_("The database schema is up to date (revision {revision}).").format(revision=run(work)))
+    before, after = run(work)
+    if before is None:
+        out.print(_("Created the database schema (revision {revision}).").format(revision=after))
+    elif before != after:
+        out.print(_("Upgraded the database schema from revision {before} to {after}.").format(
+            before=before, after=after))
+    else:
+        out.print(_("The database schema is already up to date (revision {revision}).").format(revision=after))

@@ -174,13 +174,17 @@ async def console_chat(
     read: Callable[[], str | None],
     show: Callable[[str], None],
     language_code: str | None = None,
+    intro: str | None = None,
 ) -> None:
-    """Chat as `target_id` until `read` gives None (end of input) or "/quit".
+    """Chat as `target_id` until `read` gives None (end of input) or "/quit"; `intro` is shown first, once the
+    person is known.
 
     The console's Telegram app tells no language (unless `language_code`): the bot speaks the language the firm's
     records give the person, else the default, until they choose another with /language.
     """
     user_id = await bind_console_user(engine, target_id)
+    if intro is not None:
+        show(intro)
     user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)
     chat = Chat(id=user_id, type="private")
     # In the language of the console's own lines, whatever language the bot speaks to the person.

@@ -106,7 +106,8 @@ async def test_contact_my_adviser_gives_their_name_phone_and_email(chat: Chat, c
     adviser = await _adviser_name(chat, adviser_id)
     user_id = await chat.bind(Role.CLIENT, client_id)
 
-    (text,) = await chat.send(user_id, "Contact my adviser")
+    async with _adviser_file(chat, adviser_id, phone=None, email=None):  # a file without their contact details
+        (text,) = await chat.send(user_id, "Contact my adviser")
     assert text.startswith(f"Your adviser is <b>{adviser}</b>. Contact them through your usual channel with us.")
     async with _adviser_file(chat, adviser_id, phone="+86 21 5555 0101", email="adviser@example.com"):
         (text,) = await chat.send(user_id, "how do I reach my adviser?")
@@ -120,7 +121,7 @@ async def test_contact_my_adviser_gives_their_name_phone_and_email(chat: Chat, c
         (text,) = await chat.send(user_id, "联系我的顾问")
         assert text.startswith(f"您的客户经理是<b>{adviser}</b>。您可以致电 +86 21 5555 0101 或发送邮件至 "
                                "adviser@example.com 与其联系。")
-    async with _adviser_file(chat, adviser_id, email="adviser@example.com"):
+    async with _adviser_file(chat, adviser_id, phone=None, email="adviser@example.com"):
         (text,) = await chat.send(user_id, "联系我的顾问")
         assert "您可以发送邮件至 adviser@example.com 与其联系。" in text
         assert "致电" not in text

@@ -84,6 +84,12 @@ SERVICE = {
 }
 
 
+async def _choose_language(chat: Chat, user_id: int, language: str) -> None:
+    """The person picks their language with /language, whatever the firm's record says."""
+    await chat.send(user_id, "/language")
+    await chat.press(user_id, chat.buttons()["English" if language == "en" else "中文"])
+
+
 async def _declining_client_at_risk(clients: ScoredClients) -> str:
     return await clients.take(TierState.lifecycle_segment == "decline", TierState.loyalty_segment == "potential_churn",
                               TierState.activity_segment == "low_frequency", Client.adviser_id.is_not(None))
@@ -94,7 +100,8 @@ async def test_a_client_in_decline_and_at_risk_reads_the_firm_s_service_words(
     chat: Chat, clients: ScoredClients, language: str
 ) -> None:
     client_id = await _declining_client_at_risk(clients)
-    user_id = await chat.bind(Role.CLIENT, client_id, language_code=language)
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    await _choose_language(chat, user_id, language)
     (card,) = await chat.send(user_id, "/tier", language_code=language)
     (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}", language_code=language)
     for text in map(unescape, (card, dimensions)):  # as Telegram shows the HTML
@@ -111,7 +118,8 @@ async def test_their_adviser_reads_the_analytic_terms_and_the_scores(
 ) -> None:
     client_id = await _declining_client_at_risk(clients)
     _name, adviser_id = await chat.client_row(client_id)
-    user_id = await chat.bind(Role.ADVISER, adviser_id, language_code=language)
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+    await _choose_language(chat, user_id, language)
     (card,) = await chat.send(user_id, f"/tier {client_id}", language_code=language)
     (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}", language_code=language)
     for text in map(unescape, (card, dimensions)):
@@ -130,10 +138,12 @@ async def test_the_loyalty_line_agrees_with_itself(chat: Chat, clients: ScoredCl
         score = (await connection.execute(
             select(TierState.loyalty_score).where(TierState.client_id == client_id))).scalar_one()
     user_id = await chat.bind(Role.CLIENT, client_id)
+    await _choose_language(chat, user_id, "en")
     (card,) = await chat.send(user_id, "/tier")
     assert "• Loyalty: loyal\n" in card  # the segment alone: no score beside it to contradict it
     _name, adviser_id = await chat.client_row(client_id)
     adviser = await chat.bind(Role.ADVISER, adviser_id)
+    await _choose_language(chat, adviser, "en")
     (staff_card,) = await chat.send(adviser, f"/tier {client_id}")
     assert f"• Loyalty: loyal ({score:.0f}/100)\n" in staff_card
     assert ("segments follow the rules' own lines, not the scores. Loyal, for one, means no warning sign, whatever "
@@ -147,5 +157,6 @@ async def test_one_trade_a_month_is_one_trade(chat: Chat, clients: ScoredClients
     # An activity score of 20 is one trade or contact a month (100 * r / (r + 4)).
     client_id = await clients.take(TierState.activity_score.between(19.9, 20.1))
     user_id = await chat.bind(Role.CLIENT, client_id)
+    await _choose_language(chat, user_id, "en")
     (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}")
     assert "\n1 trade or contact with us a month; high-frequency from 4.\n" in dimensions

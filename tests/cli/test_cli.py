@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shlex
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from support.paths import GOOD_IMPORT, REPOSITORY
+
+from bot.db import create_engine
+from bot.db.migrate import downgrade, head_revision
 
 
 def tierbot(
@@ -41,7 +45,7 @@ def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
 def test_upgrade_then_import_then_reimport(tmp_path: Path, database_url: str) -> None:
     upgraded = tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "The database schema is up to date" in upgraded.stdout
+    assert "Created the database schema" in upgraded.stdout
 
     first = tierbot("import", str(GOOD_IMPORT), cwd=tmp_path, database_url=database_url)
     assert first.returncode == 0, first.stderr
@@ -92,6 +96,25 @@ def test_a_missing_database_is_said_to_be_missing_and_is_not_created(tmp_path: P
         assert result.returncode == 1, args
         assert result.stderr.strip() == NO_DATABASE.format(path=path), args
     assert list(tmp_path.iterdir()) == []  # neither a file nor a folder left behind
+
+
+def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
+    def upgraded() -> str:
+        result = tierbot("db", "upgrade", "--database", "firm.sqlite3", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    head = head_revision()
+    assert upgraded() == f"Created the database schema (revision {head})."
+    assert upgraded() == f"The database schema is already up to date (revision {head})."
+
+    async def back_one_release() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/firm.sqlite3")
+        await downgrade(engine, "a7c1e5d90b32")
+        await engine.dispose()
+
+    asyncio.run(back_one_release())
+    assert upgraded() == f"Upgraded the database schema from revision a7c1e5d90b32 to {head}."
 
 
 def test_an_empty_database_is_said_to_be_empty_and_an_old_one_not_up_to_date(tmp_path: Path) -> None:
@@ -241,6 +264,7 @@ def test_the_demo_opens_on_its_showcase_and_its_printed_commands_work_as_printed
     result = tierbot("console", "--database", "var/demo/tierbot.sqlite3", "--as", "C99999", cwd=tmp_path)
     assert result.returncode == 1
     assert "There is no client or adviser with the id C99999." in result.stderr
+    assert "Chatting as" not in result.stdout  # said only once the person is known
 
     demo_database = f"sqlite+aiosqlite:///{tmp_path}/var/demo/tierbot.sqlite3"  # the URL form of the same
     result = tierbot("invite", "client", showcase, cwd=tmp_path, database_url=demo_database,
