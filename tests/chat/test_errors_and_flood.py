@@ -108,7 +108,8 @@ async def test_a_sustained_flood_gets_one_notice_until_the_person_has_been_quiet
 ) -> None:
     clock = Clock()
     chat = Chat(scored_engine, throttling=ThrottlingMiddleware(burst=8, rate=1.0, quiet=20.0, clock=clock))
-    flooder = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))  # the /start takes one of the eight
+    # The /start takes one of the eight.
+    flooder = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))
     slow_down = ("You are sending messages faster than I can answer. Please wait a few seconds; I will answer again "
                  "then.")
 
