@@ -1,7 +1,7 @@
 """People in Telegram: invites and binding, the reader behind each update, access to a client's data, and whom a
 client contacts."""
 
-from bot.accounts.access import AllowedClient, Refusal, grant_access
+from bot.accounts.access import AllowedClient, Refusal, example_client, grant_access
 from bot.accounts.blocking import record_blocking
 from bot.accounts.contact import AdviserContact, adviser_contact
 from bot.accounts.invites import (
@@ -34,6 +34,7 @@ __all__ = [
     "create_invite",
     "create_invites",
     "display_name",
+    "example_client",
     "grant_access",
     "load_reader",
     "record_blocking",

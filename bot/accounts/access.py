@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts.readers import Reader
 from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role
 
-__all__ = ["AllowedClient", "Refusal", "grant_access"]
+__all__ = ["AllowedClient", "Refusal", "example_client", "grant_access"]
 
 
 class Refusal(enum.StrEnum):
@@ -73,6 +73,17 @@ async def grant_access(session: AsyncSession, reader: Reader, client_id: str | N
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
                                client_id=client_id, details={"role": str(reader.role)}))
     return AllowedClient(client_id, reader, audited=reader.staff, grant=_GRANT)
+
+
+async def example_client(session: AsyncSession, reader: Reader) -> str | None:
+    """The id of a client a staff member may look up, to show them how (/tier ID): the first of an adviser's own
+    book, any client for an admin; None for everyone else, or when there is none."""
+    if not reader.staff:
+        return None
+    query = select(Client.client_id).order_by(Client.client_id).limit(1)
+    if reader.role is Role.ADVISER:
+        query = query.where(Client.adviser_id == reader.adviser_id)
+    return await session.scalar(query)
 
 
 def _audit_refusal(session: AsyncSession, reader: Reader, asked: str, because: str) -> None:

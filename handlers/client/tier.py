@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader, Refusal
+from bot.accounts import Reader, Refusal, example_client
 from bot.faq import Faq
 from bot.i18n import current_locale, render
 from bot.standing import CardView, TierCard, client_details, open_card
@@ -47,15 +47,16 @@ def _stored_view(view: TierView, locale: str, card: TierCard, rules: TierRules, 
     return render(f"tier/{view.name.lower()}.html.j2", card=card, rules=rules, own=own)
 
 
-def _refused(reason: Refusal, reader: Reader) -> tuple[str, None]:
-    return render("tier/unavailable.html.j2", reason=reason, role=reader.role), None
+async def _refused(session: AsyncSession, reason: Refusal, reader: Reader) -> tuple[str, None]:
+    example = await example_client(session, reader) if reason is Refusal.NOT_ALLOWED else None
+    return render("tier/unavailable.html.j2", reason=reason, role=reader.role, example=example), None
 
 
 async def _render(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str | None, shown: TierView,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
     view = await open_card(session, reader, rules, client_id)
     if isinstance(view, Refusal):
-        return _refused(view, reader)
+        return await _refused(session, view, reader)
     if shown is TierView.GAP and view.card.gap is None:  # at the top tier (a stale or forged button)
         shown = TierView.CARD
     if shown in (TierView.CARD, TierView.GAP):
@@ -63,9 +64,9 @@ async def _render(session: AsyncSession, reader: Reader, rules: TierRules, clien
     else:
         standing = await client_details(session, view.allowed, rules)
         if standing is None:
-            return _refused(Refusal.NOT_SCORED, reader)
+            return await _refused(session, Refusal.NOT_SCORED, reader)
         if isinstance(standing.assessment, Rejection):
-            return _refused(Refusal.NOT_ASSESSED, reader)
+            return await _refused(session, Refusal.NOT_ASSESSED, reader)
         template = "tier/dimensions.html.j2" if shown is TierView.DIMENSIONS else "tier/recommendations.html.j2"
         text = render(template, card=view.card, standing=standing, a=standing.assessment, rules=rules,
                       own=view.allowed.own, Dimension=Dimension)

@@ -8,16 +8,17 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader, display_name
+from bot.accounts import Reader, display_name, example_client
 from bot.i18n import render
 from bot.telegram import send
 from handlers.common.language import LANGUAGE_NAMES, language_picker
 from handlers.menu import MenuButton, main_menu
 
 
-async def help_command(message: Message, reader: Reader) -> None:
+async def help_command(message: Message, reader: Reader, session: AsyncSession) -> None:
     assert message.bot is not None
-    await send(message.bot, message.chat.id, render("help.html.j2", reader=reader), main_menu(reader))
+    text = render("help.html.j2", reader=reader, example=await example_client(session, reader))
+    await send(message.bot, message.chat.id, text, main_menu(reader))
 
 
 async def settings(message: Message, reader: Reader, session: AsyncSession, i18n: I18n) -> None:

@@ -75,3 +75,21 @@ async def test_a_client_s_own_refusals_are_not_audited(chat: Chat, clients: Scor
     await chat.send(user_id, f"/tier {await clients.take(tier='ordinary')}")
     await chat.send(user_id, "/tier C99997")
     assert [action for action, _client, _details in await _entries(chat, user_id)] == ["account.bind"]
+
+
+async def test_an_adviser_is_shown_how_to_look_up_with_one_of_their_own_clients(
+    chat: Chat, clients: ScoredClients
+) -> None:
+    own = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
+    _name, adviser_id = await chat.client_row(own)
+    async with chat.engine.connect() as connection:
+        first = await connection.scalar(
+            select(Client.client_id).where(Client.adviser_id == adviser_id).order_by(Client.client_id).limit(1))
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+    await chat.send(user_id, "/language")
+    await chat.press(user_id, chat.buttons()["English"])
+
+    (help_text,) = await chat.send(user_id, "/help")
+    assert f"/tier {first} — the tier card of a client you look after" in help_text
+    (refused,) = await chat.send(user_id, "/tier C99999")
+    assert refused.endswith(f"Send /tier followed by one of your clients' ids, for example /tier {first}.")
