@@ -160,3 +160,37 @@ async def test_one_trade_a_month_is_one_trade(chat: Chat, clients: ScoredClients
     await _choose_language(chat, user_id, "en")
     (dimensions,) = await chat.press(user_id, f"tier:dims:{client_id}")
     assert "\n1 trade or contact with us a month; high-frequency from 4.\n" in dimensions
+
+
+async def test_the_suitability_line_comes_only_with_products(chat: Chat, clients: ScoredClients) -> None:
+    """"Products shown match your risk assessment" under a list with no product, for a client whose assessment is
+    missing, would claim what is not there."""
+    never_assessed = await clients.take(Client.risk_level.is_(None), tier="mid")
+    assessed = await clients.take(Client.risk_level.is_not(None), tier="mid")
+    line = "Products shown match your risk assessment."
+    texts = {}
+    for client_id in (never_assessed, assessed):
+        user_id = await chat.bind(Role.CLIENT, client_id)
+        await _choose_language(chat, user_id, "en")
+        (texts[client_id],) = await chat.press(user_id, f"tier:recs:{client_id}")
+    assert "Take the risk assessment" in texts[never_assessed]
+    assert "(risk R" not in texts[never_assessed]
+    assert line not in texts[never_assessed]
+    assert "(risk R" in texts[assessed]
+    assert line in texts[assessed]
+
+
+async def test_staff_read_headings_about_the_client_not_about_themselves(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.adviser_id.is_not(None), Client.risk_level.is_not(None), tier="mid")
+    _name, adviser_id = await chat.client_row(client_id)
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+    await _choose_language(chat, user_id, "en")
+    (card,) = await chat.send(user_id, f"/tier {client_id}")
+    (recommendations,) = await chat.press(user_id, f"tier:recs:{client_id}")
+    assert "<b>The five dimensions</b>" in card
+    assert "<b>What the tier brings</b>" in card
+    assert "<b>Recommended for this client</b>" in recommendations
+    for text in (card, recommendations):
+        assert "Your five dimensions" not in text
+        assert "What your tier brings" not in text
+        assert "Recommended for you" not in text
