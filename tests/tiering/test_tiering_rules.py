@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 from support.tiering_builders import RULES, RULES_TEXT, client_facts, monthly, rules_with
 
 from tiering import Dimension, RulesError, assess, parse_rules
+from tiering.rules import _canonical
 
 
 def test_the_default_rules_load() -> None:
@@ -206,6 +208,36 @@ def test_a_line_written_in_asset_does_not_take_a_tier_that_starts_the_other_segm
     assert str(error.value) == ("rules: asset.high_net_worth_from: 500000 disagrees with tiers[2].aum_from (6000000), "
                                 "the line of the high_net_worth tier: delete asset.high_net_worth_from and mark the "
                                 'tier where the high_net_worth segment starts with starts_segment = "high_net_worth"')
+
+
+def test_an_older_file_whose_tiers_have_other_names_and_a_line_of_no_tier_is_refused() -> None:
+    """Tiers named silver and gold, silver lowered to 400k, asset.mid_from left at 500k: without marks, no tier is at
+    the written line, so the file would grade 400k-500k clients silver with assets reading "ordinary"."""
+    text = (_legacy().replace('id = "mid"', 'id = "silver"').replace('id = "high_net_worth"', 'id = "gold"')
+            .replace('aum_from = "500000"', 'aum_from = "400000"'))
+    with pytest.raises(RulesError) as error:
+        parse_rules(text)
+    assert str(error.value) == (
+        "rules: asset.mid_from: 500000 is the line of no tier (tiers[1].aum_from = 400000, tiers[2].aum_from = "
+        "6000000): the tiers' lines are the segments' lines, so mark the tier where the mid segment starts with "
+        'starts_segment = "mid" and delete asset.mid_from')
+
+
+def test_a_setting_added_at_its_default_leaves_the_digest_as_it_was() -> None:
+    """The next release's new setting, at a default that keeps the rules as they were, must not make every firm's
+    unchanged file look changed (a real run would refuse it)."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Before:
+        line: Decimal
+
+    @dataclasses.dataclass(frozen=True)
+    class After:
+        line: Decimal
+        added: str | None = None
+
+    assert _canonical(After(Decimal(5))) == _canonical(Before(Decimal(5)))
+    assert _canonical(After(Decimal(5), "set")) != _canonical(Before(Decimal(5)))
 
 
 def test_the_digest_is_of_what_the_rules_say() -> None:

@@ -12,7 +12,7 @@ import json
 import re
 import tomllib
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -178,8 +178,11 @@ class TierRules:
 
 
 def _canonical(value: object) -> object:
+    """The rules as plain data, without what is at its default: a later release that adds a setting (at a default
+    that keeps the rules as they were) leaves the digest of an unchanged file as it was."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)
+                if f.default is MISSING or getattr(value, f.name) != f.default}
     if isinstance(value, tuple):
         return [_canonical(item) for item in value]
     if isinstance(value, Decimal):
@@ -214,8 +217,8 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
 
     A segment starts at the line of the tier marked `starts_segment`. A line written in [asset] (a segment that
     no tier starts, or a file from before the tiers were marked) must agree with the tiers: with the marked
-    tier's line; unmarked, a tier at that very line starts the segment, and a tier named after the segment
-    ("mid") must be at it.
+    tier's line; in a file that marks no tier (and has more than one), a tier at that very line starts the
+    segment, a tier named after the segment ("mid") must be at it, and a line of no tier is refused.
     """
 
     def fail(path: str, rule: str) -> NoReturn:
@@ -238,6 +241,7 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
     if starts.keys() == _SEGMENT_LINES.keys() and starts["high_net_worth"] < starts["mid"]:
         fail(f"tiers[{starts['high_net_worth']}].starts_segment",
              f"must be on a tier above tiers[{starts['mid']}], where the mid segment starts")
+    marked = bool(starts)  # a file that marks its tiers writes in [asset] only the lines no tier has
     lines: dict[str, Decimal] = {}
     for segment, key in _SEGMENT_LINES.items():
         path, line = f"asset.{key}", written.get(segment)
@@ -263,6 +267,10 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
                 fail(path, f"{line} disagrees with tiers[{named}].aum_from ({tiers[named].aum_from}), the line of the "
                            f'{segment} tier: delete {path} and mark the tier where the {segment} segment starts '
                            f'with starts_segment = "{segment}"')
+            if not marked and len(tiers) > 1:  # a file from before the marks, whose lines have drifted apart
+                fail(path, f"{line} is the line of no tier ({_tier_lines(tiers)}): the tiers' lines are the "
+                           f'segments\' lines, so mark the tier where the {segment} segment starts with '
+                           f'starts_segment = "{segment}" and delete {path}')
         lines[segment] = line
     mid, high = lines["mid"], lines["high_net_worth"]
     if mid <= rules.asset.score_from:
@@ -272,6 +280,10 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
         fail(_line_key(starts, "high_net_worth"), f"must be greater than {_line_key(starts, 'mid')} ({mid}), "
                                                   "as the high_net_worth segment starts there")
     return replace(rules, asset=replace(rules.asset, mid_from=mid, high_net_worth_from=high), tiers=tuple(tiers))
+
+
+def _tier_lines(tiers: Sequence[Tier]) -> str:
+    return ", ".join(f"tiers[{rank}].aum_from = {tier.aum_from}" for rank, tier in enumerate(tiers) if rank)
 
 
 def _line_key(starts: Mapping[str, int], segment: str) -> str:
