@@ -14,7 +14,7 @@ import enum
 from dataclasses import InitVar, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.readers import Reader
@@ -81,24 +81,25 @@ async def example_client(session: AsyncSession, reader: Reader) -> str | None:
     if not reader.staff:
         return None
     query = select(Client.client_id).order_by(Client.client_id).limit(1)
-    if reader.role is Role.ADVISER:
-        query = query.where(Client.adviser_id == reader.adviser_id)
+    if reader.role is Role.ADVISER:  # one still with the firm: one who has left is refused every client
+        query = query.join(Adviser, Adviser.adviser_id == Client.adviser_id).where(
+            Client.adviser_id == reader.adviser_id,
+            or_(Adviser.left_on.is_(None), Adviser.left_on > datetime.now(UTC).date()))
     return await session.scalar(query)
 
 
 def _audit_refusal(session: AsyncSession, reader: Reader, asked: str, because: str) -> None:
     """A staff member asked for a client they may not see: one entry, so that an admin sees ids being probed.
 
-    The reader is told only "not allowed"; the entry says why (`because`). The id asked for is kept when it has the
-    shape of an id, even if no client has it (that is what the admin needs to see); anything else that was typed
-    (a name, say) is not kept, the log holding ids only.
+    The reader is told only "not allowed"; the entry says why (`because`). The id asked for is kept when a client
+    has it; what names no client is not kept (it may be a phone number or a name typed by mistake), the log holding
+    ids of clients only: the entry itself shows the probing.
     """
-    shaped = RECORD_ID.fullmatch(asked) is not None
+    known = because != "no_such_client"
     session.add(AuditEntry(
         at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view_refused",
-        client_id=asked if shaped else None,
-        details={"role": str(reader.role), "refusal": str(Refusal.NOT_ALLOWED), "because": because}
-        | ({} if shaped else {"asked": "not an id"}),
+        client_id=asked if known else None,
+        details={"role": str(reader.role), "refusal": str(Refusal.NOT_ALLOWED), "because": because},
     ))
 
 

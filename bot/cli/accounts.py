@@ -4,6 +4,7 @@ per id of a file."""
 from __future__ import annotations
 
 import csv
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -53,11 +54,14 @@ async def _bot_username(settings: Settings) -> str | None:
 def _lifetime(days: float | None, hours: float | None) -> timedelta:
     if days is not None and hours is not None:
         fail(_("Give --days or --hours, not both."))
-    ttl = INVITE_TTL if days is None and hours is None else timedelta(days=days or 0, hours=hours or 0)
+    if days is None and hours is None:
+        return INVITE_TTL
     least, most = INVITE_TTL_RANGE
-    if not least <= ttl <= most:
+    asked = hours if hours is not None else days * 24  # type: ignore[operator]
+    # Compared as hours before any timedelta is made: "nan" and "1e12" are one sentence, not a traceback.
+    if not (math.isfinite(asked) and least / timedelta(hours=1) <= asked <= most / timedelta(hours=1)):
         fail(_("An invite lasts at least an hour and at most {days} days.").format(days=most.days))
-    return ttl
+    return timedelta(hours=asked)
 
 
 def _ids_of(path: Path, role: Role) -> list[tuple[int, str]]:
@@ -102,7 +106,8 @@ def _line(issued: IssuedInvite, username: str | None) -> str:
 def invite(
     role: Annotated[str, typer.Argument(help=N_("client, adviser or admin."), metavar="ROLE")],
     target_id: Annotated[str | None, typer.Argument(
-        help=N_("The client's or adviser's id; for an admin, who they are (kept in the audit log)."),
+        help=N_("The client's or adviser's id; for an admin, an id for them such as their staff number (kept in the "
+                "audit log, so not their name)."),
         metavar="ID", show_default=False)] = None,
     file: Annotated[Path | None, typer.Option(
         "--file", metavar="FILE",

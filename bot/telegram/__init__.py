@@ -2,7 +2,7 @@
 role filters, sending replies within Telegram's limits, waiting out Telegram's 429s, and what a log may say of a
 failure."""
 
-from bot.telegram.failures import TelegramFailure, loggable
+from bot.telegram.failures import LoggedFailure, loggable
 from bot.telegram.filters import RoleFilter
 from bot.telegram.locale import LOCALE_KEY, CatalogI18n, LocaleMiddleware, create_i18n, locale_of, reader_locale
 from bot.telegram.middlewares import PrivateChatsOnly, ReaderMiddleware, UnitOfWorkMiddleware
@@ -16,11 +16,11 @@ __all__ = [
     "CatalogI18n",
     "FloodNoticeMiddleware",
     "LocaleMiddleware",
+    "LoggedFailure",
     "PrivateChatsOnly",
     "ReaderMiddleware",
     "RetryAfterMiddleware",
     "RoleFilter",
-    "TelegramFailure",
     "ThrottlingMiddleware",
     "UnitOfWorkMiddleware",
     "create_i18n",

@@ -39,8 +39,8 @@ async def test_a_failing_handler_apologises_and_logs_ids_only(
 ) -> None:
     user_id = await chat.bind(Role.CLIENT, await clients.take(READS_ENGLISH, tier="ordinary"))
 
-    def broken(_text: str) -> None:
-        raise RuntimeError("matcher on fire")
+    def broken(text: str) -> None:  # an exception quoting what it could not handle, as drivers' and templates' do
+        raise RuntimeError(f"no entry matches {text!r}")
 
     monkeypatch.setattr(chat.dispatcher["faq"], "match", broken)
     update_ = message_update(user_id, "my secret question 4711", first_name="Zebulon")

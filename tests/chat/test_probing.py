@@ -4,15 +4,16 @@ no more than before."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.chat import Chat
 from support.scored_clients import ScoredClients
 
-from bot.db.models import AuditEntry, Client, Role
+from bot.db.models import Adviser, AuditEntry, Client, Role
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -42,16 +43,18 @@ async def test_an_adviser_probing_ids_is_audited_with_ids_only(chat: Chat, clien
     assert unknown == text  # told the same: "no such client" and "not yours" cannot be told apart
     assert escape(name) not in text
     await chat.press(user_id, f"tier:recs:{someone_else_s}")  # a forged button is a look-up too
-    await chat.send(user_id, f"/tier {name}")  # not an id: what was typed is not kept
+    await chat.send(user_id, f"/tier {name}")  # what names no client is not kept: a name,
+    await chat.send(user_id, "/tier 13812345678")  # or a phone number typed by mistake
     await chat.send(user_id, f"/tier {own}")
 
     entries = await _entries(chat, user_id)
     assert entries[0][0] == "account.bind"
     assert entries[1:] == [
         ("client.view_refused", someone_else_s, _refused("not_assigned")),
-        ("client.view_refused", "C99999", _refused("no_such_client")),
+        ("client.view_refused", None, _refused("no_such_client")),
         ("client.view_refused", someone_else_s, _refused("not_assigned")),
-        ("client.view_refused", None, _refused("no_such_client") | {"asked": "not an id"}),
+        ("client.view_refused", None, _refused("no_such_client")),
+        ("client.view_refused", None, _refused("no_such_client")),
         ("client.view", own, {"role": "adviser"}),
     ]
 
@@ -65,7 +68,7 @@ async def test_an_admin_asking_for_an_unknown_id_is_audited(chat: Chat, clients:
     entries = await _entries(chat, user_id)
     assert entries[0][0] == "account.bind"
     assert entries[1:] == [
-        ("client.view_refused", "C99998", {"role": "admin", "refusal": "not_allowed", "because": "no_such_client"}),
+        ("client.view_refused", None, {"role": "admin", "refusal": "not_allowed", "because": "no_such_client"}),
         ("client.view", known, {"role": "admin"}),
     ]
 
@@ -93,3 +96,15 @@ async def test_an_adviser_is_shown_how_to_look_up_with_one_of_their_own_clients(
     assert f"/tier {first} — the tier card of a client you look after" in help_text
     (refused,) = await chat.send(user_id, "/tier C99999")
     assert refused.endswith(f"Send /tier followed by one of your clients' ids, for example /tier {first}.")
+
+    async with chat.engine.begin() as connection:  # once they have left, no client is theirs to show
+        await connection.execute(
+            update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=date(2026, 1, 1)))
+    try:
+        (help_text,) = await chat.send(user_id, "/help")
+        (refused,) = await chat.send(user_id, f"/tier {first}")
+    finally:
+        async with chat.engine.begin() as connection:
+            await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))
+    assert "/tier ID — the tier card of a client you look after" in help_text
+    assert refused == "I can only show the clients assigned to you, and none is assigned to you now."

@@ -130,6 +130,9 @@ def test_invites_last_days_or_hours_and_say_when_in_which_zone(firm: Path) -> No
 
     for args, sentence in ((("--hours", "0.5"), "An invite lasts at least an hour and at most 30 days."),
                            (("--days", "31"), "An invite lasts at least an hour and at most 30 days."),
+                           (("--days", "nan"), "An invite lasts at least an hour and at most 30 days."),
+                           (("--days", "1e12"), "An invite lasts at least an hour and at most 30 days."),
+                           (("--hours", "inf"), "An invite lasts at least an hour and at most 30 days."),
                            (("--days", "1", "--hours", "2"), "Give --days or --hours, not both.")):
         refused = tierbot("invite", "client", "C00001", *args, cwd=firm)
         assert refused.returncode == 1
