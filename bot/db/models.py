@@ -250,6 +250,9 @@ class TelegramAccount(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     bound_at: Mapped[datetime] = mapped_column(server_default=func.now())
     blocked_at: Mapped[datetime | None]
+    # When Telegram last told of a block or an unblock: updates run concurrently, so an older one arriving late
+    # must not undo a newer one.
+    membership_changed_at: Mapped[datetime | None]
 
 
 class Invite(Base):

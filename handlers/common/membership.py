@@ -12,11 +12,11 @@ from bot.accounts import record_blocking
 
 
 async def blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
-    await record_blocking(session, event.from_user.id, event.date)
+    await record_blocking(session, event.from_user.id, True, event.date)
 
 
 async def unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
-    await record_blocking(session, event.from_user.id, None)
+    await record_blocking(session, event.from_user.id, False, event.date)
 
 
 def router() -> Router:

@@ -163,6 +163,24 @@ async def test_blocking_the_bot_in_a_flood_is_still_recorded(
     assert account.blocked_at == when
 
 
+async def test_a_block_and_an_unblock_arriving_out_of_order_leave_the_latest(
+    chat: Chat, clients: ScoredClients
+) -> None:
+    """Updates are handled concurrently: what Telegram told last wins, whichever is handled last."""
+    t1, t2, t3 = (datetime(2026, 12, 1, 9, minute, tzinfo=UTC) for minute in (0, 1, 2))
+    blocked_again = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    for status, when in (("kicked", t1), ("kicked", t3), ("member", t2)):  # blocked, unblocked, blocked again
+        await chat.dispatcher.feed_update(chat.bot, _bot_status_changed(blocked_again, status, when))
+    back = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
+    for status, when in (("member", t2), ("kicked", t1)):  # blocked, then unblocked
+        await chat.dispatcher.feed_update(chat.bot, _bot_status_changed(back, status, when))
+    first, second = await chat.account(blocked_again), await chat.account(back)
+    assert first is not None
+    assert second is not None
+    assert first.blocked_at is not None
+    assert second.blocked_at is None
+
+
 async def test_removing_the_bot_from_a_group_is_no_block(chat: Chat, clients: ScoredClients) -> None:
     user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
     group = {"id": -1_001_234_567_890, "type": "supergroup", "title": "Family office"}

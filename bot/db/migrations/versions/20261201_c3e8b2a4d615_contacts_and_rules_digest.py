@@ -1,4 +1,5 @@
-"""Advisers' contact details (optional phone and email), and the digest of the rules file each scoring run applied.
+"""Advisers' contact details (optional phone and email), the digest of the rules file each scoring run applied, and
+when Telegram last told of a person blocking or unblocking the bot.
 
 Revision ID: c3e8b2a4d615
 Revises: a7c1e5d90b32
@@ -22,9 +23,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("email", sa.String(length=254), nullable=True))
     with op.batch_alter_table("scoring_runs") as batch:
         batch.add_column(sa.Column("rules_digest", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("telegram_accounts") as batch:
+        batch.add_column(sa.Column("membership_changed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("telegram_accounts") as batch:
+        batch.drop_column("membership_changed_at")
     with op.batch_alter_table("scoring_runs") as batch:
         batch.drop_column("rules_digest")
     with op.batch_alter_table("advisers") as batch:
