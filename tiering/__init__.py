@@ -18,7 +18,7 @@ from tiering.assessment import (
 from tiering.churn import BetaGeo
 from tiering.dimensions import Dimension, DimensionScore, Reason, Segment
 from tiering.facts import ClientFacts, ShelfProduct
-from tiering.recommendations import RANKING, STRATEGIES, Recommendation, recommend
+from tiering.recommendations import RANKING, STRATEGIES, Recommendation, recommend, risk_assessment_status
 from tiering.rules import DEFAULT_RULES_PATH, RulesError, Tier, TierRules, parse_rules
 
 __all__ = [
@@ -47,5 +47,6 @@ __all__ = [
     "months_to_downgrade",
     "parse_rules",
     "recommend",
+    "risk_assessment_status",
     "tier_gap",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Final
 
@@ -129,10 +130,15 @@ def _products(strategy: str, suitable: Sequence[ShelfProduct], held: frozenset[s
 
 
 def _risk_assessment_status(facts: ClientFacts, valid_months: int) -> str | None:
-    """"missing" or "expired" when the client has no valid risk assessment at as_of, else None."""
-    if facts.risk_level is None or facts.risk_assessed_on is None:
+    return risk_assessment_status(facts.risk_level, facts.risk_assessed_on, facts.as_of, valid_months)
+
+
+def risk_assessment_status(level: int | None, assessed_on: date | None, as_of: date, valid_months: int) -> str | None:
+    """"missing" or "expired" when a client assessed at `level` on `assessed_on` has no valid risk assessment at
+    `as_of` (one is valid for `valid_months` whole months), else None."""
+    if level is None or assessed_on is None:
         return "missing"
-    return "expired" if full_months(facts.risk_assessed_on, facts.as_of) >= valid_months else None
+    return "expired" if full_months(assessed_on, as_of) >= valid_months else None
 
 
 def _pick(candidates: Sequence[ShelfProduct], order: _ProductOrder) -> tuple[str, ...]:

@@ -11,8 +11,7 @@ from sqlalchemy import ColumnElement, Select, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Adviser, Client, TierState
-from tiering import Segment, TierRules
-from tiering.dimensions import full_months
+from tiering import Segment, TierRules, risk_assessment_status
 
 __all__ = ["SCORED_MONTHS", "Showcase", "pick_showcase", "scoring_dates"]
 
@@ -55,11 +54,11 @@ async def pick_showcase(engine: AsyncEngine, rules: TierRules, *, reads: str | N
         candidates = await connection.execute(
             _clients(TierState.tier.in_(below_top), settled, with_adviser,
                      TierState.lifecycle_segment == str(Segment.GROWTH), Client.risk_level.is_not(None))
-            .add_columns(TierState.tier, Client.risk_assessed_on, TierState.evaluated_on)
+            .add_columns(TierState.tier, Client.risk_level, Client.risk_assessed_on, TierState.evaluated_on)
             .order_by(client_first, TierState.value_score.desc(), Client.client_id))
         client = next((row for row in candidates
-                       if row.risk_assessed_on is not None
-                       and full_months(row.risk_assessed_on, row.evaluated_on) < valid_months), None)
+                       if risk_assessment_status(row.risk_level, row.risk_assessed_on, row.evaluated_on,
+                                                 valid_months) is None), None)
         high_net_worth = await connection.scalar(
             _clients(TierState.tier == tier_ids[-1], settled, with_adviser)
             .order_by(client_first, TierState.value_score.desc(), Client.client_id).limit(1))
