@@ -126,7 +126,7 @@ def invite(
     if (target_id is None) == (file is None):
         fail(_("Give an id or --file, one of the two."))
     if file is not None and INVITE_ROLES[role] is Role.ADMIN:
-        fail(_("--file invites clients or advisers; invite an admin by name."))
+        fail(_("--file invites clients or advisers; invite admins one at a time."))
     wanted = [(0, target_id)] if target_id is not None else _ids_of(file, INVITE_ROLES[role])  # type: ignore[arg-type]
     if not wanted:
         fail(_("{path} holds no ids.").format(path=file))
