@@ -70,8 +70,9 @@ async def free_text(message: Message, faq: Faq, i18n: I18n, session: AsyncSessio
         await send(message.bot, message.chat.id, text, _back())
         return
     offered = [entry_id for entry_id, score in match.closest if score >= OFFER_FROM and entry_id != CONTACT_ADVISER]
-    await send(message.bot, message.chat.id, render("questions/unsure.html.j2", offered=bool(offered)),
-               _questions(faq, i18n.current_locale, [*offered, CONTACT_ADVISER]))
+    contact = [] if reader.staff else [CONTACT_ADVISER]  # staff have no adviser of their own to reach
+    await send(message.bot, message.chat.id, render("questions/unsure.html.j2", offered=bool(offered), reader=reader),
+               _questions(faq, i18n.current_locale, [*offered, *contact]))
 
 
 def router() -> Router:

@@ -74,7 +74,7 @@ async def test_an_adviser_who_left_sees_no_client(chat: Chat, clients: ScoredCli
             left_on=date(2026, 11, 1)))
     try:
         (text,) = await chat.send(user_id, f"/tier {client_id}")
-        assert text.startswith("I can only show the clients assigned to you.")
+        assert text == "I can only show the clients assigned to you, and none is assigned to you now."
         assert "CN¥" not in text
     finally:
         async with chat.engine.begin() as connection:

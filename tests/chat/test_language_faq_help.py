@@ -141,6 +141,17 @@ async def test_free_text_questions_in_either_language(chat: Chat) -> None:
     assert chat.buttons()["Contact my adviser"] == "faq:contact_adviser"
 
 
+async def test_staff_not_understood_are_not_sent_to_an_adviser(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
+    _name, adviser_id = await chat.client_row(client_id)
+    user_id = await chat.bind(Role.ADVISER, adviser_id)
+    await chat.send(user_id, "/language")
+    await chat.press(user_id, chat.buttons()["English"])
+    (unsure,) = await chat.send(user_id, "what's the weather in Paris")
+    assert unsure == "I am not sure I understood. Try /faq for the common questions, or /help for what I can do."
+    assert "Contact my adviser" not in chat.buttons()
+
+
 async def test_a_client_s_faq_answer_can_use_their_figures(chat: Chat, clients: ScoredClients) -> None:
     client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     assets = await chat.average_assets(client_id)
