@@ -69,7 +69,8 @@ class Advisers:
     ids: list[str]
     names: list[str]
     zh: Flags
-    phones: list[str]  # E.164, "" for the few whose work mobile the firm does not give out
+    # As a firm writes them ("+86 138 0013 8000"); "" for the few whose work mobile it does not give out.
+    phones: list[str]
     emails: list[str]
 
     @classmethod
@@ -82,9 +83,9 @@ class Advisers:
         prefixes = rng.integers(0, len(_MOBILE_PREFIXES), count)
         subscribers = rng.integers(0, 100_000_000, count)
         listed = rng.random(count) >= 0.1
-        phones = [f"+86{_MOBILE_PREFIXES[prefix]}{subscriber:08d}" if shown else ""
-                  for prefix, subscriber, shown in zip(prefixes.tolist(), subscribers.tolist(), listed.tolist(),
-                                                       strict=True)]
+        phones = [f"+86 {_MOBILE_PREFIXES[prefix]} {number // 10_000:04d} {number % 10_000:04d}" if shown else ""
+                  for prefix, number, shown in zip(prefixes.tolist(), subscribers.tolist(), listed.tolist(),
+                                                   strict=True)]
         emails = [f"{adviser_id.lower()}@harbour-wealth.example" for adviser_id in ids]
         return cls(ids, names, zh, phones, emails)
 
