@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer.rich_utils
+from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from bot.i18n import gettext
@@ -21,6 +23,20 @@ from bot.i18n.vocabulary import N_
 __all__ = ["N_", "TierbotGroup"]
 
 HELP_OPTION = N_("Show this message and exit.")
+
+_make_rich_text = typer.rich_utils._make_rich_text
+
+
+def _folding_text(**kwargs: Any) -> Any:
+    """Typer's help text, folded where a line has no space to wrap at: Chinese has none, and the options panel
+    would cut such a sentence off with "…"."""
+    text = _make_rich_text(**kwargs)
+    if isinstance(text, Text):
+        text.overflow = "fold"
+    return text
+
+
+typer.rich_utils._make_rich_text = _folding_text
 
 
 def _translated(text: str | None) -> str | None:

@@ -76,6 +76,15 @@ def test_help_in_chinese() -> None:
     assert "数据库结构。" in help_of("db", locale="zh_Hans")
 
 
+@pytest.mark.parametrize("command", [("invite",), ("import",), ("score",)])
+def test_chinese_help_is_folded_not_cut_off(command: tuple[str, ...]) -> None:
+    """A Chinese sentence has no space to wrap at: it goes on on the next line instead of ending in "…"."""
+    shown = help_of(*command, locale="zh_Hans")
+    assert "…" not in shown, shown
+    if command == ("invite",):  # the whole sentence, once the panel's borders and line ends are taken out
+        assert "因此请勿填写姓名）。" in re.sub(r"[\s│]", "", shown), shown
+
+
 def test_help_speaks_the_default_locale(tmp_path: Path) -> None:
     result = tierbot("score", "--help", cwd=tmp_path, settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
     assert result.returncode == 0, result.stderr
