@@ -23,11 +23,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli.help import N_
 from bot.config import get_settings
 from bot.db import DatabaseUnreachable, create_engine, ensure_reachable, sqlite_file
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.i18n import gettext as _
-from bot.i18n.vocabulary import N_
 from bot.scoring import NothingToScore
 
 __all__ = ["DEMO_DATABASE", "CommandFailed", "DatabaseOption", "command_line", "err", "fail", "number",
