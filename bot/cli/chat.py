@@ -42,7 +42,10 @@ def chat_in_console(database: str | None, target_id: str) -> None:
 
     def read() -> str | None:
         try:
-            return input("> ") if terminal else sys.stdin.readline().removesuffix("\n") or None
+            if terminal:
+                return input("> ")
+            line = sys.stdin.readline()  # "" at the end of the input; "\n" for a blank line, which goes on
+            return line.removesuffix("\n") if line else None
         except (EOFError, KeyboardInterrupt):
             return None
 

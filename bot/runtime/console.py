@@ -199,6 +199,9 @@ async def console_chat(
         if not line:
             continue
         choice = session.choose(line)
+        if choice is None and line.isdigit():  # a number is meant as a button: not one to send as a message
+            show(_("There is no button {number} here.").format(number=line))
+            continue
         if choice is not None and choice.callback_data is not None:
             update = Update(update_id=next(update_ids), callback_query=CallbackQuery(
                 id=str(next(message_ids)), from_user=user, chat_instance=str(user_id), data=choice.callback_data,

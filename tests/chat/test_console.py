@@ -83,11 +83,21 @@ async def test_the_menu_is_shown_once_and_buttons_are_numbered_per_message(
     assert shown[-1].startswith("我能为您做什么")
 
 
-async def test_a_number_or_letter_that_picks_no_button_is_sent_as_a_message(
+async def test_a_number_that_picks_no_button_is_said_so_and_a_letter_is_a_message(
     chat: Chat, clients: ScoredClients
 ) -> None:
     client_id = await clients.take(READS_ENGLISH, tier="ordinary")
     shown = await _chat_in_console(chat, client_id, ["/help", "7", "x"])
-    assert shown[-2:] == ["I am not sure I understood. Try /faq for the common questions, or reach your adviser.",
+    assert shown[-3:] == ["There is no button 7 here.",
+                          "I am not sure I understood. Try /faq for the common questions, or reach your adviser.",
                           "  [1] Contact my adviser"]
-    assert sum(line == shown[-2] for line in shown) == 2  # "7" and "x" were both messages
+    assert sum(line == shown[-2] for line in shown) == 1  # "x" was a message, "7" was not
+
+
+async def test_a_blank_line_in_piped_input_does_not_end_the_chat(
+    scored_engine: AsyncEngine, clients: ScoredClients, tmp_path: Path
+) -> None:
+    client_id = await clients.take(READS_ENGLISH, tier="ordinary")
+    result = await _console(scored_engine, client_id, "\n\n/tier\n", default_locale="en", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Tier: Ordinary" in result.stdout
