@@ -15,7 +15,8 @@ from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, ope
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.i18n.vocabulary import tier_name
+from bot.i18n import ngettext
+from bot.i18n.vocabulary import rejection_name, tier_name
 from bot.scoring import (
     RulesVersionReused,
     ScoringReport,
@@ -71,7 +72,8 @@ def print_score(report: ScoringReport, *, rules: TierRules, compare: bool) -> No
         clients=number(report.scored), as_of=format_date(report.as_of, locale=get_settings().firm.default_locale),
         version=report.rules_version))
     for reason, count in sorted(report.rejected.items()):
-        out.print(_("Not scored: {count} clients ({reason}).").format(count=number(count), reason=reason))
+        out.print(ngettext("Not scored: {count} client ({reason}).", "Not scored: {count} clients ({reason}).", count)
+                  .format(count=number(count), reason=rejection_name(reason)))
     if model is not None:
         out.print(_("Churn model (BG/NBD): r={r:.3f}, alpha={alpha:.3f}, a={a:.3f}, b={b:.3f}.").format(
             r=model.r, alpha=model.alpha, a=model.a, b=model.b))

@@ -74,6 +74,24 @@ def dimension_name(dimension: str) -> str:
     return gettext(DIMENSIONS[dimension])
 
 
+# Why the engine did not score a client (tiering.Rejection.reason), for the operator.
+REJECTIONS: Final = {
+    "onboarded_after_as_of": N_("onboarded after the scoring day"),
+    "activity_after_as_of": N_("activity dated after the scoring day"),
+    "history_length": N_("a history of the wrong length"),
+    "p_alive_out_of_range": N_("a churn model figure out of range"),
+    "survey_score_out_of_range": N_("a survey score out of range"),
+    "risk_level_out_of_range": N_("a risk level out of range"),
+    "negative_aum": N_("negative assets"),
+    "negative_activity": N_("a negative count of activity"),
+}
+
+
+def rejection_name(reason: str) -> str:
+    """Why a client was not scored, in words; the engine's code itself for a reason it has no words for yet."""
+    return gettext(REJECTIONS[reason]) if reason in REJECTIONS else reason
+
+
 def segment_name(segment: str, *, own: bool = True) -> str:
     """The segment's name for a client reading their own (`own`), else for staff: the analytic name."""
     return gettext((CLIENT_SEGMENTS if own else SEGMENTS)[segment])

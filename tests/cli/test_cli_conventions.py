@@ -192,3 +192,12 @@ def test_score_tables_name_the_tiers_in_the_language_of_the_cli(firm: Path) -> N
     table = tried.stdout.split("从 \\ 到")[0]
     assert re.search(r"(普通客户|中端客户|高净值客户)\s+│", table), tried.stdout
     assert not re.search(r"\b(ordinary|mid|high_net_worth)\b", tried.stdout), tried.stdout
+
+
+def test_clients_not_scored_are_counted_with_the_reason_in_words(firm: Path) -> None:
+    tried = tierbot("score", "--dry-run", "--as-of", "2024-06-30", cwd=firm)
+    assert tried.returncode == 0, tried.stderr
+    assert "Not scored: 1 client (onboarded after the scoring day)." in tried.stdout  # C00002, from 2024-11-20
+    chinese = tierbot("score", "--dry-run", "--as-of", "2024-06-30", cwd=firm,
+                      settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
+    assert "onboarded_after_as_of" not in chinese.stdout
