@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
+from babel.numbers import is_currency
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -60,14 +61,17 @@ class FirmSettings(BaseSettings):
     model_config = _section("TIERBOT_")
 
     default_locale: Locale = "en"
-    base_currency: str = Field(default="CNY", min_length=3, max_length=3)
+    base_currency: str = "CNY"
     # The tier rules in force (TOML); None means the rules that ship with tierbot.
     rules_file: Path | None = None
 
     @field_validator("base_currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
-        return value.upper()
+        code = value.upper()
+        if not is_currency(code):
+            raise ValueError("use an ISO 4217 code such as CNY, HKD or USD")  # "RMB" is no code: CNY is
+        return code
 
 
 class Settings(BaseModel):
@@ -108,7 +112,7 @@ def _problem(section: type[BaseSettings], error: dict[str, object]) -> SettingPr
             variable = str(field.validation_alias.choices[0])
         if get_origin(field.annotation) is Literal:
             allowed = tuple(str(value) for value in get_args(field.annotation))
-    return SettingProblem(variable, allowed, str(error.get("msg", "")))
+    return SettingProblem(variable, allowed, str(error.get("msg", "")).removeprefix("Value error, "))
 
 
 @lru_cache(maxsize=1)

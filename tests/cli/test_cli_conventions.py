@@ -94,9 +94,11 @@ def test_help_speaks_the_default_locale(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("setting", "sentence"), [
     ({"TIERBOT_DEFAULT_LOCALE": "zh"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans."),
     ({"TIERBOT_DEFAULT_LOCALE": "fr"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans."),
-    ({"TIERBOT_BASE_CURRENCY": "EURO"}, "TIERBOT_BASE_CURRENCY is not valid (String should have at most 3 "
-                                        "characters)."),
-], ids=["zh", "fr", "currency"])
+    ({"TIERBOT_BASE_CURRENCY": "EURO"}, "TIERBOT_BASE_CURRENCY is not valid (use an ISO 4217 code such as CNY, "
+                                        "HKD or USD)."),
+    ({"TIERBOT_BASE_CURRENCY": "RMB"}, "TIERBOT_BASE_CURRENCY is not valid (use an ISO 4217 code such as CNY, "
+                                       "HKD or USD)."),
+], ids=["zh", "fr", "currency", "rmb"])
 def test_an_invalid_setting_is_one_sentence(tmp_path: Path, setting: dict[str, str], sentence: str) -> None:
     for command in (("score",), ("db", "upgrade")):
         result = tierbot(*command, cwd=tmp_path, settings=setting)
