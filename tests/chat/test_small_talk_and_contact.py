@@ -64,6 +64,9 @@ async def test_small_talk_from_staff_and_from_someone_not_linked(chat: Chat, cli
     adviser = await chat.bind(Role.ADVISER, adviser_id)
     (text,) = await chat.send(adviser, "hello")
     assert text.endswith(f"!\n\n{ADVISER_CAN}")
+    (text,) = await chat.send(adviser, "contact my adviser")
+    assert text.startswith("This Telegram account is linked as an adviser: advisers are assigned to clients")
+    assert "dedicated one-to-one adviser" not in text
     admin = await chat.bind(Role.ADMIN, None)
     (text,) = await chat.send(admin, "thanks")
     assert text == ("You are welcome, glad to help.\n\nI can show the tier card of any client (/tier followed by "
@@ -140,6 +143,7 @@ async def test_a_client_without_an_adviser_now_is_told_whom_to_contact(chat: Cha
                                "line")
         assert adviser not in text
         assert "5555" not in text
+        assert "dedicated one-to-one adviser" not in text  # beside "your adviser has left", out of place
 
     async with chat.engine.begin() as connection:  # this client is the test's own
         await connection.execute(update(Client).where(Client.client_id == client_id).values(adviser_id=None))
