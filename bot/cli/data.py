@@ -93,8 +93,8 @@ def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:
     with progress() as bars:
         summary = generate_demo_data(out_dir, clients=clients, seed=seed, as_of=as_of,
                                      progress=bars.advance(_("Generating demo data"), clients))
-    out.print(_("Wrote {clients} clients, {advisers} advisers, {products} products, {balances} balances, "
-                "{transactions} transactions and {interactions} interactions to {out}.").format(
+    out.print(_("Wrote the demo data to {out}: clients {clients}, advisers {advisers}, products {products}, "
+                "balances {balances}, transactions {transactions}, interactions {interactions}.").format(
         clients=number(summary.clients), advisers=number(summary.advisers),
         products=number(summary.products), balances=number(summary.balances),
         transactions=number(summary.transactions), interactions=number(summary.interactions), out=out_dir))

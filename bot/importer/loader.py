@@ -278,14 +278,14 @@ def _missing_columns(spec: EntitySpec, header: Sequence[str], missing: list[str]
     known = {c.name for c in spec.columns}
     unknown = [cell.strip() for cell in header if cell.strip() and cell.strip().lower() not in known]
     if not unknown:
-        return _("missing required column(s) {missing}; a {entity} file needs {required}").format(
-            missing=", ".join(missing), entity=spec.name, required=required)
+        return _("missing required column(s) {missing}; {file} needs {required}").format(
+            missing=", ".join(missing), file=spec.file_name, required=required)
     shown = ", ".join(f"“{name[:40]}”" for name in unknown[:MAX_UNKNOWN_SHOWN])
     if len(unknown) > MAX_UNKNOWN_SHOWN:
         shown += ", …"
-    return _("missing required column(s) {missing}; a {entity} file needs {required}, and its header has "
+    return _("missing required column(s) {missing}; {file} needs {required}, and its header has "
              "columns tierbot does not read: {unknown}").format(
-        missing=", ".join(missing), entity=spec.name, required=required, unknown=shown)
+        missing=", ".join(missing), file=spec.file_name, required=required, unknown=shown)
 
 
 def _parse_row(

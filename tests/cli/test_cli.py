@@ -167,7 +167,7 @@ def test_demo_data_imports_cleanly(tmp_path: Path, database_url: str) -> None:
     made = tierbot("demo-data", "--clients", "300", "--seed", "7", "--out", "data", "--as-of", "2026-10-31",
                    cwd=tmp_path)
     assert made.returncode == 0, made.stderr
-    assert "Wrote 300 clients" in made.stdout
+    assert "clients 300, advisers " in made.stdout
     assert tierbot("db", "upgrade", cwd=tmp_path, database_url=database_url).returncode == 0
     imported = tierbot("import", "data", cwd=tmp_path, database_url=database_url)
     assert imported.returncode == 0, imported.stderr

@@ -131,7 +131,7 @@ async def test_missing_columns_list_the_columns_the_header_has_instead(engine: A
     file.write_text("客户编号,Client Name,adviser_id,onboarded_on,Locale,备注\nC00001,张伟,A001,2015-03-02,zh,\n",
                     encoding="utf-8")
     assert await _problems(engine, file) == [
-        "clients.csv:1: missing required column(s) client_id, name; a clients file needs client_id, name, "
+        "clients.csv:1: missing required column(s) client_id, name; clients.csv needs client_id, name, "
         "adviser_id, onboarded_on, and its header has columns tierbot does not read: “客户编号”, “Client Name”, "
         "“备注”"]
 
