@@ -13,6 +13,7 @@ from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.runtime import BotApiFailure, MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
+from bot.scoring import count_clients
 
 __all__ = ["chat_in_console", "register"]
 
@@ -58,6 +59,9 @@ def chat_in_console(database: str | None, target_id: str) -> None:
                 await console_chat(engine, dispatcher, target_id, read=read, intro=intro,
                                    show=lambda line: out.print(line, markup=False))
             except UnknownPerson:
+                if not await count_clients(engine):
+                    raise CommandFailed(_("The database has no clients yet: import the firm's data first "
+                                          "(tierbot import PATH).")) from None
                 raise CommandFailed(
                     _("There is no client or adviser with the id {id}.").format(id=target_id)) from None
 

@@ -124,6 +124,10 @@ def test_an_empty_database_is_said_to_be_empty_and_an_old_one_not_up_to_date(tmp
     assert result.stderr.strip() == "The database empty.sqlite3 is empty: run “tierbot db upgrade” first."
 
     assert tierbot("db", "upgrade", "--database", "old.sqlite3", cwd=tmp_path).returncode == 0
+    result = tierbot("console", "--database", "old.sqlite3", "--as", "C00001", cwd=tmp_path)  # a schema, no data
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("The database has no clients yet: import the firm's data first "
+                                     "(tierbot import PATH).")
     with sqlite3.connect(tmp_path / "old.sqlite3") as old:  # as a database of the release before would be
         old.execute("UPDATE alembic_version SET version_num = 'a7c1e5d90b32'")
     result = tierbot("score", "--database", "old.sqlite3", cwd=tmp_path)
