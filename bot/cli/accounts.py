@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,8 @@ __all__ = ["register", "when"]
 
 INVITE_ROLES = {"client": Role.CLIENT, "adviser": Role.ADVISER, "admin": Role.ADMIN}
 _ID_COLUMNS = {Role.CLIENT: "client_id", Role.ADVISER: "adviser_id"}
+# A first line naming a column ("id", "customer_id") rather than being one of the ids.
+_LOOKS_LIKE_A_HEADER = re.compile(r"(?i)(.*[_ ])?id")
 
 
 def when(moment: datetime) -> str:
@@ -64,9 +67,9 @@ def _lifetime(days: float | None, hours: float | None) -> timedelta:
     return timedelta(hours=asked)
 
 
-def _ids_of(path: Path, role: Role) -> list[tuple[int, str]]:
+def _ids_of(path: Path, role: Role) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(line, id) for each id of the file: one per line, or the role's id column (client_id, adviser_id) of a
-    CSV with a header. Blank lines are skipped."""
+    CSV with a header; and (line, problem) for each id repeated. Blank lines are skipped."""
     try:
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     except OSError as error:
@@ -77,25 +80,22 @@ def _ids_of(path: Path, role: Role) -> list[tuple[int, str]]:
     header = [cell.strip() for cell in rows[0]] if rows else []
     if column in header:
         index, first = header.index(column), 2
-    elif len(header) > 1:
+    elif any(";" in cell for cell in header):
+        fail(_("{path} looks semicolon-separated: save it comma-separated (CSV UTF-8), with a {column} column or "
+               "one id a line.").format(path=path, column=column))
+    elif len(header) > 1 or (header and _LOOKS_LIKE_A_HEADER.fullmatch(header[0])):
         fail(_("{path} has no {column} column.").format(path=path, column=column))
     else:
         index, first = 0, 1
     ids: dict[str, int] = {}
-    repeated: list[str] = []
+    repeated: list[tuple[int, str]] = []
     for line, row in enumerate(rows[first - 1:], start=first):
         target = row[index].strip() if len(row) > index else ""
         if target in ids:
-            repeated.append(_("{file}:{line}: {id} is already on line {first}.").format(
-                file=path.name, line=line, id=target, first=ids[target]))
+            repeated.append((line, _("{id} is already on line {first}.").format(id=target, first=ids[target])))
         elif target:
             ids[target] = line
-    if repeated:
-        for problem in repeated:
-            err.print(problem, markup=False)
-        fail(ngettext("One id is repeated; no invite was made.", "{count} ids are repeated; no invite was made.",
-                      len(repeated)).format(count=number(len(repeated))))
-    return [(line, target) for target, line in ids.items()]
+    return [(line, target) for target, line in ids.items()], repeated
 
 
 def _line(issued: IssuedInvite, username: str | None) -> str:
@@ -112,7 +112,8 @@ def invite(
     file: Annotated[Path | None, typer.Option(
         "--file", metavar="FILE",
         help=N_("A file of client or adviser ids, one per line or in a client_id or adviser_id column: an invite "
-                "for each, one per line (id, link or token, expiry), or none if an id is unknown."))] = None,
+                "for each, one per line (id, link or token, expiry), or none if an id is unknown or repeated."),
+    )] = None,
     days: Annotated[float | None, typer.Option(
         metavar="DAYS", help=N_("Days before the invite expires (default 7; a fraction is fine)."))] = None,
     hours: Annotated[float | None, typer.Option(
@@ -127,7 +128,7 @@ def invite(
         fail(_("Give an id or --file, one of the two."))
     if file is not None and INVITE_ROLES[role] is Role.ADMIN:
         fail(_("--file invites clients or advisers; invite admins one at a time."))
-    wanted = [(0, target_id)] if target_id is not None else _ids_of(file, INVITE_ROLES[role])  # type: ignore[arg-type]
+    wanted, repeated = ([(0, target_id)], []) if target_id is not None else _ids_of(file, INVITE_ROLES[role])  # type: ignore[arg-type]
     if not wanted:
         fail(_("{path} holds no ids.").format(path=file))
     settings = get_settings()
@@ -138,20 +139,26 @@ def invite(
             if role == "admin":
                 return [await create_invite(command.session, Role.ADMIN, None, created_by=f"cli:{target_id}",
                                             ttl=ttl)], username
+            missing = (_("There is no client with the id {id}.") if role == "client"
+                       else _("There is no adviser with the id {id}."))
             try:
-                return await create_invites(command.session, INVITE_ROLES[role], [i for _, i in wanted],
-                                            created_by="cli", ttl=ttl), username
-            except UnknownTarget as unknown:
-                missing = (_("There is no client with the id {id}.") if role == "client"
-                           else _("There is no adviser with the id {id}."))
+                issued = await create_invites(command.session, INVITE_ROLES[role], [i for _, i in wanted],
+                                              created_by="cli", ttl=ttl)
+                unknown: tuple[str | None, ...] = ()
+            except UnknownTarget as refused:
                 if file is None:
                     raise CommandFailed(missing.format(id=target_id)) from None
-                for line, target in wanted:
-                    if target in unknown.ids:
-                        err.print(f"{file.name}:{line}: {missing.format(id=target)}", markup=False)
-                raise CommandFailed(ngettext("One unknown id; no invite was made.",
-                                             "{count} unknown ids; no invite was made.", len(unknown.ids)).format(
-                    count=number(len(unknown.ids)))) from None
+                unknown = refused.ids
+            faults = sorted([*repeated, *((line, missing.format(id=target)) for line, target in wanted
+                                          if target in unknown)])
+            if faults:  # every line at fault at once; the invites made so far are rolled back with the command
+                assert file is not None
+                for line, problem in faults:
+                    err.print(f"{file.name}:{line}: {problem}", markup=False)
+                raise CommandFailed(ngettext("One line at fault; no invite was made.",
+                                             "{count} lines at fault; no invite was made.", len(faults)).format(
+                    count=number(len(faults))))
+            return issued, username
 
     issued, username = run(work)
     if file is not None:

@@ -178,12 +178,25 @@ def test_invites_for_every_id_of_a_file_or_none(firm: Path) -> None:
     assert refused.returncode == 1
     assert refused.stderr.splitlines() == ["wrong.txt:2: There is no client with the id C09999.",
                                            "wrong.txt:4: There is no client with the id A001.",
-                                           "2 unknown ids; no invite was made."]
+                                           "2 lines at fault; no invite was made."]
     wrong.write_text("client_id\nC00001\nC00002\nC00001\n", encoding="utf-8")
     refused = tierbot("invite", "client", "--file", str(wrong), cwd=firm)
     assert refused.returncode == 1
     assert refused.stderr.splitlines() == ["wrong.txt:4: C00001 is already on line 2.",
-                                           "One id is repeated; no invite was made."]
+                                           "One line at fault; no invite was made."]
+    wrong.write_text("C00001\nC99999\nC00001\nA001\n", encoding="utf-8")  # every line at fault, at once
+    refused = tierbot("invite", "client", "--file", str(wrong), cwd=firm)
+    assert refused.stderr.splitlines() == ["wrong.txt:2: There is no client with the id C99999.",
+                                           "wrong.txt:3: C00001 is already on line 1.",
+                                           "wrong.txt:4: There is no client with the id A001.",
+                                           "3 lines at fault; no invite was made."]
+    for content, sentence in (("id\nC00001\n", "wrong.txt has no client_id column."),
+                              ("client_id;name\nC00001;Ann\n", "wrong.txt looks semicolon-separated: save it "
+                               "comma-separated (CSV UTF-8), with a client_id column or one id a line.")):
+        wrong.write_text(content, encoding="utf-8")
+        refused = tierbot("invite", "client", "--file", str(wrong), cwd=firm)
+        assert refused.returncode == 1
+        assert refused.stderr.splitlines() == [sentence.replace("wrong.txt", str(wrong))]
     assert len(_invites(firm)) == 4
 
 
