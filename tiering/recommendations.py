@@ -107,13 +107,17 @@ def recommend(
         and (product.min_investment is None or product.min_investment <= assessment.avg_aum)
     ]
 
+    shown: set[str] = set()  # a product is suggested once, under the first strategy that carries it
+
     def recommendation(strategy: str) -> Recommendation:
         params: dict[str, str | int | Decimal] = {}
         if strategy in _TIER_STRATEGIES:
             params["tier"] = assessment.tier
         if strategy == "take_risk_assessment" and assessment_status is not None:
             params["status"] = assessment_status
-        return Recommendation(strategy, params, _products(strategy, suitable, held))
+        products = _products(strategy, [p for p in suitable if p.product_id not in shown], held)
+        shown.update(products)
+        return Recommendation(strategy, params, products)
 
     return tuple(recommendation(strategy) for strategy in sorted(set(strategies), key=_POSITION.__getitem__))
 

@@ -88,7 +88,15 @@ def test_products_fit_the_risk_level_and_the_purse_and_broaden_the_client_first(
     standard = by_id(client_facts())["standard_products"]
     assert standard.products == ("BND1", "INS1", "DEP1")
     targeted = by_id(client_facts())["targeted_products"]
-    assert targeted.products == ("DEP1", "FND1", "FND2")
+    assert targeted.products == ("FND1", "FND2")  # DEP1 is suggested already, under the standard products
+
+
+def test_a_product_is_suggested_once() -> None:
+    for facts in (client_facts(), client_facts(monthly_aum=monthly(100_000), risk_level=5),
+                  client_facts(category_aum={}, categories_traded=frozenset(), risk_level=2)):
+        suggested = [product for r in recommendations(facts) for product in r.products]
+        assert suggested
+        assert len(suggested) == len(set(suggested)), suggested
 
 
 def test_low_threshold_products_start_from_the_smallest_minimum() -> None:
@@ -172,6 +180,7 @@ def test_suitability_is_absolute(
     assert facts.risk_level is not None
     assert "take_risk_assessment" not in [r.id for r in result]
     products = {product.product_id: product for product in shelf}
+    assert len(suggested) == len(set(suggested))  # each product once, under the first strategy that carries it
     for product_id in suggested:
         assert products[product_id].risk_level <= facts.risk_level
         assert (products[product_id].min_investment or 0) <= assessment.avg_aum
