@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support.scored_clients import ScoredClients
 from support.telegram_standin import BotApiStandIn, eventually
 
-from bot.db.models import TelegramAccount, TierState
+from bot.db.models import Client, TelegramAccount, TierState
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -59,7 +59,7 @@ async def _unblocked(engine: AsyncEngine) -> bool:
 async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
     scored_engine: AsyncEngine, clients: ScoredClients, tmp_path: Path
 ) -> None:
-    client_id = await clients.take(tier="ordinary")
+    client_id = await clients.take(Client.locale == "zh_Hans", tier="ordinary")  # their record agrees with the app
     async with scored_engine.connect() as connection:
         assets = (await connection.execute(
             select(TierState.monthly_avg_aum).where(TierState.client_id == client_id))).scalar_one()
