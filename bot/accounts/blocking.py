@@ -19,19 +19,21 @@ async def record_blocking(session: AsyncSession, user_id: int, blocked: bool, at
     it was so already (a block keeps the time it began), or Telegram has since told of a later change: updates
     are handled concurrently, and a block and an unblock in quick succession may arrive in either order."""
     account = TelegramAccount
-    # Telegram's dates are in seconds: two changes within one are taken in the order they are handled.
-    newer = (account.telegram_user_id == user_id,
-             or_(account.membership_changed_at.is_(None), account.membership_changed_at <= at))
-    changed = (await session.execute(
-        update(TelegramAccount)
-        .where(*newer, account.blocked_at.is_(None) if blocked else account.blocked_at.is_not(None))
-        .values(blocked_at=at if blocked else None, membership_changed_at=at)
-        .returning(account.role, account.client_id, account.adviser_id)
+    # First the clock, which locks the row (PostgreSQL) or the database (SQLite) before anything is decided, so a
+    # change handled at the same time waits. Telegram's dates are in seconds: two changes within one are taken in
+    # the order they are handled.
+    row = (await session.execute(
+        update(account)
+        .where(account.telegram_user_id == user_id,
+               or_(account.membership_changed_at.is_(None), account.membership_changed_at <= at))
+        .values(membership_changed_at=at)
+        .returning(account.blocked_at, account.role, account.client_id, account.adviser_id)
     )).one_or_none()
-    if changed is None:  # as it was already: still the latest word, so that an older one arriving later loses
-        await session.execute(update(TelegramAccount).where(*newer).values(membership_changed_at=at))
+    if row is None or (row.blocked_at is not None) == blocked:  # a later word was had, or nothing changes
         return False
+    await session.execute(update(account).where(account.telegram_user_id == user_id)
+                          .values(blocked_at=at if blocked else None))
     session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{user_id}",
-                           action="account.block" if blocked else "account.unblock", client_id=changed.client_id,
-                           details={"role": str(changed.role), "adviser_id": changed.adviser_id}))
+                           action="account.block" if blocked else "account.unblock", client_id=row.client_id,
+                           details={"role": str(row.role), "adviser_id": row.adviser_id}))
     return True

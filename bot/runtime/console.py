@@ -199,7 +199,7 @@ async def console_chat(
         if not line:
             continue
         choice = session.choose(line)
-        if choice is None and line.isdigit():  # a number is meant as a button: not one to send as a message
+        if choice is None and line.isdigit() and len(line) <= 2:  # meant as a button ("500000" is a message)
             show(_("There is no button {number} here.").format(number=line))
             continue
         if choice is not None and choice.callback_data is not None:

@@ -48,7 +48,7 @@ def _stored_view(view: TierView, locale: str, card: TierCard, rules: TierRules, 
 
 
 async def _refused(session: AsyncSession, reason: Refusal, reader: Reader) -> tuple[str, None]:
-    example = await example_client(session, reader) if reason is Refusal.NOT_ALLOWED else None
+    example = await example_client(session, reader) if reason is Refusal.NOT_ALLOWED and reader.adviser_id else None
     return render("tier/unavailable.html.j2", reason=reason, role=reader.role, example=example), None
 
 

@@ -191,6 +191,7 @@ async def test_staff_read_headings_about_the_client_not_about_themselves(chat: C
     assert "<b>The five dimensions</b>" in card
     assert "<b>What the tier brings</b>" in card
     assert "<b>Recommended for this client</b>" in recommendations
+    assert "Products shown match the client's risk assessment." in recommendations
     for text in (card, recommendations):
         assert "Your five dimensions" not in text
         assert "What your tier brings" not in text

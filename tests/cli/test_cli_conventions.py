@@ -77,8 +77,9 @@ def test_help_in_chinese() -> None:
 
 
 @pytest.mark.parametrize("command", [("invite",), ("import",), ("score",)])
-def test_chinese_help_is_folded_not_cut_off(command: tuple[str, ...]) -> None:
+def test_chinese_help_is_folded_not_cut_off(command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     """A Chinese sentence has no space to wrap at: it goes on on the next line instead of ending in "…"."""
+    monkeypatch.setenv("COLUMNS", "80")  # a terminal's usual width, where the longer sentences need a second line
     shown = help_of(*command, locale="zh_Hans")
     assert "…" not in shown, shown
     if command == ("invite",):  # the whole sentence, once the panel's borders and line ends are taken out
@@ -135,6 +136,9 @@ def test_invites_last_days_or_hours_and_say_when_in_which_zone(firm: Path) -> No
                       settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
     assert chinese.returncode == 0, chinese.stderr
     assert re.search(r"令牌将于 \d{4}年\d+月\d+日 \d\d:\d\d UTC 到期。", chinese.stdout), chinese.stdout
+    named = tierbot("invite", "admin", "Wang Li", cwd=firm)  # a name would go into the audit log
+    assert named.returncode == 1
+    assert named.stderr.startswith("An admin is invited by an id for them"), named.stderr
     week = tierbot("invite", "admin", "ops@firm", cwd=firm)
     assert re.search(r"It expires \w+ \d+, \d{4}, \d+:\d\d\s[AP]M UTC\.", week.stdout), week.stdout
     assert _invites(firm) == [("C00001", None, 2.0), (None, "A001", 12.0), (None, None, 168.0)]
@@ -215,4 +219,5 @@ def test_clients_not_scored_are_counted_with_the_reason_in_words(firm: Path) -> 
     assert "Not scored: 1 client (onboarded after the scoring day)." in tried.stdout  # C00002, from 2024-11-20
     chinese = tierbot("score", "--dry-run", "--as-of", "2024-06-30", cwd=firm,
                       settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
-    assert "onboarded_after_as_of" not in chinese.stdout
+    assert chinese.returncode == 0, chinese.stderr
+    assert "未评分：1 位客户（开户日期晚于评分日）。" in chinese.stdout

@@ -223,6 +223,15 @@ def test_an_older_file_whose_tiers_have_other_names_and_a_line_of_no_tier_is_ref
         'starts_segment = "mid" and delete asset.mid_from')
 
 
+def test_an_older_two_tier_file_keeps_the_line_no_tier_could_start() -> None:
+    """Ordinary and mid only: the high-net-worth line is no tier's, and there is no tier left it could be for."""
+    lines = _legacy().split("[[tiers]]")
+    text = "[[tiers]]".join(lines[:3])  # the preamble, then the first two tiers
+    rules = parse_rules(text)
+    assert [tier.id for tier in rules.tiers] == ["ordinary", "mid"]
+    assert (rules.asset.mid_from, rules.asset.high_net_worth_from) == (Decimal(500000), Decimal(6000000))
+
+
 def test_a_setting_added_at_its_default_leaves_the_digest_as_it_was() -> None:
     """The next release's new setting, at a default that keeps the rules as they were, must not make every firm's
     unchanged file look changed (a real run would refuse it)."""

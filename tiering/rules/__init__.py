@@ -218,7 +218,8 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
     A segment starts at the line of the tier marked `starts_segment`. A line written in [asset] (a segment that
     no tier starts, or a file from before the tiers were marked) must agree with the tiers: with the marked
     tier's line; in a file that marks no tier (and has more than one), a tier at that very line starts the
-    segment, a tier named after the segment ("mid") must be at it, and a line of no tier is refused.
+    segment, a tier named after the segment ("mid") must be at it, and a line of no tier is refused while a tier
+    above the first is left that it could have been meant for.
     """
 
     def fail(path: str, rule: str) -> NoReturn:
@@ -267,7 +268,8 @@ def _segment_lines(rules: TierRules, written: Mapping[str, Decimal], source: str
                 fail(path, f"{line} disagrees with tiers[{named}].aum_from ({tiers[named].aum_from}), the line of the "
                            f'{segment} tier: delete {path} and mark the tier where the {segment} segment starts '
                            f'with starts_segment = "{segment}"')
-            if not marked and len(tiers) > 1:  # a file from before the marks, whose lines have drifted apart
+            # A file from before the marks whose lines have drifted apart: a tier is left that the line was for.
+            if not marked and any(rank and tier.starts_segment is None for rank, tier in enumerate(tiers)):
                 fail(path, f"{line} is the line of no tier ({_tier_lines(tiers)}): the tiers' lines are the "
                            f'segments\' lines, so mark the tier where the {segment} segment starts with '
                            f'starts_segment = "{segment}" and delete {path}')
