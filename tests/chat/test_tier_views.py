@@ -182,7 +182,8 @@ async def test_the_suitability_line_comes_only_with_products(chat: Chat, clients
 
 
 async def test_staff_read_headings_about_the_client_not_about_themselves(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(Client.adviser_id.is_not(None), Client.risk_level.is_not(None), tier="mid")
+    client_id = await clients.take(Client.adviser_id.is_not(None), Client.risk_assessed_on > date(2025, 10, 31),
+                                   tier="mid")  # assessed within the 24 months: products are shown
     _name, adviser_id = await chat.client_row(client_id)
     user_id = await chat.bind(Role.ADVISER, adviser_id)
     await _choose_language(chat, user_id, "en")
