@@ -14,11 +14,11 @@ import enum
 from dataclasses import InitVar, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.readers import Reader
-from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role
+from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role, with_the_firm
 
 __all__ = ["AllowedClient", "Refusal", "example_client", "grant_access"]
 
@@ -84,7 +84,7 @@ async def example_client(session: AsyncSession, reader: Reader) -> str | None:
     if reader.role is Role.ADVISER:  # one still with the firm: one who has left is refused every client
         query = query.join(Adviser, Adviser.adviser_id == Client.adviser_id).where(
             Client.adviser_id == reader.adviser_id,
-            or_(Adviser.left_on.is_(None), Adviser.left_on > datetime.now(UTC).date()))
+            Adviser.with_the_firm_on(datetime.now(UTC).date()))
     return await session.scalar(query)
 
 
@@ -119,6 +119,6 @@ async def _refused_because(session: AsyncSession, reader: Reader, client_id: str
         return None
     if row.adviser_id != reader.adviser_id:
         return "not_assigned"
-    if row.left_on is not None and row.left_on <= datetime.now(UTC).date():
+    if not with_the_firm(row.left_on, datetime.now(UTC).date()):
         return "adviser_left"
     return None

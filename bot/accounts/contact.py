@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.access import Refusal, grant_access
 from bot.accounts.readers import Reader
-from bot.db.models import Adviser, Client, Role
+from bot.db.models import Adviser, Client, Role, with_the_firm
 
 __all__ = ["AdviserContact", "adviser_contact"]
 
@@ -42,6 +42,6 @@ async def adviser_contact(session: AsyncSession, reader: Reader) -> AdviserConta
     )).one_or_none()
     if row is None:
         return AdviserContact(None)
-    if row.left_on is not None and row.left_on <= datetime.now(UTC).date():
+    if not with_the_firm(row.left_on, datetime.now(UTC).date()):
         return AdviserContact(None, left=True)
     return AdviserContact(row.name, row.phone or None, row.email or None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.alerts.policy import StandingChange, alerts_due
@@ -23,7 +23,7 @@ async def raise_alerts(connection: AsyncConnection, changes: Sequence[StandingCh
     advisers: dict[str, str | None] = {client_id: adviser_id for client_id, adviser_id in await connection.execute(
         select(Client.client_id, Client.adviser_id)
         .join(Adviser, Adviser.adviser_id == Client.adviser_id)
-        .where(Client.client_id.in_(due), or_(Adviser.left_on.is_(None), Adviser.left_on > as_of))
+        .where(Client.client_id.in_(due), Adviser.with_the_firm_on(as_of))
     )}
     rows = [
         {"adviser_id": advisers[client_id], "client_id": client_id, "kind": kind, "details": details,

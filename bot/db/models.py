@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    or_,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -142,6 +144,11 @@ class AlertKind(enum.StrEnum):
 # --- the firm's data -----------------------------------------------------------------------------------
 
 
+def with_the_firm(left_on: date | None, day: date) -> bool:
+    """An adviser who left on `left_on` (None: has not left) is still with the firm on `day`."""
+    return left_on is None or left_on > day
+
+
 class Adviser(Base):
     __tablename__ = "advisers"
 
@@ -152,6 +159,11 @@ class Adviser(Base):
     # How a client reaches their adviser, when the firm's file gives it.
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
+
+    @classmethod
+    def with_the_firm_on(cls, day: date) -> ColumnElement[bool]:
+        """The SQL form of `with_the_firm`."""
+        return or_(cls.left_on.is_(None), cls.left_on > day)
 
 
 class Client(Base):

@@ -28,6 +28,7 @@ from bot.db.models import (
     SurveyQuestion,
     Transaction,
     TransactionKind,
+    with_the_firm,
 )
 from bot.scoring.calendar import month_number, month_of, month_start, week_number, week_of
 from tiering import BetaGeo, ClientFacts
@@ -164,7 +165,7 @@ async def chunk_facts(
     advised = {
         client_id
         for client_id, _onboarded, _level, _assessed, adviser_id, left_on in clients
-        if adviser_id is not None and (left_on is None or left_on > window.as_of)
+        if adviser_id is not None and with_the_firm(left_on, window.as_of)
     }
     return [
         ClientFacts(

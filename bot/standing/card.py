@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
-from bot.db.models import Adviser, Client, TierState
+from bot.db.models import Adviser, Client, TierState, with_the_firm
 from bot.db.tier_columns import FIGURE_COLUMNS, dimension_figures
 from tiering import Dimension, TierGap, TierRules, months_to_downgrade, tier_gap
 
@@ -70,7 +70,7 @@ async def tier_card(session: AsyncSession, allowed: AllowedClient, rules: TierRu
     return TierCard(
         client_id=allowed.client_id,
         name=row["name"],
-        adviser=row["adviser"] if left_on is None or left_on > as_of else None,
+        adviser=row["adviser"] if with_the_firm(left_on, as_of) else None,
         tier=tier,
         qualified_tier=qualified,
         as_of=as_of,
