@@ -1,4 +1,4 @@
-"""Settings from the environment or a `.env` file, in sections: telegram, database, redis, firm.
+"""Settings from the environment or a `.env` file, in sections: telegram, database, redis, firm, delivery.
 
 Each section reads the variables of its own prefix (`TIERBOT_TELEGRAM_API`, `TIERBOT_DATABASE_URL`, ...). The names
 the first releases used still work: `TIERBOT_BOT_TOKEN` and `TIERBOT_BOT_USERNAME` are the telegram section's token
@@ -8,16 +8,19 @@ and username, and the firm's settings keep their bare `TIERBOT_` names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import is_currency
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_SQLITE_PATH", "DatabaseSettings", "FirmSettings", "InvalidSettings", "Locale", "RedisSettings",
-           "SettingProblem", "Settings", "TelegramSettings", "get_settings"]
+__all__ = ["DEFAULT_SQLITE_PATH", "DatabaseSettings", "DeliverySettings", "FirmSettings", "InvalidSettings", "Locale",
+           "RedisSettings", "SettingProblem", "Settings", "TelegramSettings", "get_settings", "is_time_zone",
+           "parse_quiet_hours"]
 
 Locale = Literal["en", "zh_Hans"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
@@ -64,6 +67,8 @@ class FirmSettings(BaseSettings):
     base_currency: str = "CNY"
     # The tier rules in force (TOML); None means the rules that ship with tierbot.
     rules_file: Path | None = None
+    # The firm's IANA time zone: an adviser's when their record gives none (quiet hours, dates shown to staff).
+    timezone: str = "Asia/Shanghai"
 
     @field_validator("base_currency")
     @classmethod
@@ -73,12 +78,72 @@ class FirmSettings(BaseSettings):
             raise ValueError("use an ISO 4217 code such as CNY, HKD or USD")  # "RMB" is no code: CNY is
         return code
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not is_time_zone(value):
+            raise ValueError("use an IANA time zone such as Asia/Shanghai, Asia/Hong_Kong or Europe/London")
+        return value
+
+
+def is_time_zone(name: str) -> bool:
+    """`name` is an IANA time zone this machine knows (e.g. "Asia/Shanghai")."""
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class DeliverySettings(BaseSettings):
+    """The outbox sender: how fast it may send, when advisers are not disturbed, how hard it tries."""
+
+    model_config = _section("TIERBOT_DELIVERY_")
+
+    # Messages per second across all chats (Telegram allows about 30 for a bot; a margin is kept).
+    rate: float = Field(default=25.0, gt=0, le=1000)
+    # At most one message per chat in this many seconds (Telegram's limit for a private chat is about 1/s).
+    per_chat_interval: float = Field(default=1.0, ge=0)
+    # Digests are held from the start to the end of quiet hours, in the adviser's time zone ("21:00-08:00").
+    quiet_hours: str = "21:00-08:00"
+    # Sends tried per message before it is marked failed (network errors before the request reached Telegram).
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    # How long a claimed message is the sender's: one found still claimed after this is reported unknown.
+    lease_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        return parse_quiet_hours(self.quiet_hours)
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """("21:00-08:00") -> (21:00, 08:00); "" or "off" -> None (no quiet hours). ValueError when malformed."""
+    text = value.strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError('write quiet hours as start-end in 24-hour time, e.g. "21:00-08:00", or "off"') from None
+    if start == end:
+        raise ValueError('quiet hours must start and end at different times; "off" turns them off')
+    return start, end
+
 
 class Settings(BaseModel):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     firm: FirmSettings = Field(default_factory=FirmSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +163,8 @@ class InvalidSettings(Exception):
 
 
 _SECTIONS: dict[str, type[BaseSettings]] = {
-    section.__name__: section for section in (TelegramSettings, DatabaseSettings, RedisSettings, FirmSettings)}
+    section.__name__: section for section in (TelegramSettings, DatabaseSettings, RedisSettings, FirmSettings,
+                                                       DeliverySettings)}
 
 
 def _problem(section: type[BaseSettings], error: dict[str, object]) -> SettingProblem:

@@ -28,3 +28,9 @@ class FaqCb(CallbackData, prefix="faq"):
 
 class LanguageCb(CallbackData, prefix="lang"):
     locale: str
+
+
+class SummaryCb(CallbackData, prefix="sum"):
+    """Open a client's summary for staff: from a row of the book, a search result or an alert digest."""
+
+    client_id: str

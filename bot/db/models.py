@@ -141,6 +141,17 @@ class AlertKind(enum.StrEnum):
     CHURN_RISK = "churn_risk"
 
 
+class OutboxStatus(enum.StrEnum):
+    """Where a message of the outbox is: see docs/delivery.md for what each guarantees."""
+
+    PENDING = "pending"  # to send at next_attempt_at
+    SENDING = "sending"  # claimed by a sender until lease_until; a send may be under way
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # the person blocked the bot, or Telegram knows no such chat: not retried
+    FAILED = "failed"  # every attempt failed before reaching Telegram, or Telegram refused the message
+    UNKNOWN = "unknown"  # a send may have happened (the sender died, or the request timed out): never resent
+
+
 # --- the firm's data -----------------------------------------------------------------------------------
 
 
@@ -159,6 +170,8 @@ class Adviser(Base):
     # How a client reaches their adviser, when the firm's file gives it.
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
+    # IANA time zone (e.g. "Asia/Shanghai"), for quiet hours; None: the firm's (TIERBOT_TIMEZONE).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     @classmethod
     def with_the_firm_on(cls, day: date) -> ColumnElement[bool]:
@@ -366,10 +379,13 @@ class TierState(Base):
 
 
 class Alert(Base):
-    """Something an adviser should hear about: a client's tier changed or their churn risk rose."""
+    """Something an adviser should hear about: a client's tier changed or their churn risk rose.
+
+    `outbox_id` is the digest that carries it: an alert goes into one digest only, and one raised while the adviser
+    has no Telegram account waits for the first digest after they bind."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index(None, "adviser_id", "sent_at"),)
+    __table_args__ = (Index(None, "adviser_id", "sent_at"), Index(None, "outbox_id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     adviser_id: Mapped[str] = mapped_column(ForeignKey("advisers.adviser_id"))
@@ -379,6 +395,34 @@ class Alert(Base):
     details: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+# --- pushes --------------------------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """A message to push to one Telegram account, written in the transaction of the change that calls for it and
+    sent by the sender (`tierbot send`). The payload holds ids only: the text is rendered at send time, in the
+    recipient's language then. `dedupe_key` is unique, so the same news is never queued twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "telegram_user_id"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # what renders it, e.g. "alert_digest"
+    telegram_user_id: Mapped[int] = mapped_column(ForeignKey("telegram_accounts.telegram_user_id"))
+    payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(_str_enum(OutboxStatus, "outbox_status"),
+                                                 default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's id of the (last) message sent
+    error: Mapped[str | None] = mapped_column(String(64))  # the kind of the last failure, never its text
 
 
 # --- surveys -------------------------------------------------------------------------------------------
