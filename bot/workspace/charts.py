@@ -153,11 +153,12 @@ def _assets(axes: Axes, aum_trend: Sequence[tuple[date, Decimal]], families: lis
     days = [day.toordinal() for day, _amount in aum_trend]
     amounts = [float(amount) for _day, amount in aum_trend]  # positions on the plot only; labels come from Babel
     low, high = min(amounts), max(amounts)
-    spread = high - low or max(high * 0.1, 1.0)
+    spread = high - low or max(high * 0.1, 10_000.0)  # a flat line: a scale around it, in whole amounts
     ticks = list(MaxNLocator(nbins=5).tick_values(max(low - spread * 0.15, 0), high + spread * 0.15))
     axes.set_ylim(ticks[0], ticks[-1])
     axes.plot(days, amounts, color=LINE_COLOUR, linewidth=2.5, marker="o", markersize=5)
-    axes.fill_between(days, amounts, ticks[0], color=FILL_COLOUR, alpha=0.2)
+    if len(days) > 1:
+        axes.fill_between(days, amounts, ticks[0], color=FILL_COLOUR, alpha=0.2)
     axes.set_yticks(ticks, _amount_labels(ticks, locale), fontproperties=_font(families, 11), color=TEXT_COLOUR)
     axes.set_xticks(days, _month_labels([day for day, _amount in aum_trend], locale),
                     fontproperties=_font(families, 10), color=TEXT_COLOUR)
