@@ -28,7 +28,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
 from bot.config import get_settings
@@ -52,6 +51,7 @@ CJK_FAMILIES: Final = (
 LATIN_FAMILY: Final = "DejaVu Sans"  # matplotlib's own, always there
 CJK_LOCALES: Final = frozenset({"zh_Hans"})
 
+_SCALE: Final = (25, 50, 75, 100)
 LINE_COLOUR, FILL_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#1f5f99", "#6fa8dc", "#c8ced6", "#2b2b2b"
 
 _cache: OrderedDict[tuple[Hashable, str], bytes] = OrderedDict()
@@ -104,7 +104,7 @@ def _figure(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequ
     with use_locale(locale):
         figure.text(0.26, 0.92, _("Dimension scores"), ha="center", fontproperties=_font(families, 16),
                     color=TEXT_COLOUR)
-        _radar(figure.add_axes((0.13, 0.1, 0.26, 0.66), projection="polar"), dimension_scores, families, locale)
+        _radar(figure.add_axes((0.13, 0.1, 0.26, 0.66)), dimension_scores, families, locale)
         currency = get_currency_symbol(get_settings().firm.base_currency, locale=locale)
         figure.text(0.75, 0.92, _("Monthly average assets ({currency})").format(currency=currency), ha="center",
                     fontproperties=_font(families, 16), color=TEXT_COLOUR)
@@ -118,27 +118,35 @@ def _font(families: list[str], size: float) -> FontProperties:
 
 
 def _radar(axes: Axes, dimension_scores: Sequence[tuple[Dimension, float]], families: list[str], locale: str) -> None:
-    assert isinstance(axes, PolarAxes)
+    """Drawn on plain axes, in score units: a polar projection's tick machinery would take half the chart's time."""
     count = len(dimension_scores)
-    angles = [90 - 360 * index / count for index in range(count)]  # clockwise from the top, in degrees
+    angles = [math.pi / 2 - 2 * math.pi * index / count for index in range(count)]  # clockwise from the top
     scores = [min(max(float(score), 0.0), 100.0) for _dimension, score in dimension_scores]
-    radians = [math.radians(angle) for angle in angles]
-    axes.plot([*radians, radians[0]], [*scores, scores[0]], color=LINE_COLOUR, linewidth=2)
-    axes.fill([*radians, radians[0]], [*scores, scores[0]], color=FILL_COLOUR, alpha=0.35)
-    axes.set_ylim(0, 100)
-    between = (angles[0] + angles[1]) / 2 if count > 1 else 90  # the scale between two spokes, clear of both
-    axes.set_rgrids((25, 50, 75, 100), labels=["25", "50", "75", "100"], angle=between,
-                    fontproperties=_font(families, 9), color="#8a8a8a")
-    labels = [f"{fill(dimension_name(dimension), width=12)}\n{format_decimal(round(score), locale=locale)}"
-              for (dimension, _given), score in zip(dimension_scores, scores, strict=True)]
-    axes.set_thetagrids([angle % 360 for angle in angles], labels, fontproperties=_font(families, 12),
-                        color=TEXT_COLOUR)
-    axes.tick_params(axis="x", pad=12)
-    for label, angle in zip(axes.get_xticklabels(), angles, strict=True):  # away from the circle, not across it
-        side = math.cos(math.radians(angle))
-        label.set_horizontalalignment("left" if side > 0.2 else "right" if side < -0.2 else "center")
-    axes.grid(color=GRID_COLOUR)
-    axes.spines["polar"].set_color(GRID_COLOUR)
+    axes.set_aspect("equal")
+    axes.set_axis_off()
+    axes.set_xlim(-100, 100)
+    axes.set_ylim(-100, 100)
+    circle = [math.radians(degree) for degree in range(0, 361, 3)]
+    for radius in _SCALE:
+        axes.plot([radius * math.cos(t) for t in circle], [radius * math.sin(t) for t in circle], color=GRID_COLOUR,
+                  linewidth=0.8)
+    for angle in angles:
+        axes.plot([0, 100 * math.cos(angle)], [0, 100 * math.sin(angle)], color=GRID_COLOUR, linewidth=0.8)
+    xs = [score * math.cos(angle) for score, angle in zip(scores, angles, strict=True)]
+    ys = [score * math.sin(angle) for score, angle in zip(scores, angles, strict=True)]
+    axes.fill(xs, ys, color=FILL_COLOUR, alpha=0.35)
+    axes.plot([*xs, xs[0]], [*ys, ys[0]], color=LINE_COLOUR, linewidth=2)
+    between = angles[0] - math.pi / count  # the scale halfway between two spokes, clear of both
+    for radius in _SCALE:
+        axes.text(radius * math.cos(between), radius * math.sin(between), format_decimal(radius, locale=locale),
+                  ha="center", va="center", fontproperties=_font(families, 9), color="#8a8a8a")
+    for (dimension, _given), score, angle in zip(dimension_scores, scores, angles, strict=True):
+        across, up = math.cos(angle), math.sin(angle)
+        axes.text(112 * across, 112 * up,
+                  f"{fill(dimension_name(dimension), width=12)}\n{format_decimal(round(score), locale=locale)}",
+                  ha="left" if across > 0.2 else "right" if across < -0.2 else "center",  # away from the circle
+                  va="bottom" if up > 0.9 else "top" if up < -0.5 else "center", multialignment="center",
+                  fontproperties=_font(families, 12), color=TEXT_COLOUR)
 
 
 def _assets(axes: Axes, aum_trend: Sequence[tuple[date, Decimal]], families: list[str], locale: str) -> None:
