@@ -15,12 +15,14 @@ from bot.workspace.book import (
     BookSort,
     assessment_expiry,
     book_page,
+    names_an_id,
     search_by_name,
 )
 from bot.workspace.summary import (
     ClientSummary,
     Contact,
     HeldAbove,
+    Holding,
     SurveyAnswer,
     TierChange,
     client_summary,
@@ -41,11 +43,13 @@ __all__ = [
     "ClientSummary",
     "Contact",
     "HeldAbove",
+    "Holding",
     "SurveyAnswer",
     "TierChange",
     "assessment_expiry",
     "book_page",
     "client_summary",
+    "names_an_id",
     "open_summary",
     "search_by_name",
 ]

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, UnaryExpression, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedBook
-from bot.db.models import Client, ScoringRun, TierSnapshot, TierState
+from bot.db.models import RECORD_ID, Adviser, Client, Role, ScoringRun, TierSnapshot, TierState
 from tiering import Segment, TierRules
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "assessment_expiry",
     "book_page",
     "expired_by",
+    "names_an_id",
     "search_by_name",
 ]
 
@@ -99,6 +100,7 @@ class BookPage:
     rows: tuple[BookRow, ...]
     total: int
     pages: int
+    adviser_name: str | None  # the name of the book's adviser, for an admin's view of one adviser's book
 
     @property
     def page(self) -> int:
@@ -120,9 +122,9 @@ def _scope(book: AllowedBook) -> ColumnElement[bool]:
     return true() if book.adviser_id is None else Client.adviser_id == book.adviser_id
 
 
-def _order(sort: BookSort) -> tuple[ColumnElement[Any], ...]:
-    column: ColumnElement[Any] = TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
-    return column.desc().nulls_last(), Client.client_id
+def _order(sort: BookSort) -> tuple[UnaryExpression[Any], UnaryExpression[str]]:
+    column = TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
+    return column.desc().nulls_last(), Client.client_id.asc()
 
 
 def assessment_expiry(assessed_on: date, valid_months: int) -> date:
@@ -190,7 +192,16 @@ async def book_page(session: AsyncSession, book: AllowedBook, query: BookQuery, 
         result = await session.execute(
             _ROW.where(where).order_by(*_order(query.sort)).limit(PAGE_SIZE).offset(query.page * PAGE_SIZE))
         rows = tuple(BookRow(*row) for row in result)
-    return BookPage(book, query, rows, total, pages)
+    adviser_name = None
+    if book.adviser_id is not None and book.reader.role is Role.ADMIN:
+        adviser_name = await session.scalar(select(Adviser.name).where(Adviser.adviser_id == book.adviser_id))
+    return BookPage(book, query, rows, total, pages, adviser_name)
+
+
+def names_an_id(text: str) -> bool:
+    """`/client TEXT` asks for a client by id when TEXT could be one and holds a digit (ids such as C00042 do,
+    people's names do not); otherwise it searches names."""
+    return RECORD_ID.fullmatch(text) is not None and any(character.isdigit() for character in text)
 
 
 def _like_pattern(text: str) -> str:

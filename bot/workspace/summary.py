@@ -43,6 +43,7 @@ __all__ = [
     "ClientSummary",
     "Contact",
     "HeldAbove",
+    "Holding",
     "SurveyAnswer",
     "TierChange",
     "client_summary",
@@ -81,6 +82,13 @@ class HeldAbove:
 
 
 @dataclass(frozen=True, slots=True)
+class Holding:
+    category: str
+    amount: Decimal  # the latest month's average balance
+    share: float  # of the client's holdings
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     on: date
     channel: str
@@ -113,7 +121,7 @@ class ClientSummary:
     churn_risk: str | None  # "high" below the rules' P(alive) line, else "low"; None without a churn model
     aum_now: Decimal  # the latest month's average
     aum_change: float | None  # the trend's last month against its first, as a ratio; None from zero
-    holdings: tuple[tuple[str, Decimal], ...]  # (category, the latest month's average), largest first
+    holdings: tuple[Holding, ...]  # largest first
     net_flow_short: Decimal  # over SHORT_FLOW_MONTHS
     net_flow_year: Decimal  # over the history, TREND_MONTHS at most
     flow_months: int  # the months net_flow_year covers
@@ -173,7 +181,7 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
             "high" if facts.p_alive < rules.loyalty.p_alive_churn_below else "low"),
         aum_now=facts.monthly_aum[-1],
         aum_change=_change(trend),
-        holdings=tuple(sorted(facts.category_aum.items(), key=lambda item: (-item[1], item[0]))),
+        holdings=_holdings(facts.category_aum),
         net_flow_short=sum(flows[-SHORT_FLOW_MONTHS:], Decimal(0)),
         net_flow_year=sum(flows, Decimal(0)),
         flow_months=len(flows),
@@ -214,6 +222,12 @@ def _actions(standing: ClientStanding, risk_status: str | None) -> tuple[Recomme
     elif risk_status == "expiring":
         actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
     return tuple(actions)
+
+
+def _holdings(category_aum: Mapping[str, Decimal]) -> tuple[Holding, ...]:
+    total = sum(category_aum.values(), Decimal(0))
+    ranked = sorted(category_aum.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Holding(category, amount, float(amount / total) if total else 0.0) for category, amount in ranked)
 
 
 def _month_end(month: int) -> date:
