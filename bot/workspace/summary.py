@@ -252,19 +252,22 @@ def _change(trend: Sequence[tuple[date, Decimal]]) -> float | None:
 
 async def _history(session: AsyncSession, client_id: str, rules: TierRules
                    ) -> tuple[int | None, tuple[TierChange, ...], int | None]:
-    """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot."""
-    run_id = await session.scalar(
-        select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)))
-    latest = await session.scalar(select(func.max(TierSnapshot.id)).where(TierSnapshot.client_id == client_id))
+    """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot: one
+    query, the two ids riding on each row (a scored client has a first snapshot at least)."""
+    run_id = select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)).scalar_subquery()
+    latest = select(func.max(TierSnapshot.id)).where(TierSnapshot.client_id == client_id).scalar_subquery()
     rows = (await session.execute(
         select(TierSnapshot.tier, TierSnapshot.previous_tier, TierSnapshot.rules_version, TierSnapshot.explanation,
-               TierSnapshot.monthly_avg_aum, TierSnapshot.computed_at, ScoringRun.as_of)
+               TierSnapshot.monthly_avg_aum, TierSnapshot.computed_at, ScoringRun.as_of,
+               run_id.label("run_id"), latest.label("latest"))
         .outerjoin(ScoringRun, ScoringRun.id == TierSnapshot.scoring_run_id)
         .where(TierSnapshot.client_id == client_id,
                or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
         .order_by(TierSnapshot.id.desc()).limit(HISTORY_CHANGES)
     )).all()
-    return run_id, tuple(_tier_change(row, rules) for row in rows), latest
+    if not rows:
+        return None, (), None
+    return rows[0].run_id, tuple(_tier_change(row, rules) for row in rows), rows[0].latest
 
 
 def _tier_change(row: Any, rules: TierRules) -> TierChange:
