@@ -62,7 +62,8 @@ async def test_the_book_pages_in_place_and_sorts_both_ways(chat: Chat, clients: 
     assert first.startswith("<b>Your clients</b>\nSorted by value score · all clients\n")
     assert f"Page 1 of {pages}, {len(book)} clients" in first
     ids = row_ids(first)
-    assert len(ids) == PAGE_SIZE and set(ids) <= set(book)
+    assert len(ids) == PAGE_SIZE
+    assert set(ids) <= set(book)
     assert [book[i][0] for i in ids] == sorted((book[i][0] for i in ids), reverse=True)
     buttons = chat.buttons()
     assert [buttons[label] for label in buttons if label[0].isdigit()] == [f"sum:{i}" for i in ids]
@@ -110,19 +111,22 @@ async def test_each_filter_lists_only_clients_that_meet_it(chat: Chat, clients: 
         return found
 
     mid = await every_row(await _pick(chat, user_id, "Tier: Mid-tier"))
-    assert mid and mid == [i for i in sorted(book, key=lambda i: (-book[i][0], i)) if book[i][2] == "mid"]
+    assert mid
+    assert mid == [i for i in sorted(book, key=lambda i: (-book[i][0], i)) if book[i][2] == "mid"]
 
     decline = await every_row(await _pick(chat, user_id, "Lifecycle: decline"))
     assert set(decline) == {i for i, s in states.items() if s.lifecycle_segment == "decline"}
 
     churn = await every_row(await _pick(chat, user_id, "At risk of leaving"))
-    assert churn and set(churn) == {i for i, s in states.items() if s.loyalty_segment == "potential_churn"}
+    assert churn
+    assert set(churn) == {i for i, s in states.items() if s.loyalty_segment == "potential_churn"}
 
     page = await _pick(chat, user_id, "Risk assessment missing or expiring within 60 days")
     assert "Sorted by value score · Risk assessment missing or expiring within 60 days\n" in page
     due = await every_row(page)
     warned = datetime.now(UTC).date() + timedelta(days=ASSESSMENT_WARNING_DAYS)
-    assert due and set(due) == {i for i, s in states.items()
+    assert due
+    assert set(due) == {i for i, s in states.items()
                                 if risk_assessment_status(s.risk_level, s.risk_assessed_on, warned, 24) is not None}
 
     everyone = await every_row(await _pick(chat, user_id, "All clients"))
@@ -150,7 +154,8 @@ async def test_tier_changed_lately_means_a_change_in_a_run_within_30_days_of_the
                                             .order_by(snapshot.c.id.desc()).limit(1))).mappings().one()
             copy = {key: value for key, value in row.items() if key != "id"}
             snapshots.append({**copy, "previous_tier": "ordinary", "scoring_run_id": run_id})
-        inserted = (await connection.execute(insert(TierSnapshot).returning(TierSnapshot.id), snapshots)).scalars().all()
+        inserted = (await connection.execute(
+            insert(TierSnapshot).returning(TierSnapshot.id), snapshots)).scalars().all()
     try:
         await chat.send(user_id, "/clients")
         page = await _pick(chat, user_id, "Tier changed in the last 30 days")
@@ -178,7 +183,8 @@ async def test_the_book_in_chinese(chat: Chat, clients: ScoredClients) -> None:
             "风险测评缺失或 60 天内到期"} <= set(chat.buttons())
     (mid,) = await chat.press(user_id, chat.buttons()["等级：中端客户"], language_code="zh-hans")
     assert "按价值评分排序 · 等级：中端客户\n" in mid
-    assert row_ids(mid) and all(book[i][2] == "mid" for i in row_ids(mid))
+    assert row_ids(mid)
+    assert all(book[i][2] == "mid" for i in row_ids(mid))
     assert " · 中端客户 · " in mid
 
 
