@@ -102,8 +102,8 @@ async def test_an_adviser_who_left_is_told_their_access_ended(chat: Chat, client
         await chat.send(user_id, "/language")
         await chat.press(user_id, chat.buttons()["中文"])
         (in_chinese,) = await chat.send(user_id, "/clients")
-        assert in_chinese == ("您已于 2026年11月1日 离职，查看本机构客户的权限已随之终止。如仍需访问，请联系本机构的 tierbot "
-                              "管理员。")
+        assert in_chinese == ("您已于 2026年11月1日 离职，查看本机构客户的权限已随之终止。"
+                              "如仍需访问，请联系本机构的 tierbot 管理员。")
     finally:
         async with chat.engine.begin() as connection:
             await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))
