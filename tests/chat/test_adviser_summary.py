@@ -76,13 +76,16 @@ async def test_the_summary_tells_the_adviser_the_client_s_standing(chat: Chat, c
     (card,) = await chat.press(user_id, f"tier:card:{client_id}")  # the client's card, the staff's way
     assert "Tier: Mid-tier" in card
     assert "the staff view" in card
+    assert chat.buttons()["📋 Adviser's summary"] == f"sum:{client_id}"  # and back
+    (again,) = await chat.press(user_id, f"sum:{client_id}")
+    assert again == text
 
     async with chat.engine.connect() as connection:
         details = (await connection.execute(
             select(AuditEntry.details).where(AuditEntry.action == "client.view", AuditEntry.client_id == client_id,
                                              AuditEntry.actor == f"tg:{user_id}").order_by(AuditEntry.id)
         )).scalars().all()
-    assert details == [{"role": "adviser", "view": "summary"}, {"role": "adviser"}]
+    assert details == [{"role": "adviser", "view": "summary"}, {"role": "adviser"}, {"role": "adviser", "view": "summary"}]
 
 
 async def test_the_summary_in_chinese(chat: Chat, clients: ScoredClients) -> None:
