@@ -1,8 +1,9 @@
 """An adviser's book of business: their clients a page at a time, sorted and filtered, and a search by name.
 
 A page is two queries, a count and one page with LIMIT/OFFSET, over the clients' adviser index joined to the tier
-states by key: what the latest scoring run stored, never assessed afresh. Every read takes the `AllowedBook` that
-`bot.accounts.grant_book` returns, so an adviser lists their own clients only.
+states by key ("tier changed lately" through the partial index of tier changes by run): what the latest scoring
+run stored, never assessed afresh. Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an
+adviser lists their own clients only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedBook
@@ -151,11 +152,11 @@ async def _latest_run_day(session: AsyncSession) -> date | None:
 
 
 def _tier_changed_since(day: date) -> ColumnElement[bool]:
-    return exists(
-        select(TierSnapshot.id)
-        .join(ScoringRun, ScoringRun.id == TierSnapshot.scoring_run_id)
-        .where(TierSnapshot.client_id == Client.client_id, TierSnapshot.previous_tier.is_not(None),
-               TierSnapshot.previous_tier != TierSnapshot.tier, ScoringRun.as_of > day)
+    """The client's tier changed in a run after `day`: read from the partial index of tier changes by run."""
+    return Client.client_id.in_(
+        select(TierSnapshot.client_id)
+        .where(TierSnapshot.scoring_run_id.in_(select(ScoringRun.id).where(ScoringRun.as_of > day)),
+               TierSnapshot.previous_tier.is_not(None), TierSnapshot.previous_tier != TierSnapshot.tier)
     )
 
 
