@@ -68,7 +68,7 @@ def _page_button(page: BookPage, rules: TierRules, *, label: str, sort: BookSort
 
 def _adviser_field(book: AllowedBook) -> str:
     """The adviser the buttons carry: only an admin's view of one adviser names one."""
-    return book.adviser_id or "" if book.reader.role is Role.ADMIN else ""
+    return (book.adviser_id or "") if book.reader.role is Role.ADMIN else ""
 
 
 def _keyboard(page: BookPage, rules: TierRules) -> InlineKeyboardMarkup:
@@ -130,8 +130,10 @@ async def clients_command(message: Message, command: CommandObject, session: Asy
     assert message.bot is not None
     adviser = command.args.strip() if reader.role is Role.ADMIN and command.args else None
     book = await grant_book(session, reader, adviser)
-    if isinstance(book, Refusal):
-        await send(message.bot, message.chat.id, render("workspace/no_adviser.html.j2", adviser=adviser))
+    if isinstance(book, Refusal):  # an admin's unknown adviser; an adviser only once they have left
+        text = (render("workspace/no_adviser.html.j2", adviser=adviser) if adviser is not None
+                else render("workspace/departed.html.j2", left_on=reader.left_on))
+        await send(message.bot, message.chat.id, text)
         return
     page = await book_page(session, book, BookQuery(), rules)
     await send(message.bot, message.chat.id, *render_page(page, rules))
