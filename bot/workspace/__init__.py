@@ -18,6 +18,7 @@ from bot.workspace.book import (
     names_an_id,
     search_by_name,
 )
+from bot.workspace.charts import chart_cached, summary_chart
 from bot.workspace.summary import (
     ClientSummary,
     Contact,
@@ -48,8 +49,10 @@ __all__ = [
     "TierChange",
     "assessment_expiry",
     "book_page",
+    "chart_cached",
     "client_summary",
     "names_an_id",
     "open_summary",
     "search_by_name",
+    "summary_chart",
 ]

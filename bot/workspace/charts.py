@@ -36,7 +36,7 @@ from bot.i18n import use_locale
 from bot.i18n.vocabulary import dimension_name
 from tiering import Dimension
 
-__all__ = ["CACHE_SIZE", "cjk_font_family", "summary_chart"]
+__all__ = ["CACHE_SIZE", "chart_cached", "cjk_font_family", "summary_chart"]
 
 logger = logging.getLogger("tierbot.workspace")
 
@@ -80,6 +80,12 @@ def summary_chart(
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
         return png
+
+
+def chart_cached(key: Hashable, locale: str) -> bool:
+    """Whether `summary_chart` has the chart of `key` in `locale` without drawing it."""
+    with _lock:
+        return (key, locale) in _cache
 
 
 def _render(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequence[tuple[date, Decimal]],

@@ -8,18 +8,27 @@ by a forged button, gets the sentence an id of nobody gets: nothing tells that t
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, Refusal, example_client, grant_book
 from bot.i18n import current_locale, render
 from bot.telegram import send
-from bot.workspace import SEARCH_LIMIT, names_an_id, open_summary, search_by_name
+from bot.workspace import (
+    SEARCH_LIMIT,
+    ClientSummary,
+    chart_cached,
+    names_an_id,
+    open_summary,
+    search_by_name,
+    summary_chart,
+)
 from handlers.callbacks import SummaryCb, TierCb, TierView
 from tiering import Dimension, TierRules
 
@@ -34,10 +43,9 @@ def _not_found(reader: Reader, asked: str) -> str:
     return render("workspace/not_found.html.j2", role=reader.role, asked=asked)
 
 
-async def render_summary(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str
-                         ) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_summary(summary: ClientSummary | Refusal, reader: Reader, rules: TierRules, client_id: str
+                   ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The summary and its keyboard, or the sentence that says why not."""
-    summary = await open_summary(session, reader, rules, client_id)
     if summary is Refusal.NOT_ALLOWED:
         return _not_found(reader, client_id), None
     if isinstance(summary, Refusal):
@@ -52,8 +60,26 @@ async def render_summary(session: AsyncSession, reader: Reader, rules: TierRules
 async def _send_summary(bot: Bot, chat_id: int, session: AsyncSession, reader: Reader, rules: TierRules,
                         client_id: str) -> None:
     async with ChatActionSender.typing(chat_id=chat_id, bot=bot, initial_sleep=0):
-        text, keyboard = await render_summary(session, reader, rules, client_id)
+        summary = await open_summary(session, reader, rules, client_id)
+        text, keyboard = render_summary(summary, reader, rules, client_id)
+    if isinstance(summary, ClientSummary):  # the chart first: the summary and its button are read below it
+        await _send_chart(bot, chat_id, summary)
     await send(bot, chat_id, text, keyboard)
+
+
+async def _send_chart(bot: Bot, chat_id: int, summary: ClientSummary) -> None:
+    """The summary's chart as a photo: drawn in a thread ("sending a photo…" meanwhile), or from the cache."""
+    locale = current_locale()
+
+    def draw() -> bytes:
+        return summary_chart(summary.dimension_scores, summary.aum_trend, key=summary.chart_key, locale=locale)
+
+    if chart_cached(summary.chart_key, locale):
+        png = draw()
+    else:
+        async with ChatActionSender.upload_photo(chat_id=chat_id, bot=bot, initial_sleep=0):
+            png = await asyncio.to_thread(draw)
+    await bot.send_photo(chat_id, BufferedInputFile(png, filename=f"{summary.chart_key[0]}.png"))
 
 
 async def client_command(message: Message, command: CommandObject, session: AsyncSession, reader: Reader,
