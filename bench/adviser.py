@@ -1,0 +1,360 @@
+"""The adviser's workspace, measured part by part: the summary, its chart, and the book.
+
+    .venv/bin/python bench/adviser.py [summary|chart|book|all] [--clients 100000] [--book 2000] [--views 900]
+                                      [--charts 200] [--pages 30] [--seed 1] [--postgres URL] [--no-sqlite]
+                                      [--rebuild]
+
+The database: --clients demo clients with 24 months of history, imported and scored at the last two month-ends (so
+the latest run has tier changes and the history has lines), the adviser with the most clients given --book clients
+in all (taken at random from the others' books), and Telegram accounts bound to that adviser and to an admin. It is
+built once per --clients, --seed and schema revision, in child processes, and kept for the next runs (bench/harness.py:
+cached_databases; --rebuild builds it again): a SQLite file under the temporary folder and, with --postgres (or
+TIERBOT_TEST_POSTGRES_URL), a database of its own on that server.
+
+Each part runs in a child process of its own, its collector set as `tierbot` sets it on start:
+
+summary: `open_summary` and the rendering of its template (`handlers.adviser.summary.render_summary`, the keyboard
+  included), each view in a session of its own as the handler's unit of work opens it, for --views clients of the
+  book in each language, every client viewed once (the first view of a client, as an adviser opens it from the
+  book), then the same clients again (what a second look at the same client costs). "with commit" adds the unit of
+  work's commit of the audit entry the view writes. The CPU time is the process's, which other work on a shared
+  machine inflates less than the wall clock. Goal: p99 < 20 ms.
+chart: the charts of --charts clients of the book (their summaries read first), drawn for the first time in each
+  language, then asked for again from the cache, as the handler asks. Goals: first < 150 ms, cached < 5 ms.
+book: a page of /clients (`grant_book`, `book_page` and the rendering of its template and keyboard,
+  `handlers.adviser.book.render_page`) for every filter the filters' menu offers and both sorts, --pages presses
+  each at pages picked at random among the filter's pages, for the adviser's book (goal: p99 < 30 ms) and, for
+  scale, the admin's whole firm and the admin's view of the adviser's book.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from harness import AS_OF, cached_databases, in_child, report_to_parent, start_child
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.accounts import Reader, Refusal, grant_book, load_reader
+from bot.db import create_engine
+from bot.db.migrate import upgrade
+from bot.db.models import Adviser, Client, Role, TelegramAccount
+from bot.db.unit_of_work import session_factory, unit_of_work
+from bot.i18n import LOCALES, Catalogs, use_locale
+from bot.importer import import_path
+from bot.scoring import load_rules, score_clients
+from bot.workspace import (
+    LIFECYCLE_STAGES,
+    BookFilter,
+    BookQuery,
+    BookSort,
+    ClientSummary,
+    book_page,
+    charts,
+    open_summary,
+)
+from handlers.adviser.book import render_page
+from handlers.adviser.summary import render_summary
+from tiering import TierRules
+
+ADVISER_USER_ID, ADMIN_USER_ID = 30_000_001, 30_000_002
+PREVIOUS_RUN = date(2026, 9, 30)  # a month before AS_OF: the latest run has changes to show
+SUMMARY_GOAL_MS, CHART_FIRST_GOAL_MS, CHART_CACHED_GOAL_MS, BOOK_GOAL_MS = 20, 150, 5, 30
+WARM_UP_VIEWS = 20
+PARTS = ("summary", "chart", "book")
+
+
+# The database.
+
+async def _prepare(url: str, folder: Path, book_size: int, seed: int) -> None:
+    """Import, give the busiest adviser `book_size` clients, score twice, then bind the accounts (last: a database
+    with them is complete)."""
+    engine = create_engine(url)
+    await upgrade(engine)
+    await import_path(engine, folder, actor="bench")
+    async with engine.begin() as connection:
+        adviser = (await connection.execute(
+            select(Client.adviser_id).join(Adviser, Adviser.adviser_id == Client.adviser_id)
+            .where(Adviser.left_on.is_(None)).group_by(Client.adviser_id)
+            .order_by(func.count().desc(), Client.adviser_id).limit(1))).scalar_one()
+        own = (await connection.execute(select(func.count()).where(Client.adviser_id == adviser))).scalar_one()
+        others = (await connection.execute(
+            select(Client.client_id).where(Client.adviser_id != adviser).order_by(Client.client_id))).scalars().all()
+        moved = random.Random(seed).sample(list(others), max(book_size - own, 0))
+        for start in range(0, len(moved), 500):
+            await connection.execute(update(Client).where(Client.client_id.in_(moved[start:start + 500]))
+                                     .values(adviser_id=adviser))
+    rules = load_rules(None)
+    await score_clients(engine, rules, as_of=PREVIOUS_RUN)
+    await score_clients(engine, rules, as_of=AS_OF)
+    async with engine.begin() as connection:
+        now = datetime.now(UTC)
+        await connection.execute(insert(TelegramAccount), [
+            {"telegram_user_id": ADVISER_USER_ID, "chat_id": ADVISER_USER_ID, "role": Role.ADVISER,
+             "adviser_id": adviser, "bound_at": now},
+            {"telegram_user_id": ADMIN_USER_ID, "chat_id": ADMIN_USER_ID, "role": Role.ADMIN, "adviser_id": None,
+             "bound_at": now},
+        ])
+    await engine.dispose()
+
+
+async def _complete(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(
+                select(func.count()).where(TelegramAccount.telegram_user_id == ADVISER_USER_ID)) == 1
+    except Exception:  # no such table yet: a database never built, or one whose build was cut short
+        return False
+    finally:
+        await engine.dispose()
+
+
+# Figures.
+
+def _cut(seconds: Sequence[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[98] * 1000
+
+
+def _figures(name: str, seconds: Sequence[float]) -> dict[str, float]:
+    p50, p99 = _cut(seconds)
+    return {f"{name}_p50": p50, f"{name}_p99": p99}
+
+
+async def _readers(engine: AsyncEngine) -> tuple[Reader, Reader, list[str]]:
+    """The adviser, the admin, and the adviser's clients in a random order of their own."""
+    async with session_factory(engine)() as session:
+        adviser = await load_reader(session, ADVISER_USER_ID)
+        admin = await load_reader(session, ADMIN_USER_ID)
+        clients = (await session.execute(select(Client.client_id).where(Client.adviser_id == adviser.adviser_id)
+                                         .order_by(Client.client_id))).scalars().all()
+    return adviser, admin, random.Random(3).sample(list(clients), len(clients))
+
+
+async def _summary(engine: AsyncEngine, reader: Reader, rules: TierRules, client_id: str
+                   ) -> tuple[ClientSummary | Refusal, float, float]:
+    """A summary as the handler reads and renders it, in a unit of work of its own: (summary, seconds to the text,
+    seconds with the commit)."""
+    started = time.perf_counter()
+    async with unit_of_work(session_factory(engine)) as work:
+        summary = await open_summary(work.session, reader, rules, client_id)
+        render_summary(summary, reader, rules, client_id)
+        text_done = time.perf_counter()
+    return summary, text_done - started, time.perf_counter() - started
+
+
+# Parts.
+
+async def _summaries(url: str, views: int) -> dict[str, Any]:
+    engine = create_engine(url)
+    rules = load_rules(None)
+    adviser, _admin, clients = await _readers(engine)
+    views = min(views, (len(clients) - WARM_UP_VIEWS) // len(LOCALES))
+    for client_id in clients[-WARM_UP_VIEWS:]:  # templates compiled, catalogs read, the pool's connection open
+        await _summary(engine, adviser, rules, client_id)
+    figures: dict[str, Any] = {"views": views, "book": len(clients)}
+    for number, locale in enumerate(LOCALES):
+        viewed = clients[number * views:(number + 1) * views]
+        with use_locale(locale):
+            for round_name in ("first", "again"):
+                texts, commits, cpu = [], [], []
+                for client_id in viewed:
+                    started_cpu = time.process_time()
+                    summary, text_seconds, commit_seconds = await _summary(engine, adviser, rules, client_id)
+                    cpu.append(time.process_time() - started_cpu)
+                    assert isinstance(summary, ClientSummary), summary  # every client of the book is scored
+                    texts.append(text_seconds)
+                    commits.append(commit_seconds)
+                figures |= _figures(f"{locale}_{round_name}", texts)
+                figures |= _figures(f"{locale}_{round_name}_commit", commits)
+                figures |= _figures(f"{locale}_{round_name}_cpu", cpu)
+    await engine.dispose()
+    return figures
+
+
+async def _charts(url: str, count: int, views: int) -> dict[str, Any]:
+    engine = create_engine(url)
+    rules = load_rules(None)
+    adviser, _admin, clients = await _readers(engine)
+    count = min(count, len(clients) - 1)
+    summaries = []
+    for client_id in clients[:count + 1]:
+        summary, _text, _commit = await _summary(engine, adviser, rules, client_id)
+        assert isinstance(summary, ClientSummary), summary
+        summaries.append(summary)
+    await engine.dispose()
+    warm_up, summaries = summaries[0], summaries[1:]
+    figures: dict[str, Any] = {"charts": count, "font": charts.cjk_font_family() or ""}
+    charts.summary_chart(warm_up.dimension_scores, warm_up.aum_trend, key=warm_up.chart_key, locale="en")
+    pick = random.Random(4)
+    for locale in LOCALES:
+        first, first_cpu = [], []
+        for summary in summaries:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            charts.summary_chart(summary.dimension_scores, summary.aum_trend, key=summary.chart_key, locale=locale)
+            first.append(time.perf_counter() - started)
+            first_cpu.append(time.process_time() - started_cpu)
+        recent = summaries[-charts.CACHE_SIZE // 2:]  # still in the cache
+        cached = []
+        for _ in range(views):
+            summary = pick.choice(recent)
+            started = time.perf_counter()
+            assert charts.chart_cached(summary.chart_key, locale)
+            charts.summary_chart(summary.dimension_scores, summary.aum_trend, key=summary.chart_key, locale=locale)
+            cached.append(time.perf_counter() - started)
+        figures |= _figures(f"{locale}_first", first) | _figures(f"{locale}_first_cpu", first_cpu)
+        figures |= _figures(f"{locale}_cached", cached)
+    return figures
+
+
+def _book_queries(rules: TierRules) -> list[BookQuery]:
+    """Every filter the filters' menu offers, each with both sorts."""
+    chosen = [(BookFilter.ALL, ""), *((BookFilter.TIER, tier.id) for tier in rules.tiers),
+              *((BookFilter.STAGE, str(stage)) for stage in LIFECYCLE_STAGES),
+              (BookFilter.CHURN, ""), (BookFilter.CHANGED, ""), (BookFilter.RISK, "")]
+    return [BookQuery(kind, value, sort) for kind, value in chosen for sort in BookSort]
+
+
+async def _press(engine: AsyncEngine, reader: Reader, adviser: str | None, query: BookQuery, rules: TierRules
+                 ) -> tuple[int, float]:
+    """A press of a book's button as the handler answers it: (the filter's pages, seconds)."""
+    started = time.perf_counter()
+    async with unit_of_work(session_factory(engine)) as work:
+        book = await grant_book(work.session, reader, adviser)
+        assert not isinstance(book, Refusal), book
+        page = await book_page(work.session, book, query, rules)
+        render_page(page, rules)
+    return page.pages, time.perf_counter() - started
+
+
+async def _books(url: str, presses: int) -> dict[str, Any]:
+    engine = create_engine(url)
+    rules = load_rules(None)
+    adviser, admin, clients = await _readers(engine)
+    pick = random.Random(5)
+    figures: dict[str, Any] = {"book": len(clients), "presses": presses, "lines": []}
+    views = (("adviser's book", adviser, None, _book_queries(rules)),
+             ("admin, whole firm", admin, None, _book_queries(rules)),
+             ("admin, adviser's book", admin, adviser.adviser_id, [BookQuery(sort=sort) for sort in BookSort]))
+    for name, reader, adviser_id, queries in views:
+        everything = []
+        for query in queries:
+            pages, _seconds = await _press(engine, reader, adviser_id, query, rules)  # warm up; how many pages
+            seconds = []
+            for _ in range(presses):
+                at = BookQuery(query.filter, query.value, query.sort, pick.randrange(pages))
+                seconds.append((await _press(engine, reader, adviser_id, at, rules))[1])
+            everything += seconds
+            p50, p99 = _cut(seconds)
+            figures["lines"].append([name, f"{query.filter}{':' + query.value if query.value else ''}",
+                                     str(query.sort), pages, p50, p99])
+        figures[f"{name}_p50"], figures[f"{name}_p99"] = _cut(everything)
+    await engine.dispose()
+    return figures
+
+
+# The parent: what is printed.
+
+def _print_summary(backend: str, f: dict[str, Any]) -> None:
+    print(f"{backend:<10} summary (open_summary + its template), {f['views']:,} clients of a book of {f['book']:,} "
+          f"in each language, goal p99 < {SUMMARY_GOAL_MS} ms", flush=True)
+    for locale in LOCALES:
+        for round_name, label in (("first", "first view"), ("again", "second view")):
+            key = f"{locale}_{round_name}"
+            print(f"{'':<10} {locale:<8} {label:<12} p50 {f[key + '_p50']:6.2f} ms  p99 {f[key + '_p99']:6.2f} ms  "
+                  f"(CPU p50 {f[key + '_cpu_p50']:5.2f}, p99 {f[key + '_cpu_p99']:5.2f});  with commit "
+                  f"p50 {f[key + '_commit_p50']:6.2f} ms  p99 {f[key + '_commit_p99']:6.2f} ms", flush=True)
+
+
+def _print_chart(backend: str, f: dict[str, Any]) -> None:
+    print(f"{backend:<10} chart of {f['charts']:,} clients of the book, Chinese labels in "
+          f"{f['font'] or 'no CJK font (English labels)'}; goals first < {CHART_FIRST_GOAL_MS} ms, "
+          f"cached < {CHART_CACHED_GOAL_MS} ms", flush=True)
+    for locale in LOCALES:
+        print(f"{'':<10} {locale:<8} first p50 {f[locale + '_first_p50']:6.1f} ms  p99 {f[locale + '_first_p99']:6.1f} "
+              f"ms (CPU p50 {f[locale + '_first_cpu_p50']:.1f}, p99 {f[locale + '_first_cpu_p99']:.1f});  cached "
+              f"p50 {f[locale + '_cached_p50']:.4f} ms  p99 {f[locale + '_cached_p99']:.4f} ms", flush=True)
+
+
+def _print_book(backend: str, f: dict[str, Any]) -> None:
+    print(f"{backend:<10} book pages (grant_book + book_page + its template), {f['presses']} presses a filter and "
+          f"sort at random pages; the adviser's book holds {f['book']:,} clients; goal p99 < {BOOK_GOAL_MS} ms "
+          f"for the adviser's book", flush=True)
+    for name, query, sort, pages, p50, p99 in f["lines"]:
+        print(f"{'':<10} {name:<22} {query:<22} {sort:<6} {pages:>6,} pages  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms",
+              flush=True)
+    for name in ("adviser's book", "admin, whole firm", "admin, adviser's book"):
+        print(f"{'':<10} {name:<22} every page: p50 {f[name + '_p50']:6.2f} ms  p99 {f[name + '_p99']:6.2f} ms",
+              flush=True)
+
+
+MEASURES: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
+    "summary": _summaries, "chart": _charts, "book": _books}
+PRINTS: dict[str, Callable[[str, dict[str, Any]], None]] = {
+    "summary": _print_summary, "chart": _print_chart, "book": _print_book}
+
+
+def _child(part: str, url: str, *rest: str) -> None:
+    with Catalogs("en").activated():
+        if part == "prepare":
+            folder, book, seed = rest
+            asyncio.run(_prepare(url, Path(folder), int(book), int(seed)))
+            report_to_parent({})
+        elif part == "complete":
+            report_to_parent({"complete": asyncio.run(_complete(url))})
+        else:
+            report_to_parent(asyncio.run(MEASURES[part](url, *(int(n) for n in rest))))
+
+
+def _arguments(args: argparse.Namespace, part: str) -> list[str]:
+    return {"summary": [str(args.views)], "chart": [str(args.charts), str(args.views)],
+            "book": [str(args.pages)]}[part]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", nargs="?", choices=[*PARTS, "all"], default="all")
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--book", type=int, default=2_000, help="clients of the adviser measured")
+    parser.add_argument("--views", type=int, default=900, help="summaries viewed in each language")
+    parser.add_argument("--charts", type=int, default=200, help="charts drawn in each language")
+    parser.add_argument("--pages", type=int, default=30, help="presses of each filter and sort")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--rebuild", action="store_true", help="build the database again")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        start_child()
+        _child(*args.child)
+        return
+
+    parts = PARTS if args.part == "all" else (args.part,)
+
+    def build(url: str, folder: Path) -> None:
+        started = time.perf_counter()
+        in_child(__file__, "prepare", url, str(folder), str(args.book), str(args.seed))
+        print(f"built in {time.perf_counter() - started:.0f} s: {args.clients:,} clients scored at "
+              f"{PREVIOUS_RUN} and {AS_OF}, an adviser with {args.book:,}", flush=True)
+
+    def complete(url: str) -> bool:
+        return bool(in_child(__file__, "complete", url)["complete"])
+
+    for backend, url in cached_databases(args, f"adviser-b{args.book}", build, complete):
+        for part in parts:
+            PRINTS[part](backend, in_child(__file__, part, url, *_arguments(args, part)))
+
+
+if __name__ == "__main__":
+    main()
