@@ -91,7 +91,7 @@ class Window:
                 "last_month_start": month_start(self.last_month), "start_at": self.start_at, "end_at": self.end_at}
 
 
-def _purchase_histories(one_client: bool) -> Select[Any]:
+def _purchase_histories(one_client: bool) -> Select[*tuple[Any, ...]]:
     week = week_of(Transaction.at).label("week")
     purchases = select(Transaction.client_id, week).where(
         Transaction.kind.in_(PURCHASES), Transaction.at < bindparam("end_at")
@@ -284,7 +284,7 @@ def _transactions_in() -> ColumnElement[bool]:
                 Transaction.at >= bindparam("start_at"), Transaction.at < bindparam("end_at"))
 
 
-def _monthly_transactions_statement() -> Select[str, int, Any, Any, str]:
+def _monthly_transactions_statement() -> Select[*tuple[Any, ...]]:
     month = month_of(Transaction.at).label("month")
     signed = case(
         (Transaction.kind.in_(MONEY_IN), Transaction.amount),
@@ -328,7 +328,7 @@ async def _categories_traded(connection: AsyncConnection, parameters: dict[str, 
     return traded
 
 
-def _monthly_interactions_statement() -> Select[str, int, int, str]:
+def _monthly_interactions_statement() -> Select[*tuple[Any, ...]]:
     month = month_of(Interaction.at).label("month")
     return (
         select(Interaction.client_id, month, func.count(), type_coerce(func.max(Interaction.at), String))
@@ -359,7 +359,7 @@ def _note_latest(latest: dict[str, date], client_id: str, at: datetime | str) ->
         latest[client_id] = day
 
 
-def _survey_scores_statement() -> Select[Any]:
+def _survey_scores_statement() -> Select[*tuple[Any, ...]]:
     ranked = (
         select(
             Delivery.client_id, Response.rating, SurveyQuestion.options,
