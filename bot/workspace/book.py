@@ -2,8 +2,10 @@
 
 A page is two queries, a count and one page with LIMIT/OFFSET, over the clients' adviser index joined to the tier
 states by key ("tier changed lately" through the partial index of tier changes by run): what the latest scoring
-run stored, never assessed afresh. Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an
-adviser lists their own clients only.
+run stored, never assessed afresh. The count is exact and reads only the tables its filter needs: the whole firm's
+clients are counted without visiting their tier states, the firm's tiers and segments from the tier states alone.
+Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an adviser lists their own clients
+only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedBook
@@ -181,12 +183,26 @@ async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) 
     return true()
 
 
+_ON_THE_STATE: Final = frozenset({BookFilter.TIER, BookFilter.STAGE, BookFilter.CHURN})  # tier state columns only
+
+
+def _count(book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]) -> Select[int]:
+    """The clients of `book` that meet `condition`, counted from the tables it needs. A filter on the tier state
+    holds only where there is one, so the join is an inner one; for the whole firm it needs no client at all (every
+    state is of one client)."""
+    if query.filter not in _ON_THE_STATE:
+        return select(func.count()).select_from(Client).where(_scope(book), condition)
+    if book.whole_firm:
+        return select(func.count()).select_from(TierState).where(condition)
+    return (select(func.count()).select_from(Client).join(TierState, TierState.client_id == Client.client_id)
+            .where(_scope(book), condition))
+
+
 async def book_page(session: AsyncSession, book: AllowedBook, query: BookQuery, rules: TierRules) -> BookPage:
     """The page of `book` that `query` asks for; `query` must be valid for `rules` (BookQuery.valid)."""
-    where = and_(_scope(book), await _condition(session, query, rules))
-    total = await session.scalar(
-        select(func.count()).select_from(Client).outerjoin(TierState, TierState.client_id == Client.client_id)
-        .where(where)) or 0
+    condition = await _condition(session, query, rules)
+    where = and_(_scope(book), condition)
+    total = await session.scalar(_count(book, query, condition)) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     rows: tuple[BookRow, ...] = ()
     if query.page < pages and total:
