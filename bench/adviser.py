@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import AS_OF, cached_databases, in_child, report_to_parent, start_child
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import Reader, Refusal, grant_book, load_reader
@@ -104,6 +104,10 @@ async def _prepare(url: str, folder: Path, book_size: int, seed: int) -> None:
             {"telegram_user_id": ADMIN_USER_ID, "chat_id": ADMIN_USER_ID, "role": Role.ADMIN, "adviser_id": None,
              "bound_at": now},
         ])
+    if engine.dialect.name == "postgresql":  # the statistics autovacuum keeps, on a server that may run without it
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("ANALYZE"))
     await engine.dispose()
 
 
