@@ -34,3 +34,12 @@ class SummaryCb(CallbackData, prefix="sum"):
     """Open a client's summary for staff: from a row of the book, a search result or an alert digest."""
 
     client_id: str
+
+
+class AuditCb(CallbackData, prefix="audit"):
+    """A page of a client's audit trail for an admin, counted back from entry `upto` (so that entries written since
+    do not shift the pages)."""
+
+    client_id: str
+    page: int
+    upto: int
