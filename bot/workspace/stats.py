@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -100,17 +100,30 @@ async def _last_run(session: AsyncSession) -> LastRun | None:
     )).one_or_none()
     if run is None:
         return None
-    in_run = TierSnapshot.scoring_run_id == run.id
+    in_run = await _snapshots_of(session, run.id)
     changes = {(before, after): n for before, after, n in await session.execute(
         select(TierSnapshot.previous_tier, TierSnapshot.tier, func.count())
-        .where(in_run, or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
+        .where(*in_run, or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
         .group_by(TierSnapshot.previous_tier, TierSnapshot.tier)
     )}
     return LastRun(run.id, run.rules_version, run.as_of, run.finished_at, run.clients_scored, changes,
-                   await _crossed_into_churn(session, run.id))
+                   await _crossed_into_churn(session, in_run))
 
 
-async def _crossed_into_churn(session: AsyncSession, run_id: int) -> int:
+async def _snapshots_of(session: AsyncSession, run_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick the snapshots of the last finished run `run_id` by a range of their key.
+
+    A run writes its snapshots in its own transaction, after those of every run before it, so they hold the highest
+    ids: walking the key back from the end to the newest snapshot of another run finds where they start, where a
+    condition on `scoring_run_id` alone (not indexed) would read the whole history."""
+    earlier = await session.scalar(
+        select(TierSnapshot.id)
+        .where(or_(TierSnapshot.scoring_run_id.is_(None), TierSnapshot.scoring_run_id != run_id))
+        .order_by(TierSnapshot.id.desc()).limit(1))
+    return (TierSnapshot.id > (earlier or 0), TierSnapshot.scoring_run_id == run_id)
+
+
+async def _crossed_into_churn(session: AsyncSession, in_run: tuple[ColumnElement[bool], ...]) -> int:
     """Snapshots of the run in potential churn whose client's snapshot before was in another loyalty segment: the
     crossings the alert policy tells advisers of (a first placement is none)."""
     before = aliased(TierSnapshot)
@@ -122,8 +135,7 @@ async def _crossed_into_churn(session: AsyncSession, run_id: int) -> int:
     )
     return await session.scalar(
         select(func.count()).select_from(TierSnapshot)
-        .where(TierSnapshot.scoring_run_id == run_id, TierSnapshot.loyalty_segment == POTENTIAL_CHURN,
-               loyalty_before != POTENTIAL_CHURN)
+        .where(*in_run, TierSnapshot.loyalty_segment == POTENTIAL_CHURN, loyalty_before != POTENTIAL_CHURN)
     ) or 0
 
 
