@@ -81,3 +81,18 @@ async def test_an_unbound_account_is_told_it_is_not_linked(chat: Chat, clients: 
     assert await chat.send(stranger, "/stats", language_code="zh-hans") == [
         "您的 Telegram 账户尚未关联客户账户，因此暂时无法显示等级。"
         "请向您的客户经理索取邀请链接，打开链接即可完成关联。"]
+
+
+async def test_help_lists_the_admin_views_for_admins_only(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.adviser_id.is_not(None), ADVISER_READS_ENGLISH, tier="ordinary")
+    _name, adviser_id = await chat.client_row(client_id)
+    assert adviser_id is not None
+    admin = await chat.bind(Role.ADMIN, None)
+    (text,) = await chat.send(admin, "/help")
+    async with chat.engine.connect() as connection:
+        example = (await connection.execute(select(Client.client_id).order_by(Client.client_id))).scalar()
+    assert "/stats — the firm at a glance: tiers, the last scoring run, churn risk, who cannot be reached" in text
+    assert f"/audit {example} — who viewed or changed what for a client" in text
+    (text,) = await chat.send(await chat.bind(Role.ADVISER, adviser_id), "/help")
+    assert "/stats" not in text
+    assert "/audit" not in text
