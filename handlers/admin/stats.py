@@ -59,7 +59,7 @@ def changes(run: LastRun, tiers: list[str]) -> str | None:
     if not run.changes:
         return None
     numbers = {tier: str(number) for number, tier in enumerate(tiers, 1)}
-    rows = [[_("from \\ to"), *numbers.values()]]
+    rows = [[_("from\\to"), *numbers.values()]]
     for before in ([None] if run.first_placements else []) + tiers:
         label = _("unscored") if before is None else numbers[before]
         rows.append([label, *(_NO_CHANGE if before == after else format_number(run.changes.get((before, after), 0))

@@ -167,7 +167,7 @@ async def test_the_last_run_s_changes_and_who_cannot_be_reached(engine: AsyncEng
     assert f"• Newly at risk of leaving: {crossed:,}" in text
     _distribution_table, matrix = _tables(text)
     tiers = ("ordinary", "mid", "high_net_worth")
-    assert matrix[0].split() == ["from", "\\", "to", "1", "2", "3"]
+    assert matrix[0].split() == ["from\\to", "1", "2", "3"]
     for number, before in enumerate(tiers, 1):
         assert _row(matrix, str(number)) == [
             "-" if before == after else f"{changes[(before, after)]:,}" for after in tiers]
@@ -184,7 +184,7 @@ async def test_the_last_run_s_changes_and_who_cannot_be_reached(engine: AsyncEng
     await _to_chinese(chat, admin)
     (text,) = await chat.send(admin, "/stats")
     matrix = _tables(text)[1]
-    assert matrix[0].split() == ["从", "\\", "到", "1", "2", "3"]
+    assert matrix[0].split() == ["从\\到", "1", "2", "3"]
     assert "评分前（行）与评分后（列）的客户等级变化，等级按上表编号表示：" in text
     assert "• 已屏蔽本机器人的客户：1" in text
     assert "• 已屏蔽本机器人的客户经理：1" in text
