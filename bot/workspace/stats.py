@@ -28,11 +28,10 @@ UNDELIVERED = (OutboxStatus.UNREACHABLE, OutboxStatus.UNKNOWN, OutboxStatus.FAIL
 
 @dataclass(frozen=True, slots=True)
 class TierCount:
-    """How many clients stand in `tier` now, and how many of them are at risk of leaving."""
+    """How many clients stand in `tier` now."""
 
     tier: str
     clients: int
-    at_risk: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +59,7 @@ class LastRun:
 @dataclass(frozen=True, slots=True)
 class FirmStats:
     tiers: tuple[TierCount, ...]  # every tier a client stands in, in no particular order
+    at_risk: int  # clients at risk of leaving now (loyalty segment potential churn)
     last_run: LastRun | None
     blocked: Mapping[Role, int]  # bound accounts that blocked the bot, by role (roles with none left out)
     undelivered: Mapping[OutboxStatus, int]  # outbox messages by status among UNDELIVERED (none left out)
@@ -67,10 +67,6 @@ class FirmStats:
     @property
     def clients(self) -> int:
         return sum(t.clients for t in self.tiers)
-
-    @property
-    def at_risk(self) -> int:
-        return sum(t.at_risk for t in self.tiers)
 
 
 def require_admin(reader: Reader) -> None:
@@ -81,15 +77,18 @@ def require_admin(reader: Reader) -> None:
 
 async def firm_stats(session: AsyncSession, reader: Reader) -> FirmStats:
     require_admin(reader)
-    last_run = await _last_run(session)
-    return FirmStats(tiers=await _tiers(session), last_run=last_run, blocked=await _blocked(session),
-                     undelivered=await _undelivered(session))
+    return FirmStats(tiers=await _tiers(session), at_risk=await _at_risk(session), last_run=await _last_run(session),
+                     blocked=await _blocked(session), undelivered=await _undelivered(session))
 
 
 async def _tiers(session: AsyncSession) -> tuple[TierCount, ...]:
-    at_risk = func.sum(case((TierState.loyalty_segment == POTENTIAL_CHURN, 1), else_=0))
-    rows = await session.execute(select(TierState.tier, func.count(), at_risk).group_by(TierState.tier))
-    return tuple(TierCount(tier, clients, int(risk or 0)) for tier, clients, risk in rows)
+    rows = await session.execute(select(TierState.tier, func.count()).group_by(TierState.tier))  # the index alone
+    return tuple(TierCount(tier, n) for tier, n in rows)
+
+
+async def _at_risk(session: AsyncSession) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(TierState).where(TierState.loyalty_segment == POTENTIAL_CHURN)) or 0
 
 
 async def _last_run(session: AsyncSession) -> LastRun | None:
@@ -100,32 +99,35 @@ async def _last_run(session: AsyncSession) -> LastRun | None:
     )).one_or_none()
     if run is None:
         return None
-    in_run = await _snapshots_of(session, run.id)
-    changes = {(before, after): n for before, after, n in await session.execute(
-        select(TierSnapshot.previous_tier, TierSnapshot.tier, func.count())
-        .where(*in_run, or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
+    changes: dict[tuple[str | None, str], int] = {}
+    crossed = 0
+    for before, after, n, into_churn in await session.execute(
+        select(TierSnapshot.previous_tier, TierSnapshot.tier, func.count(), func.sum(_crossed_into_churn()))
+        .where(TierSnapshot.id > _last_snapshot_before(run.id), TierSnapshot.scoring_run_id == run.id)
         .group_by(TierSnapshot.previous_tier, TierSnapshot.tier)
-    )}
-    return LastRun(run.id, run.rules_version, run.as_of, run.finished_at, run.clients_scored, changes,
-                   await _crossed_into_churn(session, in_run))
+    ):
+        if before != after:
+            changes[(before, after)] = n
+        crossed += int(into_churn or 0)
+    return LastRun(run.id, run.rules_version, run.as_of, run.finished_at, run.clients_scored, changes, crossed)
 
 
-async def _snapshots_of(session: AsyncSession, run_id: int) -> tuple[ColumnElement[bool], ...]:
-    """The conditions that pick the snapshots of the last finished run `run_id` by a range of their key.
+def _last_snapshot_before(run_id: int) -> ColumnElement[int]:
+    """The id of the newest snapshot of another run than the last finished one, `run_id` (0 when none).
 
-    A run writes its snapshots in its own transaction, after those of every run before it, so they hold the highest
-    ids: walking the key back from the end to the newest snapshot of another run finds where they start, where a
-    condition on `scoring_run_id` alone (not indexed) would read the whole history."""
-    earlier = await session.scalar(
-        select(TierSnapshot.id)
-        .where(or_(TierSnapshot.scoring_run_id.is_(None), TierSnapshot.scoring_run_id != run_id))
-        .order_by(TierSnapshot.id.desc()).limit(1))
-    return (TierSnapshot.id > (earlier or 0), TierSnapshot.scoring_run_id == run_id)
+    A run writes its snapshots in its own transaction, after those of every run before it, so the last run's hold
+    the highest ids: walking the key back from the end finds where they start, where a condition on
+    `scoring_run_id` alone (not indexed) would read the whole history."""
+    other = aliased(TierSnapshot)
+    newest = (select(other.id).where(or_(other.scoring_run_id.is_(None), other.scoring_run_id != run_id))
+              .order_by(other.id.desc()).limit(1).scalar_subquery())
+    return func.coalesce(newest, 0)
 
 
-async def _crossed_into_churn(session: AsyncSession, in_run: tuple[ColumnElement[bool], ...]) -> int:
-    """Snapshots of the run in potential churn whose client's snapshot before was in another loyalty segment: the
-    crossings the alert policy tells advisers of (a first placement is none)."""
+def _crossed_into_churn() -> ColumnElement[int]:
+    """1 for a snapshot in potential churn whose client's snapshot before was in another loyalty segment (the
+    crossing the alert policy tells advisers of; a first placement is none), else 0; the snapshot before is looked
+    up for snapshots in potential churn only."""
     before = aliased(TierSnapshot)
     loyalty_before = (
         select(before.loyalty_segment)
@@ -133,10 +135,8 @@ async def _crossed_into_churn(session: AsyncSession, in_run: tuple[ColumnElement
         .order_by(before.computed_at.desc(), before.id.desc()).limit(1)
         .correlate(TierSnapshot).scalar_subquery()
     )
-    return await session.scalar(
-        select(func.count()).select_from(TierSnapshot)
-        .where(*in_run, TierSnapshot.loyalty_segment == POTENTIAL_CHURN, loyalty_before != POTENTIAL_CHURN)
-    ) or 0
+    return case((TierSnapshot.loyalty_segment != POTENTIAL_CHURN, 0), (loyalty_before != POTENTIAL_CHURN, 1),
+                else_=0)
 
 
 async def _blocked(session: AsyncSession) -> dict[Role, int]:
