@@ -35,10 +35,11 @@ def _in_english(at: datetime) -> str:
 
 async def _advised(chat: Chat, clients: ScoredClients) -> tuple[str, str, str]:
     """A client, their adviser, and another adviser."""
-    client_id = await clients.take(Client.adviser_id.is_not(None), tier="mid")
+    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
-    _name, other_adviser = await chat.client_row(await clients.take(Client.adviser_id.not_in([adviser_id])))
+    someone_else_s = await clients.take(Client.adviser_id.not_in([adviser_id]), tier="ordinary")
+    _name, other_adviser = await chat.client_row(someone_else_s)
     assert other_adviser is not None
     return client_id, adviser_id, other_adviser
 
@@ -70,7 +71,7 @@ async def test_the_trail_says_who_did_what_and_when_newest_first(chat: Chat, cli
         (f"adviser {adviser_id}", "viewed the card"),
     ]
     assert (_in_english(run.started_at), "the command line",
-            f"first placed in Mid-tier (rules {run.rules_version}, run {run.id})") in lines
+            f"first placed in Ordinary (rules {run.rules_version}, run {run.id})") in lines
     assert "Times in the firm's time zone, Asia/Shanghai." in text
     assert chat.last_keyboard() is None  # one page
     assert await _audit_views(chat, admin, client_id) == [{"role": "admin", "page": 1}]
@@ -84,7 +85,7 @@ async def test_the_trail_says_who_did_what_and_when_newest_first(chat: Chat, cli
     assert (lines[0][1], lines[0][2]) == ("管理员", "查看了本审计日志")  # the English look, now in the trail
     assert (f"客户经理 {other_adviser}", "访问被拒绝（其他客户经理的客户）") == lines[1][1:]
     assert (f"客户经理 {adviser_id}", "查看了等级卡片") == lines[2][1:]
-    assert ("命令行", f"首次评定为中端客户（规则 {run.rules_version}，第 {run.id} 次评分）") == lines[-1][1:]
+    assert ("命令行", f"首次评定为普通客户（规则 {run.rules_version}，第 {run.id} 次评分）") == lines[-1][1:]
     assert "以上时间均为本机构所在时区（Asia/Shanghai）。" in text
 
 
@@ -110,7 +111,7 @@ async def test_pages_turn_in_place_and_entries_written_since_do_not_shift_them(
     assert isinstance(chat.bot.session.requests[0], EditMessageText)  # the same message, edited
     assert f"page 2 of 2, {total} entries in all." in second
     assert len(_lines(second)) == total - 10
-    assert _lines(second)[-1][2].startswith("first placed in Mid-tier")  # the oldest entry ends the last page
+    assert _lines(second)[-1][2].startswith("first placed in Ordinary")  # the oldest entry ends the last page
     assert list(chat.buttons()) == ["⬅️ Newer"]
     (back,) = await chat.press(admin, chat.buttons()["⬅️ Newer"])
     assert _lines(back) == _lines(first)

@@ -25,7 +25,7 @@ from bot.runtime import console_chat
 @pytest.mark.db
 @pytest.mark.asyncio(loop_scope="session")
 async def test_an_admin_chats_in_the_console_with_the_admin_views(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(tier="mid")
+    client_id = await clients.take(tier="ordinary")
     shown: list[str] = []
     typed = iter(["/stats", f"/audit {client_id}", "/tier " + client_id])
     with Catalogs("en").activated():
@@ -35,7 +35,7 @@ async def test_an_admin_chats_in_the_console_with_the_admin_views(chat: Chat, cl
     assert "The firm's clients by tier" in output
     assert "Tier             Clients  Share" in output  # the table as in Telegram, the tags taken out
     assert f"Audit log: {(await chat.client_row(client_id))[0]} · {client_id}" in output
-    assert "Tier: Mid-tier" in output  # and the staff views an admin has anyway
+    assert "Tier: Ordinary" in output  # and the staff views an admin has anyway
     async with chat.engine.connect() as connection:
         account = (await connection.execute(
             select(TelegramAccount.telegram_user_id, TelegramAccount.role, TelegramAccount.adviser_id)

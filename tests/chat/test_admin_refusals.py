@@ -10,7 +10,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from markupsafe import escape
 from sqlalchemy import func, select, update
 from support.chat import Chat, new_user_id
-from support.scored_clients import ADVISER_READS_ENGLISH, READS_ENGLISH, ScoredClients
+from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db.models import Adviser, AuditEntry, Client, Role
 from handlers.callbacks import AuditCb
@@ -37,13 +37,21 @@ async def _forged_press_tells_nothing(chat: Chat, user_id: int, client_id: str) 
     assert await _audit_entries(chat) == before
 
 
+async def _adviser_in_english(chat: Chat, adviser_id: str) -> int:
+    """A Telegram account bound to the adviser, reading English whatever their record says."""
+    adviser = await chat.bind(Role.ADVISER, adviser_id)
+    await chat.send(adviser, "/language")
+    await chat.press(adviser, chat.buttons()["English"])
+    return adviser
+
+
 async def test_a_client_and_an_adviser_are_told_the_views_are_for_admins(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(READS_ENGLISH, ADVISER_READS_ENGLISH, Client.adviser_id.is_not(None), tier="mid")
+    client_id = await clients.take(READS_ENGLISH, Client.adviser_id.is_not(None), tier="ordinary")
     name = escape((await chat.client_row(client_id))[0])
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
     client = await chat.bind(Role.CLIENT, client_id)
-    adviser = await chat.bind(Role.ADVISER, adviser_id)
+    adviser = await _adviser_in_english(chat, adviser_id)
     for user_id in (client, adviser):
         for command in ("/stats", f"/audit {client_id}", "/audit"):
             assert await chat.send(user_id, command) == [FOR_ADMINS]
@@ -57,10 +65,10 @@ async def test_a_client_and_an_adviser_are_told_the_views_are_for_admins(chat: C
 
 
 async def test_an_adviser_who_left_is_refused_too(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(Client.adviser_id.is_not(None), ADVISER_READS_ENGLISH, tier="ordinary")
+    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
-    adviser = await chat.bind(Role.ADVISER, adviser_id)
+    adviser = await _adviser_in_english(chat, adviser_id)
     async with chat.engine.begin() as connection:
         await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(
             left_on=date(2026, 11, 1)))
@@ -73,7 +81,7 @@ async def test_an_adviser_who_left_is_refused_too(chat: Chat, clients: ScoredCli
 
 
 async def test_an_unbound_account_is_told_it_is_not_linked(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(tier="high_net_worth")
+    client_id = await clients.take(tier="ordinary")
     stranger = new_user_id()
     for command in ("/stats", f"/audit {client_id}"):
         assert await chat.send(stranger, command) == [NOT_LINKED]
@@ -84,7 +92,7 @@ async def test_an_unbound_account_is_told_it_is_not_linked(chat: Chat, clients: 
 
 
 async def test_help_lists_the_admin_views_for_admins_only(chat: Chat, clients: ScoredClients) -> None:
-    client_id = await clients.take(Client.adviser_id.is_not(None), ADVISER_READS_ENGLISH, tier="ordinary")
+    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
     admin = await chat.bind(Role.ADMIN, None)
