@@ -2,15 +2,21 @@
 
 `routers()` makes them afresh for each dispatcher (a router belongs to one parent only), in the order
 `bot.runtime` includes them: the groups for bound readers first, then what anyone is served, whose fallback takes
-whatever is left.
+whatever is left. `renderers()` names what renders each kind of message the outbox's sender sends.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
+from bot.delivery.sender import Renderer
 from handlers import client, common
 
 
 def routers() -> list[Router]:
     return [client.router(), common.router()]
+
+
+def renderers() -> dict[str, Renderer]:
+    """What renders each kind of message of the outbox, by kind, for the sender that `bot.runtime` builds."""
+    return {}
