@@ -168,10 +168,17 @@ def _causes(error: BaseException) -> list[BaseException]:
     return chain
 
 
+def _never_left(cause: BaseException) -> bool:
+    if isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return True  # no connection was made
+    # A connection kept alive from an earlier request that the server has since closed: aiohttp refuses to write
+    # the request (or the rest of it) to it, so Telegram never had a whole request to act on.
+    return isinstance(cause, aiohttp.ClientConnectionResetError) and "closing transport" in str(cause)
+
+
 def _reached_telegram(error: TelegramNetworkError) -> bool:
-    """Whether the request may have reached Telegram: False only when the connection could not be made."""
-    return not any(isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
-                   for cause in _causes(error))
+    """Whether the request may have reached Telegram: False only when it certainly never left whole."""
+    return not any(_never_left(cause) for cause in _causes(error))
 
 
 def _failure_kind(error: AiogramError) -> str:
