@@ -81,16 +81,20 @@ async def enqueue(connection: AsyncConnection, messages: Sequence[Outgoing], *, 
 async def claim(connection: AsyncConnection, *, now: datetime, lease: timedelta, limit: int) -> list[Queued]:
     """Take up to `limit` due rows, oldest due first, for `lease`: they are 'sending' and their attempt is counted
     once the caller commits, which it does before sending any of them."""
+    # Materialised: as a plain subquery PostgreSQL may run it again for each row it updates, and each run would
+    # lock `limit` more rows, past the limit.
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
     claimed = (await connection.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
+        .where(OutboxMessage.id == due.c.id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.telegram_user_id, OutboxMessage.payload,
                    OutboxMessage.attempts, OutboxMessage.next_attempt_at)

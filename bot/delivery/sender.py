@@ -274,13 +274,14 @@ class Sender:
             return self.pacer.paused_for or self._poll_interval  # until a send ends, or the pause does
         async with self._engine.connect() as connection:
             due = await outbox.next_due(connection)
-            if once and not busy:
+            # A claim may take fewer rows than are due (another sender's claim held them a moment), so only the
+            # outbox can say whether a run `once` is done: nothing due now, and nothing of its own put off.
+            wait = self._poll_interval if due is None else max(0.0, (due - datetime.now(UTC)).total_seconds())
+            if once and not busy and wait > 0:
                 self._retrying = await outbox.pending_among(connection, self._retrying)
                 if not self._retrying:
                     return None
-        if due is None:
-            return self._poll_interval
-        return min(self._poll_interval, max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        return min(self._poll_interval, wait)
 
     async def _nap(self, stop: asyncio.Event, seconds: float) -> None:
         """Wait `seconds`, or until the sender is stopped or a send ends."""

@@ -326,3 +326,15 @@ async def test_a_token_telegram_no_longer_takes_stops_the_sender_and_sends_nothi
 
     row = (await firm.rows())[queued]
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
+
+
+async def test_a_claim_takes_at_most_its_limit_oldest_due_first(firm: Outbox) -> None:
+    user = await firm.adviser()
+    now = datetime.now(UTC)
+    ids = [await firm.queue(user, n, not_before=now - timedelta(minutes=n)) or 0 for n in range(10)]
+    async with firm.engine.begin() as connection:
+        claimed = await outbox.claim(connection, now=now, lease=timedelta(seconds=60), limit=3)
+    assert [row.id for row in claimed] == ids[9:6:-1]  # due longest ago first
+    assert [row.attempts for row in claimed] == [1, 1, 1]
+    statuses = [row.status for row in (await firm.rows()).values()]
+    assert statuses.count(OutboxStatus.SENDING) == 3
