@@ -1,6 +1,6 @@
 """The outbox's sender against the Bot API stand-in over HTTP, on a fresh database per test (PostgreSQL when
 TIERBOT_TEST_POSTGRES_URL is set): advisers with Telegram accounts, messages queued for them as a scoring run
-queues its digests, and a test renderer ("note") registered by the tests, as `handlers` registers the real ones."""
+queues its digests, and a test renderer ("note", in notes.py) registered by the tests."""
 
 from __future__ import annotations
 
@@ -11,36 +11,19 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from notes import RENDERERS
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support.telegram_standin import BotApiStandIn
 
-from bot.accounts import Reader
 from bot.config import DeliverySettings, FirmSettings, Settings, TelegramSettings
 from bot.db.models import Adviser, OutboxMessage, Role, TelegramAccount
 from bot.delivery import Outgoing, enqueue
-from bot.delivery.outbox import Queued
-from bot.delivery.sender import Rendered, Renderer, Sender
-from bot.i18n import render
+from bot.delivery.sender import Renderer, Sender
 from bot.runtime import create_sender_bot
 
 FIRST_USER = 7_000_001
-
-
-async def note(session: AsyncSession, queued: Queued, reader: Reader) -> Rendered | None:
-    """A test renderer: says which message it is in the reader's language, as the text the command menu gives
-    /tier (a message both catalogs have), with a button; `payload["text"]` replaces it (long texts, bad HTML),
-    `payload["silent"]` means there is nothing left to say."""
-    if queued.payload.get("silent"):
-        return None
-    text = queued.payload.get("text") or f"{render('commands.html.j2', command='tier')} #{queued.payload['n']}"
-    button = InlineKeyboardButton(text=f"#{queued.payload.get('n')}", callback_data=f"note:{queued.id}")
-    return Rendered(text, InlineKeyboardMarkup(inline_keyboard=[[button]]))
-
-
-RENDERERS: Mapping[str, Renderer] = {"note": note}
 
 
 @pytest.fixture
