@@ -33,7 +33,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.accounts import Reader, load_reader, record_blocking
 from bot.config import DeliverySettings
@@ -77,8 +77,9 @@ class Tally:
 
 
 def default_concurrency(rate: float) -> int:
-    """Sends in flight: enough to keep `rate` with up to 400 ms per message (the request, the render, the mark)."""
-    return max(2, min(64, math.ceil(rate * 0.4)))
+    """Sends in flight (each waiting for its turn, rendering, sending or being marked): enough to keep `rate` with
+    up to a second per message, as on a busy machine or far from Telegram."""
+    return max(2, min(100, math.ceil(rate * 1.0)))
 
 
 async def _sleep(seconds: float, stop: asyncio.Event | None) -> bool:
@@ -220,6 +221,13 @@ class Sender:
         self.concurrency = concurrency or default_concurrency(settings.rate)
         self.pacer = Pacer(settings.rate, settings.per_chat_interval)
         self._ended = asyncio.Event()  # a send has ended: room for another
+        # One write of this sender's at a time: SQLite takes one writer, and a writer refused the lock sleeps in
+        # SQLite's busy handler for up to 100 ms a go, far longer than the writes it waits for take.
+        self._writing = asyncio.Lock()
+        self._unwritten: list[tuple[Queued, _Verdict, asyncio.Future[None]]] = []  # marks waiting for the writer
+        # Renders reading at once: with the writer and the loop, within the engine's pool (5 connections by
+        # default), so that sends in flight never open connections past it (for SQLite, a thread and a file each).
+        self._reading = asyncio.Semaphore(3)
         self._tally = Tally()
         self._retrying: set[int] = set()
         self._refused: TelegramUnauthorizedError | None = None
@@ -293,7 +301,7 @@ class Sender:
                 wait.cancel()
 
     async def _expire_leases(self) -> list[int]:
-        async with self._engine.begin() as connection:
+        async with self._writing, self._engine.begin() as connection:
             expired = await outbox.expire_leases(connection, now=datetime.now(UTC))
         for outbox_id in expired:
             logger.warning("outbox %d: its sender stopped before marking it; reported unknown, not sent again",
@@ -301,7 +309,7 @@ class Sender:
         return expired
 
     async def _claim(self, limit: int) -> list[Queued]:
-        async with self._engine.begin() as connection:  # committed before any of them is sent
+        async with self._writing, self._engine.begin() as connection:  # committed before any of them is sent
             return await outbox.claim(connection, now=datetime.now(UTC), lease=self._lease, limit=limit)
 
     # --- one message
@@ -338,7 +346,7 @@ class Sender:
         renderer = self._renderers.get(row.kind)
         if renderer is None:
             return _Verdict(_Outcome.FAILED, "no renderer for this kind")
-        async with unit_of_work(self._sessions) as work:
+        async with self._reading, unit_of_work(self._sessions) as work:
             to = await outbox.recipient(work.session, row.telegram_user_id)
             if to is None:
                 return _Verdict(_Outcome.UNREACHABLE, "no such account")
@@ -401,31 +409,61 @@ class Sender:
         return _Verdict(_Outcome.FAILED, kind, delivered)
 
     async def _renew_lease(self, row: Queued) -> bool:
-        async with self._engine.begin() as connection:
+        async with self._writing, self._engine.begin() as connection:
             kept = await outbox.renew_lease(connection, row.id, now=datetime.now(UTC), lease=self._lease)
         if not kept:
             logger.warning("outbox %d (%s): reported unknown while it waited; not sent", row.id, row.kind)
         return kept
 
     async def _conclude(self, row: Queued, verdict: _Verdict) -> None:
-        """Write how the row ended, in a short transaction of its own, and count it."""
-        now, outcome, tally = datetime.now(UTC), verdict.outcome, self._tally
-        async with unit_of_work(self._sessions, commit=True) as work:
-            connection = await work.session.connection()
-            if outcome in (_Outcome.SENT, _Outcome.NOTHING_TO_SAY):
-                await outbox.mark_sent(connection, row.id, now=now, message_id=verdict.message_id,
-                                       error=verdict.error)
-            elif outcome is _Outcome.RETRY:
-                delay = self._backoff * 2 ** (row.attempts - 1)
-                await outbox.reschedule(connection, row.id, at=now + timedelta(seconds=delay),
-                                        error=verdict.error or "")
-            elif outcome is _Outcome.RELEASE:
-                await outbox.release(connection, row.id)
-            elif outcome is not _Outcome.LOST:
-                await outbox.mark(connection, row.id, OutboxStatus(outcome.value), error=verdict.error or "",
-                                  message_id=verdict.message_id)
-            if verdict.blocked:
-                await record_blocking(work.session, row.telegram_user_id, True, now)
+        """Write how the row ended, and count it. The marks that wait for this sender's writer meanwhile are
+        written with it, in one short transaction (a group commit): one transaction per mark would keep the
+        database's one writer (SQLite's) busy past 100 messages a second."""
+        written = asyncio.get_running_loop().create_future()
+        self._unwritten.append((row, verdict, written))
+        async with self._writing:
+            if not written.done():
+                batch, self._unwritten = self._unwritten, []
+                await self._write_marks(batch)
+        await written  # raises what writing it raised
+        self._count(row, verdict)
+
+    async def _write_marks(self, batch: list[tuple[Queued, _Verdict, asyncio.Future[None]]]) -> None:
+        """Write the batch's marks in one transaction; each mark's future tells its sender how it went."""
+        now = datetime.now(UTC)
+        try:
+            async with unit_of_work(self._sessions, commit=True) as work:
+                connection = await work.session.connection()
+                for row, verdict, _written in batch:
+                    await self._write_mark(work.session, connection, row, verdict, now)
+        except Exception as error:
+            for *_, written in batch:
+                written.set_exception(error)
+        else:
+            for *_, written in batch:
+                written.set_result(None)
+        finally:
+            for *_, written in batch:
+                written.cancel()  # cancelled while writing: not known to be written
+
+    async def _write_mark(self, session: AsyncSession, connection: AsyncConnection, row: Queued, verdict: _Verdict,
+                          now: datetime) -> None:
+        outcome = verdict.outcome
+        if outcome in (_Outcome.SENT, _Outcome.NOTHING_TO_SAY):
+            await outbox.mark_sent(connection, row.id, now=now, message_id=verdict.message_id, error=verdict.error)
+        elif outcome is _Outcome.RETRY:
+            delay = self._backoff * 2 ** (row.attempts - 1)
+            await outbox.reschedule(connection, row.id, at=now + timedelta(seconds=delay), error=verdict.error or "")
+        elif outcome is _Outcome.RELEASE:
+            await outbox.release(connection, row.id)
+        elif outcome is not _Outcome.LOST:
+            await outbox.mark(connection, row.id, OutboxStatus(outcome.value), error=verdict.error or "",
+                              message_id=verdict.message_id)
+        if verdict.blocked:
+            await record_blocking(session, row.telegram_user_id, True, now)
+
+    def _count(self, row: Queued, verdict: _Verdict) -> None:
+        outcome, tally = verdict.outcome, self._tally
         if outcome is _Outcome.RETRY:
             self._retrying.add(row.id)
         else:

@@ -98,11 +98,14 @@ async def test_send_once_in_chinese_reports_what_an_operator_must_look_at(firm: 
     assert [rows[i].status for i in (abandoned, stalled)] == [OutboxStatus.UNKNOWN, OutboxStatus.UNKNOWN]
 
 
-async def test_send_without_a_token_or_a_bot_api_is_one_sentence(firm: Outbox, tmp_path: Path) -> None:
+async def test_send_with_a_bad_token_or_no_bot_api_is_one_sentence(firm: Outbox, tmp_path: Path) -> None:
+    code, _out, err = await _tierbot(firm, "send", "--once", cwd=tmp_path,
+                                     settings={"TIERBOT_TELEGRAM_TOKEN": "not-a-token"})
+    assert (code, err.strip().split(":")[0]) == (1, "TIERBOT_TELEGRAM_TOKEN is not a bot token")
     await firm.standin.stop()
-    code, out, err = await _tierbot(firm, "send", "--once", cwd=tmp_path)
+    code, _out, err = await _tierbot(firm, "send", "--once", cwd=tmp_path)
     assert code == 1
-    assert err.strip().startswith(f"Cannot reach the Bot API at {firm.standin.base_url}")
+    assert err.strip() == f"Cannot reach the Bot API at {firm.standin.base_url} (ClientConnectorError)."
 
 
 async def test_send_runs_until_stopped_and_finishes_cleanly(firm: Outbox, tmp_path: Path) -> None:
