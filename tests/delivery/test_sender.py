@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.telegram_standin import FloodLimits, eventually
 
-from bot.db.models import Alert, AlertKind, AuditEntry, Client, OutboxStatus, TelegramAccount
+from bot.db.models import Alert, AlertKind, AuditEntry, Client, OutboxMessage, OutboxStatus, TelegramAccount
 from bot.delivery import outbox
 
 pytestmark = pytest.mark.db
@@ -338,3 +338,36 @@ async def test_a_claim_takes_at_most_its_limit_oldest_due_first(firm: Outbox) ->
     assert [row.attempts for row in claimed] == [1, 1, 1]
     statuses = [row.status for row in (await firm.rows()).values()]
     assert statuses.count(OutboxStatus.SENDING) == 3
+
+
+async def test_a_message_whose_later_piece_is_refused_is_not_sent_again_from_the_start(firm: Outbox) -> None:
+    user = await firm.adviser()
+    first_piece = ("word " * 700).strip()
+    queued = await firm.queue(user, 1, text=f"{first_piece}\n\n{first_piece} <br>") or 0  # the second piece is bad
+
+    tally = await firm.sender().run(once=True)
+
+    assert tally.failed == 1
+    [delivered] = firm.standin.messages_to(user)
+    row = (await firm.rows())[queued]
+    assert (row.status, row.message_id, row.error) == (
+        OutboxStatus.FAILED, delivered["message_id"], "Bad Request: can't parse entities")
+    assert len(firm.standin.calls("sendMessage")) == 2
+
+
+async def test_a_row_reported_unknown_while_it_waited_out_a_pause_is_not_sent(firm: Outbox) -> None:
+    user = await firm.adviser()
+    queued = await firm.queue(user, 1) or 0
+    firm.standin.fail_next("sendMessage", 429, retry_after=1)
+    # Requests give up after 0.5 s, and a row held past that is renewed before it is sent.
+    sending = asyncio.create_task(firm.sender(lease_seconds=1.5).run(once=True))
+    await firm.standin.wait_for("sendMessage", after=0)  # the 429
+    async with firm.engine.begin() as connection:  # meanwhile another sender's recovery reports it unknown
+        await connection.execute(update(OutboxMessage).where(OutboxMessage.id == queued)
+                                 .values(status=OutboxStatus.UNKNOWN, error="lease_expired"))
+
+    tally = await sending
+
+    assert (tally.sent, tally.unknown) == (0, [])
+    assert len(firm.standin.calls("sendMessage")) == 1  # the refused one only
+    assert (await firm.rows())[queued].status is OutboxStatus.UNKNOWN
