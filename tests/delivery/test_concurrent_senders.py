@@ -7,7 +7,7 @@ import asyncio
 from collections import Counter
 
 import pytest
-from conftest import Outbox
+from outbox_firm import Outbox
 
 from bot.db.models import OutboxStatus
 

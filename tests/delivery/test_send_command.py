@@ -2,7 +2,7 @@
 sending to the Bot API stand-in over HTTP.
 
 What renders a kind of message comes with its feature (`handlers.renderers()`); the runs that send a message start
-the same command with the tests' "note" renderer registered (notes.WITH_NOTES).
+the same command with the tests' "note" renderer registered (outbox_notes.WITH_NOTES).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Outbox
-from notes import WITH_NOTES
+from outbox_firm import Outbox
+from outbox_notes import WITH_NOTES
 from support.paths import REPOSITORY
 from support.telegram_standin import eventually
 

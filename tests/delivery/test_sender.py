@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiogram.exceptions import TelegramUnauthorizedError
-from conftest import Outbox
+from outbox_firm import Outbox
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.telegram_standin import FloodLimits, eventually

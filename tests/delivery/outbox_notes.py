@@ -30,5 +30,5 @@ async def note(session: AsyncSession, queued: Queued, reader: Reader) -> Rendere
 RENDERERS: Mapping[str, Renderer] = {"note": note}
 
 # `python -c WITH_NOTES ARGS` is `tierbot ARGS` with the "note" renderer registered (this folder on PYTHONPATH).
-WITH_NOTES = ("import sys, handlers, notes; handlers.renderers = lambda: dict(notes.RENDERERS); "
+WITH_NOTES = ("import sys, handlers, outbox_notes; handlers.renderers = lambda: dict(outbox_notes.RENDERERS); "
               "from bot.cli import main; sys.argv[0] = 'tierbot'; main()")
