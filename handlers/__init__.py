@@ -13,6 +13,9 @@ from aiogram import Router
 
 from bot.delivery.sender import Renderer
 from handlers import admin, adviser, client, common
+from handlers.menu import COMMAND_MENUS, command_menu
+
+__all__ = ["COMMAND_MENUS", "command_menu", "renderers", "routers"]
 
 
 def routers() -> list[Router]:
