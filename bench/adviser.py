@@ -1,17 +1,18 @@
-"""The adviser's workspace, measured part by part: the summary, its chart, and the book.
+"""The adviser's workspace, measured part by part: the summary, its chart, the book, and the sender of digests.
 
-    .venv/bin/python bench/adviser.py [summary|chart|book|all] [--clients 100000] [--book 2000] [--views 900]
-                                      [--charts 200] [--pages 30] [--seed 1] [--postgres URL] [--no-sqlite]
-                                      [--rebuild]
+    .venv/bin/python bench/adviser.py [summary|chart|book|sender|all] [--postgres URL] [--no-sqlite]
+        summary, chart, book: [--clients 100000] [--book 2000] [--views 900] [--charts 200] [--pages 30] [--seed 1]
+                              [--rebuild]
+        sender: [--messages 2000] [--rates 25,100] [--latency 0.02]
 
-The database: --clients demo clients with 24 months of history, imported and scored at the last two month-ends (so
-the latest run has tier changes and the history has lines), the adviser with the most clients given --book clients
-in all (taken at random from the others' books), and Telegram accounts bound to that adviser and to an admin. It is
-built once per --clients, --seed and schema revision, in child processes, and kept for the next runs (bench/harness.py:
-cached_databases; --rebuild builds it again): a SQLite file under the temporary folder and, with --postgres (or
-TIERBOT_TEST_POSTGRES_URL), a database of its own on that server.
-
-Each part runs in a child process of its own, its collector set as `tierbot` sets it on start:
+summary, chart and book read a database of --clients demo clients with 24 months of history, imported and scored at
+the last two month-ends (so the latest run has tier changes and the history has lines), the adviser with the most
+clients given --book clients in all (taken at random from the others' books), and Telegram accounts bound to that
+adviser and to an admin. It is built once per --clients, --seed and schema revision, in child processes, and kept
+for the next runs (bench/harness.py: cached_databases; --rebuild builds it again): a SQLite file under the temporary
+folder and, with --postgres (or TIERBOT_TEST_POSTGRES_URL), a database of its own on that server, analysed once
+built as autovacuum would. Each part runs in a child process of its own, its collector set as `tierbot` sets it on
+start; each prints the machine's load first, since a shared machine's other work shows in every figure.
 
 summary: `open_summary` and the rendering of its template (`handlers.adviser.summary.render_summary`, the keyboard
   included), each view in a session of its own as the handler's unit of work opens it, for --views clients of the
@@ -25,32 +26,52 @@ book: a page of /clients (`grant_book`, `book_page` and the rendering of its tem
   `handlers.adviser.book.render_page`) for every filter the filters' menu offers and both sorts, --pages presses
   each at pages picked at random among the filter's pages, for the adviser's book (goal: p99 < 30 ms) and, for
   scale, the admin's whole firm and the admin's view of the adviser's book.
+sender: --messages digests queued for as many advisers, each in a chat of their own, are sent by the real sender
+  (its Bot built as `tierbot send` builds it) to the Bot API stand-in of the tests (tests/support/telegram_standin.py),
+  over HTTP on 127.0.0.1. The stand-in answers each call after --latency seconds and enforces Telegram's flood
+  control: one message a second per chat, and 30 a second overall (1,000 for a configured rate above 30, as paid
+  broadcasts allow). For each configured rate and each database (a fresh SQLite file, and a fresh PostgreSQL database
+  with --postgres), in a child process of its own, it prints the rate achieved from the first request to the last,
+  its ratio to the configured rate (goal: at least 95 %), the whole run's time (claims and marks included), and how
+  many requests Telegram would have refused with a 429 (goal: none). The stand-in runs in a process of its own, as
+  Telegram runs elsewhere; the rate is read from the times its requests arrived.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from harness import AS_OF, cached_databases, in_child, report_to_parent, start_child
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from harness import AS_OF, _fresh_postgres, cached_databases, in_child, report_to_parent, start_child
+from pydantic import SecretStr
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.accounts import Reader, Refusal, grant_book, load_reader
+from bot.config import DeliverySettings, FirmSettings, Settings, TelegramSettings
 from bot.db import create_engine
 from bot.db.migrate import upgrade
-from bot.db.models import Adviser, Client, Role, TelegramAccount
+from bot.db.models import Adviser, Client, OutboxMessage, OutboxStatus, Role, TelegramAccount
 from bot.db.unit_of_work import session_factory, unit_of_work
+from bot.delivery import Outgoing, enqueue
+from bot.delivery.outbox import Queued
+from bot.delivery.sender import Rendered
 from bot.i18n import LOCALES, Catalogs, use_locale
 from bot.importer import import_path
+from bot.runtime import create_sender, create_sender_bot
 from bot.scoring import load_rules, score_clients
 from bot.workspace import (
     LIFECYCLE_STAGES,
@@ -66,11 +87,17 @@ from handlers.adviser.book import render_page
 from handlers.adviser.summary import render_summary
 from tiering import TierRules
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.telegram_standin import BotApiStandIn, FloodLimits
+
 ADVISER_USER_ID, ADMIN_USER_ID = 30_000_001, 30_000_002
 PREVIOUS_RUN = date(2026, 9, 30)  # a month before AS_OF: the latest run has changes to show
 SUMMARY_GOAL_MS, CHART_FIRST_GOAL_MS, CHART_CACHED_GOAL_MS, BOOK_GOAL_MS = 20, 150, 5, 30
 WARM_UP_VIEWS = 20
-PARTS = ("summary", "chart", "book")
+WORKSPACE_PARTS = ("summary", "chart", "book")
+FIRST_USER_ID = 20_000_000
+TELEGRAM_BULK_LIMIT = 30  # messages a second, Telegram's limit for a bot's bulk notifications
+PAID_BROADCAST_LIMIT = 1_000
 
 
 # The database.
@@ -291,12 +318,14 @@ def _print_chart(backend: str, f: dict[str, Any]) -> None:
 
 
 def _print_book(backend: str, f: dict[str, Any]) -> None:
-    print(f"{backend:<10} book pages (grant_book + book_page + its template), {f['presses']} presses a filter and "
-          f"sort at random pages; the adviser's book holds {f['book']:,} clients; goal p99 < {BOOK_GOAL_MS} ms "
-          f"for the adviser's book", flush=True)
+    print(f"{backend:<10} book pages (grant_book + book_page + its template and keyboard), {f['presses']} presses "
+          f"of each filter and sort at random pages; the adviser's book holds {f['book']:,} clients; goal p99 < "
+          f"{BOOK_GOAL_MS} ms for the adviser's book", flush=True)
+    lines: dict[tuple[str, str], list[Any]] = {}
     for name, query, sort, pages, p50, p99 in f["lines"]:
-        print(f"{'':<10} {name:<22} {query:<22} {sort:<6} {pages:>6,} pages  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms",
-              flush=True)
+        lines.setdefault((name, query), [pages]).append(f"by {sort:<5} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    for (name, query), (pages, *sorts) in lines.items():
+        print(f"{'':<10} {name:<22} {query:<20} {pages:>6,} pages  {'   '.join(sorts)}", flush=True)
     for name in ("adviser's book", "admin, whole firm", "admin, adviser's book"):
         print(f"{'':<10} {name:<22} every page: p50 {f[name + '_p50']:6.2f} ms  p99 {f[name + '_p99']:6.2f} ms",
               flush=True)
@@ -308,7 +337,109 @@ PRINTS: dict[str, Callable[[str, dict[str, Any]], None]] = {
     "summary": _print_summary, "chart": _print_chart, "book": _print_book}
 
 
-def _child(part: str, url: str, *rest: str) -> None:
+# The sender: fresh databases of queued digests, a Bot API stand-in.
+
+async def _digest(session: AsyncSession, queued: Queued, reader: Reader) -> Rendered | None:
+    """A digest's size and shape: a heading, a line per client, a button per client that opens their summary."""
+    clients = [f"C{queued.payload['n'] * 3 + i:05d}" for i in range(3)]
+    lines = [f"<b>Digest #{queued.payload['n']}</b>", *(f"• {c}: tier <b>mid</b> → <b>high_net_worth</b>"
+                                                         for c in clients)]
+    buttons = [[InlineKeyboardButton(text=c, callback_data=f"sum:{c}")] for c in clients]
+    return Rendered("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+async def _queue(url: str, messages: int) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    now = datetime.now(UTC)
+    users = range(FIRST_USER_ID, FIRST_USER_ID + messages)
+    async with engine.begin() as connection:
+        await connection.execute(insert(Adviser), [
+            {"adviser_id": f"A{user - FIRST_USER_ID:05d}", "name": "Adviser", "locale": "en"} for user in users])
+        await connection.execute(insert(TelegramAccount), [
+            {"telegram_user_id": user, "chat_id": user, "role": Role.ADVISER, "bound_at": now,
+             "adviser_id": f"A{user - FIRST_USER_ID:05d}"} for user in users])
+        await enqueue(connection, [Outgoing("bench_digest", user, f"bench:{user}", now, {"n": user - FIRST_USER_ID})
+                                   for user in users], now=now)
+    await engine.dispose()
+
+
+def _serve_standin(pipe: Connection, latency: float, per_second: int, users: list[int]) -> None:
+    """The Bot API stand-in, in a process of its own as Telegram is: it sends its address, serves until told to
+    stop, then sends back (arrival, ok, error code) of each sendMessage."""
+
+    async def serve() -> None:
+        async with BotApiStandIn(latency=latency, limits=FloodLimits(per_second=per_second)) as standin:
+            for user in users:
+                standin.add_user(user)
+            pipe.send((standin.token, standin.base_url))
+            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+            pipe.send([(call.at, call.ok, (call.error or {}).get("error_code"))
+                       for call in standin.calls("sendMessage")])
+
+    asyncio.run(serve())
+
+
+async def _send(url: str, rate: float, messages: int, latency: float) -> dict[str, Any]:
+    await _queue(url, messages)
+    engine = create_engine(url)
+    limit = TELEGRAM_BULK_LIMIT if rate <= TELEGRAM_BULK_LIMIT else PAID_BROADCAST_LIMIT
+    ours, theirs = multiprocessing.Pipe()
+    telegram = multiprocessing.Process(target=_serve_standin, args=(
+        theirs, latency, limit, list(range(FIRST_USER_ID, FIRST_USER_ID + messages))))
+    telegram.start()
+    token, base_url = ours.recv()
+    settings = Settings(telegram=TelegramSettings(token=SecretStr(token), api=base_url),
+                        firm=FirmSettings(default_locale="en"), delivery=DeliverySettings(rate=rate))
+    bot = create_sender_bot(settings)
+    sender = create_sender(engine, settings, bot, renderers={"bench_digest": _digest})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    tally = await sender.run(once=True)
+    seconds = loop.time() - started
+    await bot.session.close()
+    ours.send("stop")
+    calls = ours.recv()
+    telegram.join()
+    async with engine.connect() as connection:
+        statuses = dict((await connection.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
+    await engine.dispose()
+    accepted = [at for at, ok, _code in calls if ok]
+    refused = sum(1 for _at, _ok, code in calls if code == 429)
+    achieved = (len(accepted) - 1) / (accepted[-1] - accepted[0])
+    return {"rate": rate, "telegram_limit": limit, "sent": tally.sent, "requests": len(calls),
+            "outbox_sent": statuses.get(OutboxStatus.SENT, 0), "refused_429": refused, "achieved": achieved,
+            "seconds": seconds, "concurrency": sender.concurrency}
+
+
+def _databases(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(backend, URL) of a fresh database for one measurement."""
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
+            yield "sqlite", f"sqlite+aiosqlite:///{scratch}/bench.sqlite3"
+    if args.postgres:
+        with _fresh_postgres(args.postgres) as url:
+            yield "postgresql", url
+
+
+def _sender(args: argparse.Namespace) -> None:
+    rates = [float(rate) for rate in args.rates.split(",")]
+    print(f"sender: {args.messages:,} digests to {args.messages:,} chats, the Bot API answering after "
+          f"{args.latency * 1000:.0f} ms with Telegram's flood limits", flush=True)
+    for rate in rates:
+        for backend, url in _databases(args):
+            f = in_child(__file__, "sender", url, str(rate), str(args.messages), str(args.latency))
+            print(f"{backend:<10} configured {f['rate']:6.0f}/s  achieved {f['achieved']:7.2f}/s "
+                  f"({f['achieved'] / f['rate']:6.1%})  whole run {f['seconds']:6.1f} s "
+                  f"({f['sent'] / f['seconds']:.2f}/s)  sent {f['sent']:,} ({f['outbox_sent']:,} marked)  "
+                  f"429s {f['refused_429']}  in flight {f['concurrency']}  "
+                  f"(Telegram's limit {f['telegram_limit']:,}/s)  peak RSS {f['peak_mib']:.0f} MiB", flush=True)
+
+
+# The command.
+
+def _workspace_child(part: str, url: str, *rest: str) -> None:
     with Catalogs("en").activated():
         if part == "prepare":
             folder, book, seed = rest
@@ -320,32 +451,12 @@ def _child(part: str, url: str, *rest: str) -> None:
             report_to_parent(asyncio.run(MEASURES[part](url, *(int(n) for n in rest))))
 
 
-def _arguments(args: argparse.Namespace, part: str) -> list[str]:
+def _workspace_arguments(args: argparse.Namespace, part: str) -> list[str]:
     return {"summary": [str(args.views)], "chart": [str(args.charts), str(args.views)],
             "book": [str(args.pages)]}[part]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", nargs="?", choices=[*PARTS, "all"], default="all")
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--book", type=int, default=2_000, help="clients of the adviser measured")
-    parser.add_argument("--views", type=int, default=900, help="summaries viewed in each language")
-    parser.add_argument("--charts", type=int, default=200, help="charts drawn in each language")
-    parser.add_argument("--pages", type=int, default=30, help="presses of each filter and sort")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
-    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
-    parser.add_argument("--rebuild", action="store_true", help="build the database again")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        start_child()
-        _child(*args.child)
-        return
-
-    parts = PARTS if args.part == "all" else (args.part,)
-
+def _workspace(args: argparse.Namespace, parts: Sequence[str]) -> None:
     def build(url: str, folder: Path) -> None:
         started = time.perf_counter()
         in_child(__file__, "prepare", url, str(folder), str(args.book), str(args.seed))
@@ -357,7 +468,41 @@ def main() -> None:
 
     for backend, url in cached_databases(args, f"adviser-b{args.book}", build, complete):
         for part in parts:
-            PRINTS[part](backend, in_child(__file__, part, url, *_arguments(args, part)))
+            print(f"{backend:<10} machine load {os.getloadavg()[0]:.1f} over the last minute, "
+                  f"{os.cpu_count()} cores", flush=True)
+            PRINTS[part](backend, in_child(__file__, part, url, *_workspace_arguments(args, part)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", nargs="?", choices=[*WORKSPACE_PARTS, "sender", "all"], default="all")
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--book", type=int, default=2_000, help="clients of the adviser measured")
+    parser.add_argument("--views", type=int, default=900, help="summaries viewed in each language")
+    parser.add_argument("--charts", type=int, default=200, help="charts drawn in each language")
+    parser.add_argument("--pages", type=int, default=30, help="presses of each filter and sort")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rebuild", action="store_true", help="build the workspace's database again")
+    parser.add_argument("--messages", type=int, default=2_000)
+    parser.add_argument("--rates", default="25,100", help="configured rates to measure, comma-separated")
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds the Bot API takes to answer")
+    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        start_child()
+        part, url, *rest = args.child
+        if part == "sender":
+            rate, messages, latency = rest
+            report_to_parent(asyncio.run(_send(url, float(rate), int(messages), float(latency))))
+        else:
+            _workspace_child(part, url, *rest)
+        return
+    if args.part in (*WORKSPACE_PARTS, "all"):
+        _workspace(args, WORKSPACE_PARTS if args.part == "all" else (args.part,))
+    if args.part in ("sender", "all"):
+        _sender(args)
 
 
 if __name__ == "__main__":
