@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.accounts import AllowedBook
 from bot.db.models import RECORD_ID, Adviser, Client, Role, ScoringRun, TierSnapshot, TierState
@@ -125,9 +126,12 @@ def _scope(book: AllowedBook) -> ColumnElement[bool]:
     return true() if book.adviser_id is None else Client.adviser_id == book.adviser_id
 
 
+def _figure(sort: BookSort) -> InstrumentedAttribute[Any]:
+    return TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
+
+
 def _order(sort: BookSort) -> tuple[UnaryExpression[Any], UnaryExpression[str]]:
-    column = TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
-    return column.desc().nulls_last(), Client.client_id.asc()
+    return _figure(sort).desc().nulls_last(), Client.client_id.asc()
 
 
 def assessment_expiry(assessed_on: date, valid_months: int) -> date:
@@ -184,6 +188,7 @@ async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) 
 
 
 _ON_THE_STATE: Final = frozenset({BookFilter.TIER, BookFilter.STAGE, BookFilter.CHURN})  # tier state columns only
+_SORTED_FROM_THE_STATE: Final = _ON_THE_STATE | {BookFilter.ALL}
 
 
 def _count(book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]) -> Select[int]:
@@ -203,7 +208,8 @@ async def book_page(session: AsyncSession, book: AllowedBook, query: BookQuery, 
     condition = await _condition(session, query, rules)
     if book.whole_firm:
         total = await session.scalar(_count(book, query, condition)) or 0
-        rows = await _rows(session, book, query, condition) if query.page * PAGE_SIZE < total else ()
+        read = _firm_rows if query.filter in _SORTED_FROM_THE_STATE else _rows
+        rows = await read(session, book, query, condition) if query.page * PAGE_SIZE < total else ()
     else:
         rows, total = await _rows_and_count(session, book, query, condition)
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -221,6 +227,29 @@ def _page(book: AllowedBook, query: BookQuery, condition: ColumnElement[bool], *
 async def _rows(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
                 ) -> tuple[BookRow, ...]:
     return tuple(BookRow(*row) for row in await session.execute(_page(book, query, condition)))
+
+
+async def _firm_rows(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
+                     ) -> tuple[BookRow, ...]:
+    """A page of the whole firm whose filter reads the tier state alone, in the order of `_order`: the clients with
+    the figure sorted by are sorted from their tier states alone and named for the page only (joining every client
+    before the sort cost most of the page); those without it (not scored yet) follow, by id, where a page reaches
+    past them."""
+    figure, offset = _figure(query.sort), query.page * PAGE_SIZE
+    ranked = (select(TierState.client_id, TierState.tier, TierState.value_score, TierState.monthly_avg_aum)
+              .where(figure.is_not(None), condition).order_by(figure.desc(), TierState.client_id)
+              .limit(PAGE_SIZE).offset(offset).subquery())
+    rows = [BookRow(*row) for row in await session.execute(
+        select(Client.client_id, Client.name, ranked.c.tier, ranked.c.value_score, ranked.c.monthly_avg_aum)
+        .join(ranked, ranked.c.client_id == Client.client_id)
+        .order_by(ranked.c[figure.key].desc(), Client.client_id))]
+    if len(rows) < PAGE_SIZE:
+        sorted_count = await session.scalar(
+            select(func.count()).select_from(TierState).where(figure.is_not(None), condition)) or 0
+        unsorted = (_ROW.where(or_(TierState.client_id.is_(None), figure.is_(None)), condition)
+                    .order_by(Client.client_id).limit(PAGE_SIZE - len(rows)).offset(max(offset - sorted_count, 0)))
+        rows += [BookRow(*row) for row in await session.execute(unsorted)]
+    return tuple(rows)
 
 
 async def _rows_and_count(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
