@@ -10,9 +10,9 @@ the last two month-ends (so the latest run has tier changes and the history has 
 clients given --book clients in all (taken at random from the others' books), and Telegram accounts bound to that
 adviser and to an admin. It is built once per --clients, --seed and schema revision, in child processes, and kept
 for the next runs (bench/harness.py: cached_databases; --rebuild builds it again): a SQLite file under the temporary
-folder and, with --postgres (or TIERBOT_TEST_POSTGRES_URL), a database of its own on that server, analysed once
-built as autovacuum would. Each part runs in a child process of its own, its collector set as `tierbot` sets it on
-start; each prints the machine's load first, since a shared machine's other work shows in every figure.
+folder and, with --postgres (or TIERBOT_TEST_POSTGRES_URL), a database of its own on that server, vacuumed and
+analysed once built as autovacuum would. Each part runs in a child process of its own, its collector set as `tierbot`
+sets it on start; each prints the machine's load first, since a shared machine's other work shows in every figure.
 
 summary: `open_summary` and the rendering of its template (`handlers.adviser.summary.render_summary`, the keyboard
   included), each view in a session of its own as the handler's unit of work opens it, for --views clients of the
@@ -132,10 +132,10 @@ async def _prepare(url: str, folder: Path, book_size: int, seed: int) -> None:
             {"telegram_user_id": ADMIN_USER_ID, "chat_id": ADMIN_USER_ID, "role": Role.ADMIN, "adviser_id": None,
              "bound_at": now},
         ])
-    if engine.dialect.name == "postgresql":  # the statistics autovacuum keeps, on a server that may run without it
+    if engine.dialect.name == "postgresql":  # what autovacuum keeps (statistics, visibility), on a server without it
         async with engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text("ANALYZE"))
+            await connection.execute(text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
