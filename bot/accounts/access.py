@@ -158,8 +158,10 @@ async def _refused_because(session: AsyncSession, reader: Reader, client_id: str
     (a client asking for another), "not_assigned" (another adviser's client), "adviser_left"."""
     if reader.role is Role.CLIENT:
         return None if reader.client_id == client_id else "not_own"
-    known = RECORD_ID.fullmatch(client_id) is not None
-    row = (await session.execute(_ASSIGNMENT, {"client_id": client_id})).one_or_none() if known else None
+    if RECORD_ID.fullmatch(client_id) is None:
+        return "no_such_client"
+    connection = await session.connection()  # a Core read: no ORM work on its row
+    row = (await connection.execute(_ASSIGNMENT, {"client_id": client_id})).one_or_none()
     if row is None:
         return "no_such_client"
     if reader.role is Role.ADMIN:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.db.models import (
@@ -168,7 +168,8 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
     facts = standing.facts
     today = datetime.now(UTC).date()
     risk_status = _risk_status(facts.risk_level, facts.risk_assessed_on, today, rules)
-    run_id, history, latest_snapshot = await _history(session, client_id, rules)
+    connection = await session.connection()  # the reads below are Core statements: no ORM work on their rows
+    run_id, history, latest_snapshot = await _history(connection, client_id, rules)
     trend = _trend(facts.as_of, facts.onboarded_on, facts.monthly_aum)
     flows = facts.monthly_net_flow[-TREND_MONTHS:]
     return ClientSummary(
@@ -190,9 +191,9 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
         risk_expires_on=None if facts.risk_assessed_on is None else assessment_expiry(
             facts.risk_assessed_on, rules.suitability.assessment_valid_months),
         risk_status=risk_status,
-        held_above=await _held_above(session, client_id, facts.risk_level, facts.as_of),
-        contacts=await _contacts(session, client_id),
-        survey=await _survey(session, client_id),
+        held_above=await _held_above(connection, client_id, facts.risk_level, facts.as_of),
+        contacts=await _contacts(connection, client_id),
+        survey=await _survey(connection, client_id),
         actions=_actions(standing, risk_status),
         products=standing.products,
         dimension_scores=tuple((dimension, score) for dimension, _segment, score in card.dimensions),
@@ -305,11 +306,11 @@ _CONTACTS: Final = (
 _SURVEY: Final = _survey_statement()
 
 
-async def _history(session: AsyncSession, client_id: str, rules: TierRules
+async def _history(connection: AsyncConnection, client_id: str, rules: TierRules
                    ) -> tuple[int | None, tuple[TierChange, ...], int | None]:
     """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot: one
     query, the two ids riding on each row (a scored client has a first snapshot at least)."""
-    rows = (await session.execute(_HISTORY, {"client_id": client_id})).all()
+    rows = (await connection.execute(_HISTORY, {"client_id": client_id})).all()
     if not rows:
         return None, (), None
     return rows[0].run_id, tuple(_tier_change(row, rules) for row in rows), rows[0].latest
@@ -338,22 +339,23 @@ def _tier_change(row: Any, rules: TierRules) -> TierChange:
     )
 
 
-async def _held_above(session: AsyncSession, client_id: str, level: int | None, as_of: date) -> tuple[HeldAbove, ...]:
+async def _held_above(connection: AsyncConnection, client_id: str, level: int | None, as_of: date
+                      ) -> tuple[HeldAbove, ...]:
     """What the client held at their latest statement (up to the run's day) rated above their risk level."""
     if level is None:
         return ()
-    rows = await session.execute(_HELD_ABOVE, {"client_id": client_id, "as_of": as_of, "level": level})
+    rows = await connection.execute(_HELD_ABOVE, {"client_id": client_id, "as_of": as_of, "level": level})
     return tuple(HeldAbove(*row) for row in rows)
 
 
-async def _contacts(session: AsyncSession, client_id: str) -> tuple[Contact, ...]:
-    rows = await session.execute(_CONTACTS, {"client_id": client_id})
+async def _contacts(connection: AsyncConnection, client_id: str) -> tuple[Contact, ...]:
+    rows = await connection.execute(_CONTACTS, {"client_id": client_id})
     return tuple(Contact(at.astimezone(UTC).date(), channel, kind or None) for at, channel, kind in rows)
 
 
-async def _survey(session: AsyncSession, client_id: str) -> tuple[SurveyAnswer, ...]:
+async def _survey(connection: AsyncConnection, client_id: str) -> tuple[SurveyAnswer, ...]:
     """The answers of the survey the client answered last."""
-    rows = (await session.execute(_SURVEY, {"client_id": client_id})).all()
+    rows = (await connection.execute(_SURVEY, {"client_id": client_id})).all()
     return tuple(_answer(row) for row in rows)
 
 
