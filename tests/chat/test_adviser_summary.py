@@ -129,6 +129,8 @@ async def test_next_actions_obey_suitability(chat: Chat, clients: ScoredClients)
     assert actions.startswith("1. Ask the client to take the risk assessment: no product can be suggested until it "
                               "is done.\n")
     assert "(risk R" not in actions
+    assert "Offer standard products" not in actions  # the mid tier's strategy offers products: not without one
+    assert "Invite the client to the quarterly seminar." in actions
     assert "No risk assessment on record: no product may be suggested until the client takes one." in text
 
 

@@ -176,6 +176,8 @@ async def test_the_suitability_line_comes_only_with_products(chat: Chat, clients
         (texts[client_id],) = await chat.press(user_id, f"tier:recs:{client_id}")
     assert "Take the risk assessment" in texts[never_assessed]
     assert "(risk R" not in texts[never_assessed]
+    assert "Standard products selected for your profile." not in texts[never_assessed]  # the mid tier's, unsuitable
+    assert "Standard products selected for your profile." in texts[assessed]
     assert line not in texts[never_assessed]
     assert "(risk R" in texts[assessed]
     assert line in texts[assessed]
