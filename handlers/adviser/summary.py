@@ -68,17 +68,14 @@ async def _send_summary(bot: Bot, chat_id: int, session: AsyncSession, reader: R
 
 
 async def _send_chart(bot: Bot, chat_id: int, summary: ClientSummary) -> None:
-    """The summary's chart as a photo: drawn in a thread ("sending a photo…" meanwhile), or from the cache."""
+    """The summary's chart as a photo: from the cache, else drawn in a thread ("sending a photo…" meanwhile), so
+    the event loop never waits for a drawing, this one's or another adviser's."""
     locale = current_locale()
-
-    def draw() -> bytes:
-        return summary_chart(summary.dimension_scores, summary.aum_trend, key=summary.chart_key, locale=locale)
-
-    if chart_cached(summary.chart_key, locale):
-        png = draw()
-    else:
+    png = chart_cached(summary.chart_key, locale)
+    if png is None:
         async with ChatActionSender.upload_photo(chat_id=chat_id, bot=bot, initial_sleep=0):
-            png = await asyncio.to_thread(draw)
+            png = await asyncio.to_thread(summary_chart, summary.dimension_scores, summary.aum_trend,
+                                          key=summary.chart_key, locale=locale)
     await bot.send_photo(chat_id, BufferedInputFile(png, filename=f"{summary.chart_key[0]}.png"))
 
 
