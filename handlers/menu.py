@@ -9,7 +9,6 @@ from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.types import BotCommand, BotCommandScopeChat, KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.accounts import Reader, Role
 from bot.i18n import LOCALES, render
@@ -43,7 +42,7 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] |
 
 
 def _labels() -> dict[str, str]:
-    return {"tier": _("📊 My tier"), "faq": _("❓ Questions"), "settings": _("⚙️ Settings")}
+    return {key: render("menu_button.html.j2", key=key) for key in ("tier", "faq", "settings")}
 
 
 def main_menu(reader: Reader) -> ReplyKeyboardMarkup:
