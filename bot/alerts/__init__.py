@@ -9,6 +9,7 @@ from bot.alerts.digests import (
     DigestSchedule,
     DigestsQueued,
     dedupe_key,
+    digests_to_queue,
     load_digest,
     queue_digests,
 )
@@ -16,4 +17,4 @@ from bot.alerts.policy import StandingChange, alerts_due
 from bot.alerts.store import raise_alerts
 
 __all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "StandingChange", "alerts_due",
-           "dedupe_key", "load_digest", "queue_digests", "raise_alerts"]
+           "dedupe_key", "digests_to_queue", "load_digest", "queue_digests", "raise_alerts"]

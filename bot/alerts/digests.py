@@ -28,8 +28,8 @@ from bot.delivery import Outgoing, enqueue
 from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
 from tiering import TierRules
 
-__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "dedupe_key", "load_digest",
-           "queue_digests"]
+__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "dedupe_key", "digests_to_queue",
+           "load_digest", "queue_digests"]
 
 DIGEST_KIND: Final = "alert_digest"
 
@@ -99,41 +99,53 @@ async def _recipients(connection: AsyncConnection, adviser_ids: Sequence[str]) -
     return recipients
 
 
+async def _plan(connection: AsyncConnection, *, schedule: DigestSchedule, now: datetime, scoring_run: int | None,
+                lock: bool) -> list[Outgoing]:
+    """The digest each adviser would get now: with the firm, reachable in Telegram, with alerts in no digest yet."""
+    run = scoring_run if scoring_run is not None else await connection.scalar(
+        select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)))
+    if run is None:
+        return []
+    waiting = _waiting(now.astimezone(UTC).date()).where(
+        exists(_reachable().where(TelegramAccount.adviser_id == Alert.adviser_id))).order_by(Alert.id)
+    # Locked (PostgreSQL), so that a queueing running at the same time waits, then finds them in a digest.
+    rows = (await connection.execute(waiting.with_for_update(of=Alert) if lock else waiting)).all()
+    by_adviser: dict[str, list[int]] = {}
+    zones: dict[str, str | None] = {}
+    for alert_id, adviser_id, zone in rows:
+        by_adviser.setdefault(adviser_id, []).append(alert_id)
+        zones[adviser_id] = zone
+    recipients = await _recipients(connection, list(by_adviser)) if by_adviser else {}
+    return [
+        Outgoing(DIGEST_KIND, recipients[adviser_id], dedupe_key(run, adviser_id),
+                 not_before=schedule.not_before(now, zones[adviser_id]),
+                 payload={"alerts": alerts, "scoring_run": run})
+        for adviser_id, alerts in by_adviser.items() if adviser_id in recipients
+    ]
+
+
+async def digests_to_queue(connection: AsyncConnection, *, schedule: DigestSchedule, now: datetime
+                           ) -> list[Outgoing]:
+    """The digests `queue_digests` would queue now, writing nothing (`tierbot digest --dry-run`)."""
+    return await _plan(connection, schedule=schedule, now=now, scoring_run=None, lock=False)
+
+
 async def queue_digests(connection: AsyncConnection, *, schedule: DigestSchedule, now: datetime,
                         scoring_run: int | None = None) -> DigestsQueued:
     """Queue a digest for every adviser with the firm, reachable in Telegram, who has alerts in no digest yet, in the
     caller's transaction. `scoring_run` is the run that just raised alerts; None: the latest finished run (`tierbot
     digest`, for alerts that waited)."""
-    run = scoring_run if scoring_run is not None else await connection.scalar(
-        select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)))
-    today = now.astimezone(UTC).date()
-    # Locked (PostgreSQL), so that a queueing running at the same time waits, then finds them in a digest.
-    waiting = (await connection.execute(
-        _waiting(today).where(exists(_reachable().where(TelegramAccount.adviser_id == Alert.adviser_id)))
-        .order_by(Alert.id).with_for_update(of=Alert)
-    )).all()
-    by_adviser: dict[str, list[int]] = {}
-    zones: dict[str, str | None] = {}
-    for alert_id, adviser_id, zone in waiting:
-        by_adviser.setdefault(adviser_id, []).append(alert_id)
-        zones[adviser_id] = zone
+    messages = await _plan(connection, schedule=schedule, now=now, scoring_run=scoring_run, lock=True)
+    queued = await enqueue(connection, messages, now=now)
     digests = carried = 0
-    if run is not None and by_adviser:
-        recipients = await _recipients(connection, list(by_adviser))
-        messages = [
-            Outgoing(DIGEST_KIND, recipients[adviser_id], dedupe_key(run, adviser_id),
-                     not_before=schedule.not_before(now, zones[adviser_id]),
-                     payload={"alerts": alerts, "scoring_run": run})
-            for adviser_id, alerts in by_adviser.items() if adviser_id in recipients
-        ]
-        queued = await enqueue(connection, messages, now=now)
-        for message in messages:
-            # A key queued before leaves its alerts waiting: they go into the adviser's next digest.
-            if (outbox_id := queued.get(message.dedupe_key)) is not None:
-                alert_ids = message.payload["alerts"]
-                await connection.execute(update(Alert).where(Alert.id.in_(alert_ids)).values(outbox_id=outbox_id))
-                digests, carried = digests + 1, carried + len(alert_ids)
-    left = await connection.scalar(select(func.count()).select_from(_waiting(today).subquery()))
+    for message in messages:
+        # A key queued before leaves its alerts waiting: they go into the adviser's next digest.
+        if (outbox_id := queued.get(message.dedupe_key)) is not None:
+            alert_ids = message.payload["alerts"]
+            await connection.execute(update(Alert).where(Alert.id.in_(alert_ids)).values(outbox_id=outbox_id))
+            digests, carried = digests + 1, carried + len(alert_ids)
+    left = await connection.scalar(
+        select(func.count()).select_from(_waiting(now.astimezone(UTC).date()).subquery()))
     return DigestsQueued(digests=digests, alerts=carried, waiting=left or 0)
 
 
