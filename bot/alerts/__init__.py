@@ -8,13 +8,16 @@ from bot.alerts.digests import (
     DigestEntry,
     DigestSchedule,
     DigestsQueued,
+    PendingDigest,
     dedupe_key,
     digests_to_queue,
     load_digest,
+    pending_digests,
     queue_digests,
 )
 from bot.alerts.policy import StandingChange, alerts_due
 from bot.alerts.store import raise_alerts
 
-__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "StandingChange", "alerts_due",
-           "dedupe_key", "digests_to_queue", "load_digest", "queue_digests", "raise_alerts"]
+__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "PendingDigest", "StandingChange",
+           "alerts_due", "dedupe_key", "digests_to_queue", "load_digest", "pending_digests", "queue_digests",
+           "raise_alerts"]

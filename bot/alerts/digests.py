@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
@@ -23,13 +23,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import Reader
 from bot.config import Settings
-from bot.db.models import Adviser, Alert, AlertKind, Client, Role, ScoringRun, TelegramAccount
+from bot.db.models import (
+    Adviser,
+    Alert,
+    AlertKind,
+    Client,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    ScoringRun,
+    TelegramAccount,
+)
 from bot.delivery import Outgoing, enqueue
 from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
 from tiering import TierRules
 
-__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "dedupe_key", "digests_to_queue",
-           "load_digest", "queue_digests"]
+__all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "PendingDigest", "dedupe_key",
+           "digests_to_queue", "load_digest", "pending_digests", "queue_digests"]
 
 DIGEST_KIND: Final = "alert_digest"
 
@@ -147,6 +157,27 @@ async def queue_digests(connection: AsyncConnection, *, schedule: DigestSchedule
     left = await connection.scalar(
         select(func.count()).select_from(_waiting(now.astimezone(UTC).date()).subquery()))
     return DigestsQueued(digests=digests, alerts=carried, waiting=left or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDigest:
+    """A digest in the outbox, not sent yet."""
+
+    outbox_id: int
+    telegram_user_id: int
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+
+
+async def pending_digests(connection: AsyncConnection) -> list[PendingDigest]:
+    """The digests waiting in the outbox, in the order the sender takes them."""
+    rows = await connection.execute(
+        select(OutboxMessage.id, OutboxMessage.telegram_user_id, OutboxMessage.payload, OutboxMessage.attempts,
+               OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.kind == DIGEST_KIND, OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+    return [PendingDigest(*row) for row in rows]
 
 
 # --- what a digest says, read when it is sent ------------------------------------------------------------
