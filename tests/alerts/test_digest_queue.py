@@ -3,15 +3,18 @@ transaction; an alert goes into one digest only; quiet hours hold a digest until
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.alerting import QUIET_OFF, RULES, Book, bind_adviser, book_with_upgrades
+from support.telegram_standin import eventually
 
 from bot.alerts import DIGEST_KIND, DigestSchedule, DigestsQueued, dedupe_key, queue_digests
 from bot.db.models import Adviser, Alert, AlertKind, OutboxMessage, OutboxStatus, ScoringRun, TelegramAccount
@@ -47,6 +50,12 @@ async def _alerts(engine: AsyncEngine) -> dict[str, list[tuple[int, str, int | N
 async def _latest_run(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return (await connection.execute(select(func.max(ScoringRun.id)))).scalar_one()
+
+
+async def _waiting_on_a_lock(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        return bool(await connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
 
 
 async def _queue(engine: AsyncEngine, schedule: DigestSchedule = QUIET_OFF, now: datetime | None = None
@@ -189,3 +198,26 @@ async def test_alerts_raised_are_tier_changes_of_the_clients_moved(engine: Async
     assert sorted(client for client, _, _ in rows) == sorted(c for clients in book.upgraded.values() for c in clients)
     assert {(kind, details["from"], details["to"]) for _, kind, details in rows} == {
         (AlertKind.TIER_CHANGE, "ordinary", "mid")}
+
+
+@pytest.mark.skipif(not os.environ.get("TIERBOT_TEST_POSTGRES_URL"),
+                    reason="row locks are PostgreSQL's; SQLite has one writer at a time")
+async def test_two_queueings_at_once_put_each_alert_in_one_digest(engine: AsyncEngine, book: Book) -> None:
+    await score_clients(engine, RULES, schedule=QUIET_OFF)
+    for n, adviser_id in enumerate(book.advisers):
+        await bind_adviser(engine, adviser_id, user_id=7_000_701 + n)
+    later_run = await _latest_run(engine) + 1  # a scoring run finishing meanwhile: a digest key of its own
+
+    async def queue_for_the_later_run() -> DigestsQueued:
+        async with engine.begin() as connection:
+            return await queue_digests(connection, schedule=QUIET_OFF, now=datetime.now(UTC), scoring_run=later_run)
+
+    async with engine.connect() as first:
+        await first.begin()
+        assert await queue_digests(first, schedule=QUIET_OFF, now=datetime.now(UTC)) == DigestsQueued(3, 6, 0)
+        # The second waits on the alerts the first holds until it commits, then finds them in a digest.
+        second = asyncio.create_task(queue_for_the_later_run())
+        await eventually(lambda: _waiting_on_a_lock(engine))
+        await first.commit()
+    assert await second == DigestsQueued(digests=0, alerts=0, waiting=0)
+    assert len(await _outbox(engine)) == 3
