@@ -1,16 +1,17 @@
 """The bot's handlers, grouped by who is served; each group is a parent router carrying its role filter.
 
 `routers()` makes them afresh for each dispatcher (a router belongs to one parent only), in the order
-`bot.runtime` includes them: the groups for bound readers first, then what anyone is served, whose fallback takes
-whatever is left.
+`bot.runtime` includes them: the groups for bound readers first (staff before clients, so that an adviser who has
+left is refused a client's card as well), then the refusals of staff commands to everyone else, then what anyone
+is served, whose fallback takes whatever is left.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import client, common
+from handlers import adviser, client, common
 
 
 def routers() -> list[Router]:
-    return [client.router(), common.router()]
+    return [adviser.router(), adviser.outsiders_router(), client.router(), common.router()]

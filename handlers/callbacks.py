@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.workspace import BookFilter, BookSort
+
 
 class TierView(StrEnum):
     CARD = "card"
@@ -34,3 +36,22 @@ class SummaryCb(CallbackData, prefix="sum"):
     """Open a client's summary for staff: from a row of the book, a search result or an alert digest."""
 
     client_id: str
+
+
+class BookCb(CallbackData, prefix="book"):
+    """A page of the book: the filter's kind and value (a tier by its rank in the rules, a lifecycle stage by its
+    segment), the sort, the page from 0, and for an admin the adviser whose book it is ("": the reader's own, the
+    whole firm for an admin). Packed, at most 63 bytes with a 32-character adviser id."""
+
+    kind: BookFilter
+    value: str = ""
+    sort: BookSort
+    page: int
+    adviser: str = ""
+
+
+class BookMenuCb(CallbackData, prefix="bookm"):
+    """The filters of the book, to pick one: the sort and the book's adviser carry over."""
+
+    sort: BookSort
+    adviser: str = ""

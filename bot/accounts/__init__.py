@@ -1,7 +1,7 @@
 """People in Telegram: invites and binding, the reader behind each update, access to a client's data, and whom a
 client contacts."""
 
-from bot.accounts.access import AllowedClient, Refusal, example_client, grant_access
+from bot.accounts.access import AllowedBook, AllowedClient, Refusal, example_client, grant_access, grant_book
 from bot.accounts.blocking import record_blocking
 from bot.accounts.contact import AdviserContact, adviser_contact
 from bot.accounts.invites import (
@@ -22,6 +22,7 @@ __all__ = [
     "INVITE_TTL",
     "INVITE_TTL_RANGE",
     "AdviserContact",
+    "AllowedBook",
     "AllowedClient",
     "BindingRefusal",
     "BindingRefused",
@@ -36,6 +37,7 @@ __all__ = [
     "display_name",
     "example_client",
     "grant_access",
+    "grant_book",
     "load_reader",
     "record_blocking",
     "redeem_invite",

@@ -6,6 +6,9 @@ an adviser still with the firm only the clients assigned to them, an admin every
 and "not yours" are the same refusal, so that ids cannot be probed. A staff member's view is written to the audit
 log here, when it is granted; so is a staff member's refused look-up (another adviser's client, an id no client
 has), so that an admin sees ids being probed.
+
+A list of clients (an adviser's book, a search by name) takes an `AllowedBook` from `grant_book`: the clients of
+one adviser still with the firm, or, for an admin, the whole firm or one adviser's book.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts.readers import Reader
 from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role, with_the_firm
 
-__all__ = ["AllowedClient", "Refusal", "example_client", "grant_access"]
+__all__ = ["AllowedBook", "AllowedClient", "Refusal", "example_client", "grant_access", "grant_book"]
 
 
 class Refusal(enum.StrEnum):
@@ -56,9 +59,29 @@ class AllowedClient:
         return self.reader.role is Role.CLIENT
 
 
-async def grant_access(session: AsyncSession, reader: Reader, client_id: str | None) -> AllowedClient | Refusal:
+@dataclass(frozen=True, slots=True)
+class AllowedBook:
+    """Permission for `reader` to list clients: those of adviser `adviser_id`, or every client when None (admins
+    only)."""
+
+    reader: Reader
+    adviser_id: str | None
+    grant: InitVar[object]
+
+    def __post_init__(self, grant: object) -> None:
+        if grant is not _GRANT:
+            raise TypeError("an AllowedBook is granted by grant_book() only")
+
+    @property
+    def whole_firm(self) -> bool:
+        return self.adviser_id is None
+
+
+async def grant_access(session: AsyncSession, reader: Reader, client_id: str | None, *, view: str | None = None
+                       ) -> AllowedClient | Refusal:
     """Whether `reader` may see client `client_id` (their own when None); a staff member's view is audited as it is
-    granted, and so is a staff member's refused look-up."""
+    granted, and so is a staff member's refused look-up. `view` names the screen in the audit entry (e.g.
+    "summary"), so that /audit can tell a summary from a card."""
     if not reader.bound:
         return Refusal.NOT_LINKED
     client_id = client_id or reader.client_id
@@ -70,9 +93,28 @@ async def grant_access(session: AsyncSession, reader: Reader, client_id: str | N
             _audit_refusal(session, reader, client_id, refused)
         return Refusal.NOT_ALLOWED
     if reader.staff:
+        details = {"role": str(reader.role)} if view is None else {"role": str(reader.role), "view": view}
         session.add(AuditEntry(at=datetime.now(UTC), actor=f"tg:{reader.user_id}", action="client.view",
-                               client_id=client_id, details={"role": str(reader.role)}))
+                               client_id=client_id, details=details))
     return AllowedClient(client_id, reader, audited=reader.staff, grant=_GRANT)
+
+
+async def grant_book(session: AsyncSession, reader: Reader, adviser_id: str | None = None) -> AllowedBook | Refusal:
+    """Whether `reader` may list the clients of adviser `adviser_id` (None: an adviser's own book, an admin's whole
+    firm): an adviser still with the firm their own book only, an admin any adviser's that exists."""
+    if not reader.bound:
+        return Refusal.NOT_LINKED
+    if reader.role is Role.ADMIN:
+        if adviser_id is None:
+            return AllowedBook(reader, None, grant=_GRANT)
+        known = RECORD_ID.fullmatch(adviser_id) and await session.get(Adviser, adviser_id) is not None
+        return AllowedBook(reader, adviser_id, grant=_GRANT) if known else Refusal.NOT_ALLOWED
+    if reader.role is not Role.ADVISER or adviser_id not in (None, reader.adviser_id):
+        return Refusal.NOT_ALLOWED
+    left_on = await session.scalar(select(Adviser.left_on).where(Adviser.adviser_id == reader.adviser_id))
+    if not with_the_firm(left_on, datetime.now(UTC).date()):
+        return Refusal.NOT_ALLOWED
+    return AllowedBook(reader, reader.adviser_id, grant=_GRANT)
 
 
 async def example_client(session: AsyncSession, reader: Reader) -> str | None:

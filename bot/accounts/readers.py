@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Adviser, Client, Role, TelegramAccount
+from bot.db.models import Adviser, Client, Role, TelegramAccount, with_the_firm
 
 __all__ = ["Reader", "display_name", "load_reader", "remember_locale"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """Who they are bound as, if anyone, the locale they chose, if any, and the locale the firm's records give the
-    client or adviser they are bound to, if any."""
+    """Who they are bound as, if anyone, the locale they chose, if any, the locale the firm's records give the
+    client or adviser they are bound to, if any, and the day an adviser left the firm, if they have."""
 
     user_id: int
     role: Role | None = None
@@ -23,10 +24,16 @@ class Reader:
     adviser_id: str | None = None
     locale: str | None = None
     record_locale: str | None = None
+    left_on: date | None = None
 
     @property
     def bound(self) -> bool:
         return self.role is not None
+
+    @property
+    def departed(self) -> bool:
+        """An adviser who has left the firm (as of today, UTC): refused everything an adviser may do."""
+        return self.role is Role.ADVISER and not with_the_firm(self.left_on, datetime.now(UTC).date())
 
     @property
     def staff(self) -> bool:
@@ -36,7 +43,7 @@ class Reader:
 # An account is bound to a client or to an adviser (or to neither, an admin): at most one of the joins finds a row.
 _READER = (
     select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id, TelegramAccount.locale,
-           func.coalesce(Client.locale, Adviser.locale))
+           func.coalesce(Client.locale, Adviser.locale), Adviser.left_on)
     .outerjoin(Client, Client.client_id == TelegramAccount.client_id)
     .outerjoin(Adviser, Adviser.adviser_id == TelegramAccount.adviser_id)
     .where(TelegramAccount.telegram_user_id == bindparam("user_id"))

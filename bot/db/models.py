@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     or_,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -320,11 +321,21 @@ class ScoringRun(Base):
     churn_model: Mapped[dict[str, Any] | None]
 
 
+# A snapshot that moved the client to another tier (not a first tier, nor a change of segments alone).
+TIER_CHANGED = text("previous_tier IS NOT NULL AND previous_tier != tier")
+
+
 class TierSnapshot(Base):
     """A client's tier and five dimensions, written when any of them changes: the tier history."""
 
     __tablename__ = "tier_snapshots"
-    __table_args__ = (Index(None, "client_id", "computed_at"), Index(None, "tier"))
+    __table_args__ = (
+        Index(None, "client_id", "computed_at"),
+        Index(None, "tier"),
+        # The tier changes alone, by run: "whose tier changed lately" and a run's changes read a few rows.
+        Index("ix_tier_snapshots_tier_changes", "scoring_run_id", "client_id",
+              sqlite_where=TIER_CHANGED, postgresql_where=TIER_CHANGED),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))

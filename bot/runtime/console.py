@@ -2,8 +2,10 @@
 
 The Bot's session answers locally instead of calling Telegram and prints what the bot sends. A message's inline
 buttons become numbered choices under it; the reply-keyboard menu is shown once, on a line of its own when it is
-set or changes, its buttons chosen by letter. The console user is a Telegram account of its own (an id above any
-Telegram gives out) bound to the client or adviser through an invite like anyone else, so the audit log shows it.
+set or changes, its buttons chosen by letter. A photo is written to a file in a folder of the session's own under
+the system's temporary folder and shown as a line with the file's path. The console user is a Telegram account of
+its own (an id above any Telegram gives out) bound to the client or adviser through an invite like anyone else, so
+the audit log shows it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ import html
 import itertools
 import re
 import string
+import tempfile
 import zlib
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMessage, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     CallbackQuery,
@@ -28,11 +34,13 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
     User,
 )
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import BindingRefused, create_invite, redeem_invite
@@ -68,15 +76,19 @@ class ConsoleSession(BaseSession):
 
     `choices` are the inline buttons of the last message shown, by number from 1; `menu` the buttons of the
     reply-keyboard menu in force, by letter from "a", shown as one line (`menu_line`, whose {buttons} are the
-    buttons) when the menu is set or changes.
+    buttons) when the menu is set or changes. A photo is saved under `photo_folder` (made when the first comes)
+    and shown as `photo_line`, whose {path} is the file's, then its caption and buttons.
     """
 
-    def __init__(self, chat: Chat, show: Callable[[str], None], *, menu_line: str = "Menu: {buttons}") -> None:
+    def __init__(self, chat: Chat, show: Callable[[str], None], *, menu_line: str = "Menu: {buttons}",
+                 photo_line: str = "🖼 Picture: {path}", photo_folder: Path | None = None) -> None:
         super().__init__()
-        self.chat, self.show, self.menu_line = chat, show, menu_line
+        self.chat, self.show, self.menu_line, self.photo_line = chat, show, menu_line, photo_line
+        self.photo_folder = photo_folder
         self.choices: list[Choice] = []
         self.menu: dict[str, Choice] = {}
         self._message_ids = itertools.count(1)
+        self._photos: dict[str, tuple[Path, PhotoSize]] = {}  # file_id -> the file saved and its size
 
     def message(self, message_id: int, text: str) -> Message:
         return Message(message_id=message_id, date=datetime.now(UTC), chat=self.chat, from_user=BOT_USER, text=text)
@@ -89,7 +101,8 @@ class ConsoleSession(BaseSession):
         return self.menu.get(line)
 
     def _display(self, text: str, markup: Any, message_id: int) -> None:
-        self.show(plain(text))
+        if text:  # a photo may come without a caption
+            self.show(plain(text))
         self.choices = [
             Choice(button.text, button.callback_data, message_id)
             for row in (markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else [])
@@ -114,6 +127,13 @@ class ConsoleSession(BaseSession):
             message_id = next(self._message_ids)
             self._display(method.text, method.reply_markup, message_id)
             return self.message(message_id, method.text)
+        if isinstance(method, SendPhoto):
+            path, size = await self._saved_photo(bot, method)
+            message_id = next(self._message_ids)
+            self.show(self.photo_line.format(path=path))
+            self._display(method.caption or "", method.reply_markup, message_id)
+            return Message(message_id=message_id, date=datetime.now(UTC), chat=self.chat, from_user=BOT_USER,
+                           photo=[size], caption=method.caption)
         if isinstance(method, EditMessageText):
             message_id = method.message_id or 0
             self._display(method.text or "", method.reply_markup, message_id)
@@ -125,6 +145,27 @@ class ConsoleSession(BaseSession):
         if isinstance(method, GetMe):
             return BOT_USER
         return True  # setMyCommands, sendChatAction and the like have nothing to show here
+
+    async def _saved_photo(self, bot: Bot, method: SendPhoto) -> tuple[Path, PhotoSize]:
+        """The file a photo is shown as: a new one for an upload, the one saved before for a photo sent again by its
+        file_id; a file_id the console did not give is refused as Telegram refuses it."""
+        photo = method.photo
+        if isinstance(photo, str):
+            if photo not in self._photos:
+                raise TelegramBadRequest(method, "Bad Request: wrong file identifier/HTTP URL specified")
+            return self._photos[photo]
+        data = b"".join([chunk async for chunk in photo.read(bot)])
+        with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+        if self.photo_folder is None:
+            self.photo_folder = Path(tempfile.mkdtemp(prefix="tierbot-console-"))
+        number = len(self._photos) + 1
+        path = self.photo_folder / f"{number}-{Path(photo.filename or 'photo.png').name}"
+        path.write_bytes(data)
+        file_id = f"console-photo-{number}"
+        size = PhotoSize(file_id=file_id, file_unique_id=file_id, width=width, height=height, file_size=len(data))
+        self._photos[file_id] = (path, size)
+        return path, size
 
     async def stream_content(
         self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30, chunk_size: int = 65536,
@@ -188,7 +229,7 @@ async def console_chat(
     user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)
     chat = Chat(id=user_id, type="private")
     # In the language of the console's own lines, whatever language the bot speaks to the person.
-    session = ConsoleSession(chat, show, menu_line=_("Menu: {buttons}"))
+    session = ConsoleSession(chat, show, menu_line=_("Menu: {buttons}"), photo_line=_("🖼 Picture: {path}"))
     bot = Bot("1:console", session=session, default=bot_defaults())
     update_ids, message_ids = itertools.count(1), itertools.count(1_000_000)
     await dispatcher.feed_update(bot, _text_update(next(update_ids), next(message_ids), user, chat, "/start"))

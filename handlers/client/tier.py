@@ -1,6 +1,7 @@
 """My tier: the tier card, and in its place on a button press: how to move up, recommendations, the dimensions.
 
-Staff open a client's card with `/tier ID`: the same views, with the segments' analytic names and the scores.
+Staff open a client's card with `/tier ID` or from the client's summary: the same views, with the segments' analytic
+names and the scores, and a button to the summary.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.faq import Faq
 from bot.i18n import current_locale, render
 from bot.standing import CardView, TierCard, client_details, open_card
 from bot.telegram import send, show
-from handlers.callbacks import TierCb, TierView
+from handlers.callbacks import SummaryCb, TierCb, TierView
 from handlers.menu import MenuButton
 from tiering import Dimension, Rejection, TierRules
 
@@ -32,13 +33,22 @@ def _labels(locale: str) -> dict[TierView, str]:
     return {view: render("tier/button.html.j2", view=view.value) for view in TierView}
 
 
+@cache
+def _summary_label(locale: str) -> str:
+    return render("workspace/button.html.j2", which="summary", value="")
+
+
 def _keyboard(view: CardView, shown: TierView, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label,
-                              callback_data=TierCb(view=target, client_id=view.allowed.client_id).pack())]
+    client_id = view.allowed.client_id
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=TierCb(view=target, client_id=client_id).pack())]
         for target, label in _labels(locale).items()
         if target is not shown and (target is not TierView.GAP or view.card.gap is not None)
-    ])
+    ]
+    if not view.allowed.own:  # staff reach the card from a summary: the way back to it
+        rows.append([InlineKeyboardButton(text=_summary_label(locale),
+                                          callback_data=SummaryCb(client_id=client_id).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 @lru_cache(maxsize=20_000)

@@ -74,7 +74,8 @@ async def test_an_adviser_who_left_sees_no_client(chat: Chat, clients: ScoredCli
             left_on=date(2026, 11, 1)))
     try:
         (text,) = await chat.send(user_id, f"/tier {client_id}")
-        assert text == "I can only show the clients assigned to you, and none is assigned to you now."
+        assert text == ("Your access to the firm's clients ended when you left the firm on Nov 1, 2026. If you still "
+                        "need it, please ask the firm's tierbot administrator.")
         assert "CN¥" not in text
     finally:
         async with chat.engine.begin() as connection:

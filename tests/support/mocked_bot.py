@@ -17,6 +17,7 @@ The update builders make what Telegram would deliver in a private chat.
 
 from __future__ import annotations
 
+import io
 import itertools
 import time
 from collections.abc import AsyncGenerator
@@ -38,12 +39,14 @@ from aiogram.methods import (
     LogOut,
     SendChatAction,
     SendMessage,
+    SendPhoto,
     SetChatMenuButton,
     SetMyCommands,
     SetWebhook,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, TelegramObject, Update, User
+from PIL import Image
 
 from support.telegram_standin import api_error, parse_html
 
@@ -93,13 +96,16 @@ class RecordingSession(BaseSession):
     The next answer can be forced with `queue(result)`, `queue_error(exception)` or `queue_api_error(status)`,
     optionally only for the next call of one method type (`method=EditMessageText`). Otherwise it makes one up:
     sendMessage gets a Message with a growing message_id per chat echoing the text, entities and an inline
-    reply_markup; editMessageText the edited Message (True for an inline message); getMe the bot user;
+    reply_markup; sendPhoto one with the photo (uploaded as a BufferedInputFile, or the file_id of a photo sent
+    before) in its own size, the caption and the keyboard; editMessageText the edited Message (True for an inline
+    message); getMe the bot user;
     getMyCommands and getUpdates []; answerCallbackQuery, setMyCommands, deleteMyCommands, sendChatAction,
     deleteWebhook, setChatMenuButton and the like True. Anything else must be queued (LookupError otherwise).
 
-    With parse_mode HTML (passed or the bot's default) the text is parsed as Telegram parses it: invalid HTML
-    raises TelegramBadRequest "can't parse entities", and the returned Message holds the plain text and entities
-    (`requests` and `texts()` keep the text as sent). An empty or over-long text is a 400 too, as in Telegram.
+    With parse_mode HTML (passed or the bot's default) the text or caption is parsed as Telegram parses it: invalid
+    HTML raises TelegramBadRequest "can't parse entities", and the returned Message holds the plain text and
+    entities (`requests` and `texts()` keep the text as sent). An empty or over-long text is a 400 too, as in
+    Telegram, and so is a photo that is no image.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -108,6 +114,7 @@ class RecordingSession(BaseSession):
         self.closed = False
         self._queued: list[tuple[type[TelegramMethod[Any]] | None, str, Any]] = []
         self._message_ids: dict[int | str, int] = {}
+        self._photos: dict[str, dict[str, Any]] = {}  # file_id -> the PhotoSize sent
 
     # --- forcing answers
 
@@ -235,6 +242,8 @@ class RecordingSession(BaseSession):
                 entities=entities,
                 reply_markup=method.reply_markup,
             )
+        if isinstance(method, SendPhoto):
+            return self._photo_message(bot, method)
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             if method.inline_message_id:
                 return True
@@ -259,16 +268,49 @@ class RecordingSession(BaseSession):
         text = method.text or ""
         if not text.strip():
             self._bad_request(bot, method, "message text is empty")
-        entities: Any = method.entities
-        parse_mode = self.prepare_value(method.parse_mode, bot=bot, files={})
-        if not entities and isinstance(parse_mode, str) and parse_mode.lower() == "html":
-            try:
-                text, entities = parse_html(text)
-            except ValueError as error:
-                self._bad_request(bot, method, f"can't parse entities: {error}")
+        text, entities = self._parsed(bot, method, text, method.entities)
         if len(text.strip().encode("utf-16-le")) // 2 > 4096:
             self._bad_request(bot, method, "message is too long")
         return text, entities
+
+    def _parsed(self, bot: Bot, method: SendMessage | EditMessageText | SendPhoto, text: str, entities: Any
+                ) -> tuple[str, Any]:
+        parse_mode = self.prepare_value(method.parse_mode, bot=bot, files={})
+        if not entities and isinstance(parse_mode, str) and parse_mode.lower() == "html":
+            try:
+                return parse_html(text)
+            except ValueError as error:
+                self._bad_request(bot, method, f"can't parse entities: {error}")
+        return text, entities
+
+    def _photo_message(self, bot: Bot, method: SendPhoto) -> dict[str, Any]:
+        if isinstance(method.photo, str):
+            if method.photo not in self._photos:
+                self._bad_request(bot, method, "wrong file identifier/HTTP URL specified")
+            size = self._photos[method.photo]
+        elif isinstance(method.photo, BufferedInputFile):
+            try:
+                with Image.open(io.BytesIO(method.photo.data)) as image:
+                    width, height = image.size
+            except OSError:
+                self._bad_request(bot, method, "IMAGE_PROCESS_FAILED")
+            number = len(self._photos) + 1
+            size = {"file_id": f"AgACMockedPhoto{number}", "file_unique_id": f"AQADMocked{number}", "width": width,
+                    "height": height, "file_size": len(method.photo.data)}
+            self._photos[size["file_id"]] = size
+        else:
+            raise LookupError("RecordingSession makes up photos sent as a BufferedInputFile or a file_id: queue() one")
+        caption, entities = self._parsed(bot, method, method.caption or "", method.caption_entities)
+        if len(caption.strip().encode("utf-16-le")) // 2 > 1024:
+            self._bad_request(bot, method, "message caption is too long")
+        message = self._message(bot, chat_id=method.chat_id, message_id=self._next_message_id(method.chat_id),
+                                text=None, entities=None, reply_markup=method.reply_markup)
+        message["photo"] = [size]
+        if caption.strip():
+            message["caption"] = caption.strip()
+        if entities:
+            message["caption_entities"] = self._plain(bot, entities)
+        return message
 
     def _message(
         self,
@@ -276,7 +318,7 @@ class RecordingSession(BaseSession):
         *,
         chat_id: int | str,
         message_id: int,
-        text: str,
+        text: str | None,
         entities: Any,
         reply_markup: Any,
     ) -> dict[str, Any]:
@@ -285,8 +327,9 @@ class RecordingSession(BaseSession):
             "date": int(time.time()),
             "chat": _chat(chat_id) if isinstance(chat_id, int) else {"id": -100, "type": "channel", "title": chat_id},
             "from": _bot_user(bot.id),
-            "text": text,
         }
+        if text is not None:  # None: a photo's message, which has a caption instead
+            message["text"] = text
         if entities:
             message["entities"] = self._plain(bot, entities)
         if isinstance(reply_markup, InlineKeyboardMarkup):

@@ -14,7 +14,9 @@ with entities); texts over 4096 characters, callback data over 64 bytes, a keybo
 unchanged edit ("message is not modified"), an unknown or twice-answered callback query, an invalid command name
 or language code (only two-letter codes) are 400s, as in Telegram. A chat must be known (a user that pushed an
 update, or `add_user`), else "chat not found". editMessageText without reply_markup removes the keyboard, as in
-Telegram. Markdown parse modes are not parsed (text stored as sent).
+Telegram. sendPhoto takes an uploaded image, kept in the sizes Telegram makes of it (bytes that are no image are a
+400 "IMAGE_PROCESS_FAILED"), or the file_id of a photo sent before; sendDocument any file. Markdown parse modes are
+not parsed (text stored as sent).
 
     async with BotApiStandIn() as tg:
         ...  # start the bot against tg.base_url with tg.token
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import itertools
 import json
 import re
@@ -44,6 +47,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 from aiohttp.web_request import FileField
+from PIL import Image
 
 __all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "eventually", "parse_html"]
 
@@ -52,6 +56,7 @@ DEFAULT_TOKEN = "123456789:TEST-tierbot-standin-token"
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
 _MAX_CALLBACK_DATA = 64
+_PHOTO_SIDES = (90, 320, 800, 1280)  # the longer side of the sizes Telegram keeps of a photo
 
 # Fields that are strings in the Bot API: never JSON-decoded even if they look like numbers ("123") or JSON.
 _STRING_FIELDS = frozenset(
@@ -424,6 +429,7 @@ class BotApiStandIn:
         }
         self.requests: list[ApiCall] = []
         self.files: dict[str, UploadedFile] = {}
+        self._photos: dict[str, list[dict[str, Any]]] = {}  # each size's file_id -> the photo's sizes
         self._push_mark = 0
         self._update_ids = itertools.count(first_update_id)
         self._updates: list[dict[str, Any]] = []
@@ -455,6 +461,7 @@ class BotApiStandIn:
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
@@ -1035,12 +1042,8 @@ class BotApiStandIn:
     def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
         assert chat_id is not None
-        document = params.get("document")
-        if isinstance(document, str) and document.startswith("attach://"):
-            document = params.get(document.removeprefix("attach://"))
-        if document is None or document == "":
-            raise _bad_request("there is no document in the request")
-        caption, entities = self._formatted(params, "caption", "caption_entities", _MAX_CAPTION, required=False)
+        document = self._input_file(params, "document")
+        caption = self._caption(params)
         number = next(self._file_ids)
         file: dict[str, Any] = {"file_id": f"BQACAgIAAxkBAAIStandIn{number}", "file_unique_id": f"AgADStandIn{number}"}
         if isinstance(document, UploadedFile):
@@ -1048,12 +1051,71 @@ class BotApiStandIn:
             file.update(
                 {"file_name": document.filename, "mime_type": document.content_type, "file_size": len(document.data)}
             )
-        fields: dict[str, Any] = {"document": _normalize(file)}
+        return self._store_bot_message(chat_id, {"document": _normalize(file), **caption}, self._inline_markup(params))
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        assert chat_id is not None
+        photo = self._input_file(params, "photo")
+        caption = self._caption(params)
+        if isinstance(photo, str):
+            if photo not in self._photos:
+                raise _bad_request(
+                    "failed to get HTTP URL content" if photo.startswith(("http://", "https://"))
+                    else "wrong file identifier/HTTP URL specified"
+                )
+            sizes = self._photos[photo]
+        else:
+            sizes = self._photo_sizes(photo)
+        return self._store_bot_message(chat_id, {"photo": copy.deepcopy(sizes), **caption}, self._inline_markup(params))
+
+    def _photo_sizes(self, upload: UploadedFile) -> list[dict[str, Any]]:
+        """The sizes Telegram keeps of an uploaded photo: each of its thumbnail sizes that is smaller than the
+        photo, then the photo, at most 1280 px on its longer side; the upload is kept under the largest's file_id."""
+        try:
+            with Image.open(io.BytesIO(upload.data)) as image:
+                width, height = image.size
+                image.verify()
+        except (OSError, SyntaxError, ValueError):  # what Pillow raises for bytes that are no image
+            raise _bad_request("IMAGE_PROCESS_FAILED") from None
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+        number = next(self._file_ids)
+        sizes: list[dict[str, Any]] = []
+        for index, side in enumerate(_PHOTO_SIDES):
+            scale = min(1.0, side / max(width, height))
+            sizes.append({
+                "file_id": f"AgACAgIAAxkBAAIStandIn{number}x{index}", "file_unique_id": f"AQADStandIn{number}x{index}",
+                "width": round(width * scale), "height": round(height * scale),
+                "file_size": len(upload.data) if scale == 1.0 else round(len(upload.data) * scale * scale),
+            })
+            if scale == 1.0:
+                break
+        for size in sizes:
+            self._photos[size["file_id"]] = sizes
+        self.files[sizes[-1]["file_id"]] = upload
+        return sizes
+
+    @staticmethod
+    def _input_file(params: dict[str, Any], field: str) -> UploadedFile | str:
+        """The file a send method names: uploaded in this request (multipart, directly or as "attach://name"), or a
+        string (a file_id or a URL)."""
+        value = params.get(field)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"))
+        if value is None or value == "":
+            raise _bad_request(f"there is no {field} in the request")
+        assert isinstance(value, UploadedFile | str)  # file fields are never JSON-decoded
+        return value
+
+    def _caption(self, params: dict[str, Any]) -> dict[str, Any]:
+        caption, entities = self._formatted(params, "caption", "caption_entities", _MAX_CAPTION, required=False)
+        fields: dict[str, Any] = {}
         if caption:
             fields["caption"] = caption
         if entities:
             fields["caption_entities"] = entities
-        return self._store_bot_message(chat_id, fields, self._inline_markup(params))
+        return fields
 
     def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         if params.get("inline_message_id"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SendPhoto
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -30,6 +31,7 @@ from aiogram.types import (
     MenuButtonCommands,
     Message,
 )
+from PIL import Image
 from support.mocked_bot import BOT_ID, MockedBot, callback_update, message_update, sticker_update
 from support.telegram_standin import BotApiStandIn, parse_html
 
@@ -284,6 +286,56 @@ async def test_callback_answers_commands_menu_button_and_documents(tg: BotApiSta
     assert tg.files[document.document.file_id].data == b"id,tier\n1,gold\n"
 
 
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_send_photo_uploads_an_image_kept_in_telegram_s_sizes(tg: BotApiStandIn, bot: Bot) -> None:
+    tg.add_user(USER)
+    chart = _png(1000, 500)
+    assert await bot.send_chat_action(USER, "upload_photo") is True
+    sent = await bot.send_photo(
+        USER,
+        BufferedInputFile(chart, filename="chart.png"),
+        caption="<b>Chen</b> · C0042",
+        parse_mode="HTML",
+        reply_markup=keyboard(("Card", "card")),
+    )
+    call = tg.requests[-1]
+    assert (call.method, call.content_type) == ("sendPhoto", "multipart/form-data")
+    assert call["reply_markup"] == {"inline_keyboard": [[{"text": "Card", "callback_data": "card"}]]}
+    assert sent.photo is not None
+    assert [(size.width, size.height) for size in sent.photo] == [(90, 45), (320, 160), (800, 400), (1000, 500)]
+    assert sent.caption == "Chen · C0042"
+    assert [(e.type, e.offset, e.length) for e in sent.caption_entities or []] == [("bold", 0, 4)]
+    assert buttons(sent.reply_markup) == [("Card", "card")]
+    largest = sent.photo[-1].file_id
+    assert tg.files[largest].data == chart
+    assert tg.messages_to(USER)[-1]["photo"][-1]["file_id"] == largest
+
+    again = await bot.send_photo(USER, largest)  # sent again by its file_id, no upload: no caption, no keyboard
+    assert again.photo is not None
+    assert [size.file_id for size in again.photo] == [size.file_id for size in sent.photo]
+    assert (again.caption, again.reply_markup) == (None, None)
+    big = await bot.send_photo(USER, BufferedInputFile(_png(2000, 100), filename="wide.png"))
+    assert big.photo is not None
+    assert [(size.width, size.height) for size in big.photo] == [(90, 4), (320, 16), (800, 40), (1280, 64)]
+
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(USER, BufferedInputFile(b"id,tier\n1,gold\n", filename="tiers.csv"))
+    with pytest.raises(TelegramBadRequest, match="PHOTO_INVALID_DIMENSIONS"):
+        await bot.send_photo(USER, BufferedInputFile(_png(2100, 100), filename="thin.png"))
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_photo(USER, "AgACNoSuchPhoto")
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_photo(USER, largest, caption="x" * 1025)
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_photo(USER + 1, BufferedInputFile(chart, filename="chart.png"))
+    assert len(tg.messages_to(USER)) == 3
+
+
 async def test_json_bodies_and_query_strings(tg: BotApiStandIn) -> None:
     tg.add_user(USER)
     async with aiohttp.ClientSession() as http:
@@ -462,3 +514,26 @@ async def test_mocked_bot_parses_html_as_telegram() -> None:
         await bot.send_message(USER, "1 < 2")
     assert (await bot.send_message(USER, "1 < 2", parse_mode=None)).text == "1 < 2"
     assert bot.session.texts() == ["<b>Gold</b> &amp; more", "1 < 2", "1 < 2"]  # as sent
+
+
+async def test_mocked_bot_sends_photos() -> None:
+    bot = MockedBot(default=DefaultBotProperties(parse_mode="HTML"))
+    sent = await bot.send_photo(USER, BufferedInputFile(_png(1000, 500), filename="chart.png"),
+                                caption="<b>Chen</b> · C0042", reply_markup=keyboard(("Card", "card")))
+    assert sent.photo is not None
+    assert [(size.width, size.height) for size in sent.photo] == [(1000, 500)]
+    assert (sent.caption, sent.text) == ("Chen · C0042", None)
+    assert [(e.type, e.offset, e.length) for e in sent.caption_entities or []] == [("bold", 0, 4)]
+    assert buttons(sent.reply_markup) == [("Card", "card")]
+    again = await bot.send_photo(USER, sent.photo[-1].file_id)
+    assert again.photo is not None
+    assert (again.message_id, again.photo[-1].file_id, again.caption) == (2, sent.photo[-1].file_id, None)
+    assert [request.chat_id for request in bot.session.sent(SendPhoto)] == [USER, USER]
+    assert bot.session.texts() == []  # captions are no texts
+
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(USER, BufferedInputFile(b"not an image", filename="x.png"))
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_photo(USER, "AgACNoSuchPhoto")
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_photo(USER, sent.photo[-1].file_id, caption="x" * 1025)

@@ -1,0 +1,219 @@
+"""An adviser's book of business: their clients a page at a time, sorted and filtered, and a search by name.
+
+A page is two queries, a count and one page with LIMIT/OFFSET, over the clients' adviser index joined to the tier
+states by key ("tier changed lately" through the partial index of tier changes by run): what the latest scoring
+run stored, never assessed afresh. Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an
+adviser lists their own clients only.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import AllowedBook
+from bot.db.models import RECORD_ID, Adviser, Client, Role, ScoringRun, TierSnapshot, TierState
+from tiering import Segment, TierRules
+
+__all__ = [
+    "ASSESSMENT_WARNING_DAYS",
+    "CHANGED_WITHIN_DAYS",
+    "LIFECYCLE_STAGES",
+    "PAGE_SIZE",
+    "SEARCH_LIMIT",
+    "BookFilter",
+    "BookPage",
+    "BookQuery",
+    "BookRow",
+    "BookSort",
+    "assessment_expiry",
+    "book_page",
+    "expired_by",
+    "names_an_id",
+    "search_by_name",
+]
+
+PAGE_SIZE: Final = 10
+SEARCH_LIMIT: Final = 20  # name matches listed at most; more asks for a longer part of the name
+CHANGED_WITHIN_DAYS: Final = 30  # "tier changed lately": within this many days of the latest scoring run
+ASSESSMENT_WARNING_DAYS: Final = 60  # a risk assessment expiring within this many days needs renewing now
+LIFECYCLE_STAGES: Final = (Segment.NEW, Segment.GROWTH, Segment.MATURE, Segment.DECLINE)
+
+
+class BookSort(enum.StrEnum):
+    VALUE = "value"  # value score, highest first
+    AUM = "aum"  # monthly average assets, largest first
+
+
+class BookFilter(enum.StrEnum):
+    ALL = "all"
+    TIER = "tier"  # with the tier id as the filter's value
+    STAGE = "stage"  # with the lifecycle segment as the value
+    CHURN = "churn"  # loyalty segment "potential_churn": any of the rules' warning signs
+    CHANGED = "changed"  # the tier changed in a run within CHANGED_WITHIN_DAYS of the latest
+    RISK = "risk"  # risk assessment missing, expired, or expiring within ASSESSMENT_WARNING_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class BookQuery:
+    """Which page of the book, sorted how, filtered by what (`value` is the tier or stage of those filters)."""
+
+    filter: BookFilter = BookFilter.ALL
+    value: str = ""
+    sort: BookSort = BookSort.VALUE
+    page: int = 0
+
+    def valid(self, rules: TierRules) -> bool:
+        """False for what no button of ours carries (a forged or stale one): an unknown tier or stage, a value on
+        a filter without one, a negative page."""
+        if self.page < 0:
+            return False
+        if self.filter is BookFilter.TIER:
+            return rules.rank(self.value) is not None
+        if self.filter is BookFilter.STAGE:
+            return self.value in LIFECYCLE_STAGES
+        return self.value == ""
+
+
+@dataclass(frozen=True, slots=True)
+class BookRow:
+    client_id: str
+    name: str
+    tier: str | None  # None: not scored yet
+    value_score: float | None
+    avg_aum: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookPage:
+    """One page of the book: `page` counts from 0 of `pages` (at least 1), `total` clients meet the filter."""
+
+    book: AllowedBook
+    query: BookQuery
+    rows: tuple[BookRow, ...]
+    total: int
+    pages: int
+    adviser_name: str | None  # the name of the book's adviser, for an admin's view of one adviser's book
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def beyond(self) -> bool:
+        """The page asked for lies past the last one (a forged button, or one from before the book shrank)."""
+        return self.page >= self.pages
+
+
+_ROW = (
+    select(Client.client_id, Client.name, TierState.tier, TierState.value_score, TierState.monthly_avg_aum)
+    .outerjoin(TierState, TierState.client_id == Client.client_id)
+)
+
+
+def _scope(book: AllowedBook) -> ColumnElement[bool]:
+    return true() if book.adviser_id is None else Client.adviser_id == book.adviser_id
+
+
+def _order(sort: BookSort) -> tuple[UnaryExpression[Any], UnaryExpression[str]]:
+    column = TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
+    return column.desc().nulls_last(), Client.client_id.asc()
+
+
+def assessment_expiry(assessed_on: date, valid_months: int) -> date:
+    """The first day a risk assessment taken on `assessed_on` is no longer valid (`valid_months` whole months on,
+    as `tiering.risk_assessment_status` counts them)."""
+    month = assessed_on.month - 1 + valid_months
+    year, month = assessed_on.year + month // 12, month % 12 + 1
+    if assessed_on.day > calendar.monthrange(year, month)[1]:  # that month has no such day: the next month's first
+        return date(year, month, calendar.monthrange(year, month)[1]) + timedelta(days=1)
+    return date(year, month, assessed_on.day)
+
+
+def expired_by(day: date, valid_months: int) -> date:
+    """The latest assessment day whose assessment is no longer valid on `day`: `valid_months` whole months
+    before it (the same day of the month, or the month's last day when it has no such day)."""
+    month = day.month - 1 - valid_months
+    year, month = day.year + month // 12, month % 12 + 1
+    # A day past the end of that (shorter) month: every day of it is whole months before `day` by then.
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+async def _latest_run_day(session: AsyncSession) -> date | None:
+    return await session.scalar(select(func.max(ScoringRun.as_of)).where(ScoringRun.finished_at.is_not(None)))
+
+
+def _tier_changed_since(day: date) -> ColumnElement[bool]:
+    """The client's tier changed in a run after `day`: read from the partial index of tier changes by run."""
+    return Client.client_id.in_(
+        select(TierSnapshot.client_id)
+        .where(TierSnapshot.scoring_run_id.in_(select(ScoringRun.id).where(ScoringRun.as_of > day)),
+               TierSnapshot.previous_tier.is_not(None), TierSnapshot.previous_tier != TierSnapshot.tier)
+    )
+
+
+def _assessment_due(rules: TierRules, today: date) -> ColumnElement[bool]:
+    by = expired_by(today + timedelta(days=ASSESSMENT_WARNING_DAYS), rules.suitability.assessment_valid_months)
+    return or_(Client.risk_level.is_(None), Client.risk_assessed_on.is_(None), Client.risk_assessed_on <= by)
+
+
+async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) -> ColumnElement[bool]:
+    match query.filter:
+        case BookFilter.TIER:
+            return TierState.tier == query.value
+        case BookFilter.STAGE:
+            return TierState.lifecycle_segment == query.value
+        case BookFilter.CHURN:
+            return TierState.loyalty_segment == Segment.POTENTIAL_CHURN.value
+        case BookFilter.CHANGED:
+            latest = await _latest_run_day(session)
+            return false() if latest is None else _tier_changed_since(latest - timedelta(days=CHANGED_WITHIN_DAYS))
+        case BookFilter.RISK:
+            return _assessment_due(rules, datetime.now(UTC).date())
+    return true()
+
+
+async def book_page(session: AsyncSession, book: AllowedBook, query: BookQuery, rules: TierRules) -> BookPage:
+    """The page of `book` that `query` asks for; `query` must be valid for `rules` (BookQuery.valid)."""
+    where = and_(_scope(book), await _condition(session, query, rules))
+    total = await session.scalar(
+        select(func.count()).select_from(Client).outerjoin(TierState, TierState.client_id == Client.client_id)
+        .where(where)) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    rows: tuple[BookRow, ...] = ()
+    if query.page < pages and total:
+        result = await session.execute(
+            _ROW.where(where).order_by(*_order(query.sort)).limit(PAGE_SIZE).offset(query.page * PAGE_SIZE))
+        rows = tuple(BookRow(*row) for row in result)
+    adviser_name = None
+    if book.adviser_id is not None and book.reader.role is Role.ADMIN:
+        adviser_name = await session.scalar(select(Adviser.name).where(Adviser.adviser_id == book.adviser_id))
+    return BookPage(book, query, rows, total, pages, adviser_name)
+
+
+def names_an_id(text: str) -> bool:
+    """`/client TEXT` asks for a client by id when TEXT could be one and holds a digit (ids such as C00042 do,
+    people's names do not); otherwise it searches names."""
+    return RECORD_ID.fullmatch(text) is not None and any(character.isdigit() for character in text)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_by_name(session: AsyncSession, book: AllowedBook, text: str) -> tuple[BookRow, ...]:
+    """The clients of `book` whose name holds `text` (any case), by name: at most SEARCH_LIMIT + 1, so that the
+    caller can tell there are more."""
+    result = await session.execute(
+        _ROW.where(_scope(book), Client.name.ilike(_like_pattern(text.strip()), escape="\\"))
+        .order_by(Client.name, Client.client_id).limit(SEARCH_LIMIT + 1))
+    return tuple(BookRow(*row) for row in result)

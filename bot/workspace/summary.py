@@ -1,0 +1,357 @@
+"""A client's summary for their adviser: the tier and its history, the five dimensions and why, assets, flows and
+holdings, suitability, the last contacts and survey answers, and what the adviser should do next.
+
+Read from what the latest scoring run stored (the tier state, the snapshots) and from the client's standing as of
+that run (`bot.standing.client_details`: the same facts and engine as the batch), so the figures agree with the
+card and the recommendations. Next actions are the engine's recommendations, suitability included: a product
+above the client's risk level is never among them, and without a valid risk assessment (as of today) there are no
+products at all, only the renewal.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import AllowedClient, Reader, Refusal, grant_access
+from bot.db.models import (
+    Balance,
+    Delivery,
+    Interaction,
+    Product,
+    Response,
+    ScoringRun,
+    Survey,
+    SurveyQuestion,
+    TierSnapshot,
+)
+from bot.scoring.calendar import month_number, month_start
+from bot.standing import ClientStanding, ShelfEntry, TierCard, client_details, tier_card
+from bot.workspace.book import ASSESSMENT_WARNING_DAYS, assessment_expiry
+from tiering import Assessment, Dimension, Recommendation, Rejection, TierRules, risk_assessment_status
+
+__all__ = [
+    "HISTORY_CHANGES",
+    "RECENT_CONTACTS",
+    "ClientSummary",
+    "Contact",
+    "HeldAbove",
+    "Holding",
+    "SurveyAnswer",
+    "TierChange",
+    "client_summary",
+    "open_summary",
+]
+
+HISTORY_CHANGES: Final = 5  # the latest tier changes shown
+RECENT_CONTACTS: Final = 5
+TREND_MONTHS: Final = 12
+SHORT_FLOW_MONTHS: Final = 3
+SUMMARY_VIEW: Final = "summary"  # the audit entry's "view": /audit tells a summary from a card by it
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    """A line of the tier history, from the snapshot the run wrote and the explanation it kept."""
+
+    on: date  # the scoring run's day
+    tier: str
+    previous_tier: str | None
+    direction: str  # "first", "up", "down", or "moved" (a tier the rules no longer rank)
+    avg_aum: Decimal
+    line: Decimal | None  # the line of the tier reached (its aum_from then)
+    rules_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAbove:
+    """A product the client holds whose risk is above their level (possible after the level was lowered)."""
+
+    product_id: str
+    name_en: str
+    name_zh: str
+    risk_level: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    category: str
+    amount: Decimal  # the latest month's average balance
+    share: float  # of the client's holdings
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    on: date
+    channel: str
+    kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """One answer of the client's latest survey: a rating out of `scale`, a choice (its labels), or text."""
+
+    survey_en: str
+    survey_zh: str
+    question_en: str
+    question_zh: str
+    answered_on: date
+    rating: int | None
+    scale: int | None
+    choice_en: str | None
+    choice_zh: str | None
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSummary:
+    card: TierCard  # name, id, tier, figures as the latest run stored them
+    tier_since: date | None
+    history: tuple[TierChange, ...]  # newest first
+    assessment: Assessment  # as of the latest run: the dimensions' reasons
+    p_alive: float | None
+    churn_risk: str | None  # "high" below the rules' P(alive) line, else "low"; None without a churn model
+    aum_now: Decimal  # the latest month's average
+    aum_change: float | None  # the trend's last month against its first, as a ratio; None from zero
+    holdings: tuple[Holding, ...]  # largest first
+    net_flow_short: Decimal  # over SHORT_FLOW_MONTHS
+    net_flow_year: Decimal  # over the history, TREND_MONTHS at most
+    flow_months: int  # the months net_flow_year covers
+    risk_level: int | None  # C1..C5 as 1..5
+    risk_assessed_on: date | None
+    risk_expires_on: date | None
+    risk_status: str | None  # "missing", "expired", "expiring" (within ASSESSMENT_WARNING_DAYS), None when valid
+    held_above: tuple[HeldAbove, ...]
+    contacts: tuple[Contact, ...]  # newest first
+    survey: tuple[SurveyAnswer, ...]  # the latest survey answered, in question order
+    actions: tuple[Recommendation, ...]  # next actions for the adviser, most urgent first
+    products: Mapping[str, ShelfEntry]  # the products the actions name
+    # For the chart: the five scores in display order, the monthly total assets of the last 12 month-ends
+    # (oldest first, from the client's first month on), and a key that changes whenever those figures change.
+    dimension_scores: tuple[tuple[Dimension, float], ...]
+    aum_trend: tuple[tuple[date, Decimal], ...]
+    chart_key: tuple[str, str]
+
+
+async def open_summary(session: AsyncSession, reader: Reader, rules: TierRules, client_id: str
+                       ) -> ClientSummary | Refusal:
+    """The summary of `client_id` if the reader, staff, may see it (the view audited as a summary) and it is
+    scored; a client reads their card, not the firm's notes on them."""
+    if not reader.staff:
+        return Refusal.NOT_ALLOWED
+    allowed = await grant_access(session, reader, client_id, view=SUMMARY_VIEW)
+    if isinstance(allowed, Refusal):
+        return allowed
+    return await client_summary(session, allowed, rules)
+
+
+async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: TierRules
+                         ) -> ClientSummary | Refusal:
+    """The allowed client's summary; NOT_SCORED before a scoring run has placed them, NOT_ASSESSED when their data
+    cannot be assessed now."""
+    card = await tier_card(session, allowed, rules)
+    standing = None if card is None else await client_details(session, allowed, rules)
+    if card is None or standing is None:
+        return Refusal.NOT_SCORED
+    assessment = standing.assessment
+    if isinstance(assessment, Rejection):
+        return Refusal.NOT_ASSESSED
+    client_id = allowed.client_id
+    facts = standing.facts
+    today = datetime.now(UTC).date()
+    risk_status = _risk_status(facts.risk_level, facts.risk_assessed_on, today, rules)
+    run_id, history, latest_snapshot = await _history(session, client_id, rules)
+    trend = _trend(facts.as_of, facts.onboarded_on, facts.monthly_aum)
+    flows = facts.monthly_net_flow[-TREND_MONTHS:]
+    return ClientSummary(
+        card=card,
+        tier_since=next((change.on for change in history if change.tier == card.tier), None),
+        history=history,
+        assessment=assessment,
+        p_alive=facts.p_alive,
+        churn_risk=None if facts.p_alive is None else (
+            "high" if facts.p_alive < rules.loyalty.p_alive_churn_below else "low"),
+        aum_now=facts.monthly_aum[-1],
+        aum_change=_change(trend),
+        holdings=_holdings(facts.category_aum),
+        net_flow_short=sum(flows[-SHORT_FLOW_MONTHS:], Decimal(0)),
+        net_flow_year=sum(flows, Decimal(0)),
+        flow_months=len(flows),
+        risk_level=facts.risk_level,
+        risk_assessed_on=facts.risk_assessed_on,
+        risk_expires_on=None if facts.risk_assessed_on is None else assessment_expiry(
+            facts.risk_assessed_on, rules.suitability.assessment_valid_months),
+        risk_status=risk_status,
+        held_above=await _held_above(session, client_id, facts.risk_level, facts.as_of),
+        contacts=await _contacts(session, client_id),
+        survey=await _survey(session, client_id),
+        actions=_actions(standing, risk_status),
+        products=standing.products,
+        dimension_scores=tuple((dimension, score) for dimension, _segment, score in card.dimensions),
+        aum_trend=trend,
+        chart_key=(client_id, f"{card.as_of.isoformat()}:{latest_snapshot}:{run_id}"),
+    )
+
+
+def _risk_status(level: int | None, assessed_on: date | None, today: date, rules: TierRules) -> str | None:
+    """The assessment as of today, the rule recommendations follow; "expiring" when it lapses within the warning."""
+    months = rules.suitability.assessment_valid_months
+    status = risk_assessment_status(level, assessed_on, today, months)
+    if status is None and risk_assessment_status(
+            level, assessed_on, today + timedelta(days=ASSESSMENT_WARNING_DAYS), months) is not None:
+        return "expiring"
+    return status
+
+
+def _actions(standing: ClientStanding, risk_status: str | None) -> tuple[Recommendation, ...]:
+    """The engine's recommendations as the adviser's next actions. An assessment that has lapsed since the run
+    withdraws every product and puts the assessment first, as the engine does for one lapsed at the run; one about
+    to lapse adds its renewal."""
+    actions = list(standing.recommendations)
+    if risk_status in ("missing", "expired"):
+        actions = [replace(action, products=()) for action in actions if action.id != "take_risk_assessment"]
+        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
+    elif risk_status == "expiring":
+        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
+    return tuple(actions)
+
+
+def _holdings(category_aum: Mapping[str, Decimal]) -> tuple[Holding, ...]:
+    total = sum(category_aum.values(), Decimal(0))
+    ranked = sorted(category_aum.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Holding(category, amount, float(amount / total) if total else 0.0) for category, amount in ranked)
+
+
+def _month_end(month: int) -> date:
+    start = month_start(month)
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def _trend(as_of: date, onboarded_on: date, monthly_aum: Sequence[Decimal]) -> tuple[tuple[date, Decimal], ...]:
+    last = month_number(as_of)
+    first_held = month_number(onboarded_on)
+    months = monthly_aum[-TREND_MONTHS:]
+    start = last - len(months) + 1
+    return tuple((_month_end(start + index), amount) for index, amount in enumerate(months)
+                 if start + index >= first_held)
+
+
+def _change(trend: Sequence[tuple[date, Decimal]]) -> float | None:
+    if len(trend) < 2 or trend[0][1] <= 0:
+        return None
+    return float(trend[-1][1] / trend[0][1] - 1)
+
+
+async def _history(session: AsyncSession, client_id: str, rules: TierRules
+                   ) -> tuple[int | None, tuple[TierChange, ...], int | None]:
+    """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot: one
+    query, the two ids riding on each row (a scored client has a first snapshot at least)."""
+    run_id = select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)).scalar_subquery()
+    latest = select(func.max(TierSnapshot.id)).where(TierSnapshot.client_id == client_id).scalar_subquery()
+    rows = (await session.execute(
+        select(TierSnapshot.tier, TierSnapshot.previous_tier, TierSnapshot.rules_version, TierSnapshot.explanation,
+               TierSnapshot.monthly_avg_aum, TierSnapshot.computed_at, ScoringRun.as_of,
+               run_id.label("run_id"), latest.label("latest"))
+        .outerjoin(ScoringRun, ScoringRun.id == TierSnapshot.scoring_run_id)
+        .where(TierSnapshot.client_id == client_id,
+               or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
+        .order_by(TierSnapshot.id.desc()).limit(HISTORY_CHANGES)
+    )).all()
+    if not rows:
+        return None, (), None
+    return rows[0].run_id, tuple(_tier_change(row, rules) for row in rows), rows[0].latest
+
+
+def _tier_change(row: Any, rules: TierRules) -> TierChange:
+    explanation: Mapping[str, Any] = row.explanation or {}
+    line = next((Decimal(str(condition["threshold"])) for condition in explanation.get("conditions", ())
+                 if condition.get("fact") == "avg_aum" and condition.get("threshold") is not None), None)
+    previous, tier = row.previous_tier, row.tier
+    before, after = (None if previous is None else rules.rank(previous)), rules.rank(tier)
+    if previous is None:
+        direction = "first"
+    elif before is None or after is None:
+        direction = "moved"
+    else:
+        direction = "up" if after > before else "down"
+    return TierChange(
+        on=row.as_of or row.computed_at.date(),
+        tier=tier,
+        previous_tier=previous,
+        direction=direction,
+        avg_aum=row.monthly_avg_aum,
+        line=line,
+        rules_version=row.rules_version,
+    )
+
+
+async def _held_above(session: AsyncSession, client_id: str, level: int | None, as_of: date) -> tuple[HeldAbove, ...]:
+    """What the client held at their latest statement (up to the run's day) rated above their risk level."""
+    if level is None:
+        return ()
+    latest = (select(func.max(Balance.as_of))
+              .where(Balance.client_id == client_id, Balance.as_of <= as_of).scalar_subquery())
+    rows = await session.execute(
+        select(Product.product_id, Product.name_en, Product.name_zh, Product.risk_level, Balance.amount)
+        .join(Product, Product.product_id == Balance.product_id)
+        .where(Balance.client_id == client_id, Balance.as_of == latest, Balance.amount > 0,
+               Product.risk_level > level)
+        .order_by(Product.risk_level.desc(), Balance.amount.desc(), Product.product_id)
+    )
+    return tuple(HeldAbove(*row) for row in rows)
+
+
+async def _contacts(session: AsyncSession, client_id: str) -> tuple[Contact, ...]:
+    rows = await session.execute(
+        select(Interaction.at, Interaction.channel, Interaction.kind)
+        .where(Interaction.client_id == client_id).order_by(Interaction.at.desc()).limit(RECENT_CONTACTS))
+    return tuple(Contact(at.astimezone(UTC).date(), channel, kind or None) for at, channel, kind in rows)
+
+
+async def _survey(session: AsyncSession, client_id: str) -> tuple[SurveyAnswer, ...]:
+    """The answers of the survey the client answered last."""
+    latest = (
+        select(Response.delivery_id)
+        .join(Delivery, Delivery.id == Response.delivery_id)
+        .where(Delivery.client_id == client_id)
+        .order_by(Response.answered_at.desc(), Response.id.desc()).limit(1).scalar_subquery()
+    )
+    rows = (await session.execute(
+        select(Survey.title_en, Survey.title_zh, SurveyQuestion.text_en, SurveyQuestion.text_zh, SurveyQuestion.kind,
+               SurveyQuestion.options, Response.answered_at, Response.rating, Response.choice, Response.text)
+        .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
+        .join(Survey, Survey.id == SurveyQuestion.survey_id)
+        .where(Response.delivery_id == latest)
+        .order_by(SurveyQuestion.position)
+    )).all()
+    return tuple(_answer(row) for row in rows)
+
+
+def _answer(row: Any) -> SurveyAnswer:
+    options = row.options or {}
+    scale = None
+    if row.rating is not None:  # out of the question's maximum, 5 as scoring reads it when none is given
+        scale = int(options.get("max", 5)) if isinstance(options, dict) else 5
+    label = _choice_label(options, row.choice) if row.choice is not None else None
+    return SurveyAnswer(
+        survey_en=row.title_en, survey_zh=row.title_zh, question_en=row.text_en, question_zh=row.text_zh,
+        answered_on=row.answered_at.astimezone(UTC).date(), rating=row.rating, scale=scale,
+        choice_en=label[0] if label else row.choice, choice_zh=label[1] if label else row.choice, text=row.text)
+
+
+def _choice_label(options: Any, value: str) -> tuple[str, str] | None:
+    """The English and Chinese labels of a choice, from the question's options ([{value, en, zh}], or a table
+    holding that list under "choices")."""
+    choices = options.get("choices", ()) if isinstance(options, dict) else options
+    for choice in choices if isinstance(choices, list) else ():
+        if isinstance(choice, dict) and choice.get("value") == value:
+            return str(choice.get("en", value)), str(choice.get("zh", value))
+    return None
