@@ -2,16 +2,24 @@
 
 `routers()` makes them afresh for each dispatcher (a router belongs to one parent only), in the order
 `bot.runtime` includes them: the groups for bound readers first (staff before clients, so that an adviser who has
-left is refused a client's card as well), then the refusals of staff commands to everyone else, then what anyone
-is served, whose fallback takes whatever is left.
+left is refused a client's card as well), then the refusals of staff and admin commands to everyone else, then what
+anyone is served, whose fallback takes whatever is left. `renderers()` names what renders each kind of message the
+outbox's sender sends.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import adviser, client, common
+from bot.delivery.sender import Renderer
+from handlers import admin, adviser, client, common
 
 
 def routers() -> list[Router]:
-    return [adviser.router(), adviser.outsiders_router(), client.router(), common.router()]
+    return [adviser.router(), admin.router(), adviser.outsiders_router(), admin.refusals.router(), client.router(),
+            common.router()]
+
+
+def renderers() -> dict[str, Renderer]:
+    """What renders each kind of message of the outbox, by kind, for the sender that `bot.runtime` builds."""
+    return {}

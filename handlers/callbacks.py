@@ -55,3 +55,12 @@ class BookMenuCb(CallbackData, prefix="bookm"):
 
     sort: BookSort
     adviser: str = ""
+
+
+class AuditCb(CallbackData, prefix="audit"):
+    """A page of a client's audit trail for an admin, counted back from entry `upto` (so that entries written since
+    do not shift the pages)."""
+
+    client_id: str
+    page: int
+    upto: int

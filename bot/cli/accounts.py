@@ -23,13 +23,13 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.runtime import BotApiFailure, MissingToken, open_bot
 
-__all__ = ["register", "when"]
+__all__ = ["ADMIN_ID", "register", "when"]
 
 INVITE_ROLES = {"client": Role.CLIENT, "adviser": Role.ADVISER, "admin": Role.ADMIN}
 _ID_COLUMNS = {Role.CLIENT: "client_id", Role.ADVISER: "adviser_id"}
-# A first line naming a column ("id", "customer_id") rather than being one of the ids.
 # What an admin's invite keeps of who they are, in the audit log: an id, never a name.
-_ADMIN_ID = re.compile(r"[A-Za-z0-9._@-]{1,48}")
+ADMIN_ID = re.compile(r"[A-Za-z0-9._@-]{1,48}")
+# A first line naming a column ("id", "customer_id") rather than being one of the ids.
 _LOOKS_LIKE_A_HEADER = re.compile(r"(?i)(.*[_ ])?id")
 
 
@@ -125,7 +125,7 @@ def invite(
     """One invite for ID, or one for each id of --file, all or none."""
     if role not in INVITE_ROLES:
         fail(_("The role must be client, adviser or admin, not “{role}”.").format(role=role))
-    if role == "admin" and target_id is not None and not _ADMIN_ID.fullmatch(target_id):
+    if role == "admin" and target_id is not None and not ADMIN_ID.fullmatch(target_id):
         fail(_("An admin is invited by an id for them, such as a staff number or an address (letters, digits and "
                "“._@-”, no spaces): it is kept in the audit log, where names are not."))
     ttl = _lifetime(days, hours)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CommandFailed, DatabaseOption, open_database, out, run
+from bot.cli.accounts import ADMIN_ID
+from bot.cli.common import CommandFailed, DatabaseOption, fail, open_database, out, run
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
@@ -37,7 +38,8 @@ def run_command(database: DatabaseOption = None) -> None:
     run(work)
 
 
-def chat_in_console(database: str | None, target_id: str) -> None:
+def chat_in_console(database: str | None, target_id: str, *, admin: bool = False) -> None:
+    """Chat as the client or adviser `target_id`, or with `admin` as the admin the operator calls `target_id`."""
     settings = get_settings()
     terminal = sys.stdin.isatty()
 
@@ -56,7 +58,7 @@ def chat_in_console(database: str | None, target_id: str) -> None:
             intro = _("Chatting as {id}. Type a message, the number of a button or the letter of a menu button; "
                       "/quit ends.").format(id=target_id)
             try:
-                await console_chat(engine, dispatcher, target_id, read=read, intro=intro,
+                await console_chat(engine, dispatcher, target_id, read=read, intro=intro, admin=admin,
                                    show=lambda line: out.print(line, markup=False))
             except UnknownPerson:
                 if not await count_clients(engine):
@@ -69,15 +71,28 @@ def chat_in_console(database: str | None, target_id: str) -> None:
 
 
 def console(
-    as_id: Annotated[str, typer.Option("--as", help=N_("The client's or adviser's id to chat as."), metavar="ID")],
+    as_id: Annotated[str | None, typer.Option(
+        "--as", help=N_("The client's or adviser's id to chat as."), metavar="ID", show_default=False)] = None,
+    admin_id: Annotated[str | None, typer.Option(
+        "--admin", metavar="ID", show_default=False,
+        help=N_("Chat as an admin instead, the one with this id, such as a staff number (kept in the audit log, so "
+                "not a name), as given to “tierbot invite admin ID”."))] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Chat with the bot in this terminal as a client or adviser, without Telegram."""
-    chat_in_console(database, as_id)
+    """Chat with the bot in this terminal as a client, adviser or admin, without Telegram."""
+    if as_id is not None and admin_id is None:
+        chat_in_console(database, as_id)
+    elif admin_id is not None and as_id is None:
+        if not ADMIN_ID.fullmatch(admin_id):
+            fail(_("An admin is given by an id for them, such as a staff number or an address (letters, digits and "
+                   "“._@-”, no spaces): it is kept in the audit log, where names are not."))
+        chat_in_console(database, admin_id, admin=True)
+    else:
+        fail(_("Give --as with a client's or adviser's id, or --admin with an admin's id, one of the two."))
 
 
 def register(app: typer.Typer) -> None:
     app.command("run", help=N_("Run the bot: poll the Bot API (TIERBOT_TELEGRAM_API) and answer until stopped."))(
         run_command)
-    app.command("console", help=N_("Chat with the bot in this terminal as a client or adviser, without Telegram."))(
-        console)
+    app.command("console", help=N_("Chat with the bot in this terminal as a client, adviser or admin, without "
+                                   "Telegram."))(console)

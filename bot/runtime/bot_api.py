@@ -4,7 +4,7 @@ one sentence that names the setting to fix."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import aiohttp
@@ -63,12 +63,12 @@ def bot_api_failures(settings: Settings) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[Bot]:
-    """A Bot on the settings' Bot API server that has answered getMe (`await bot.me()` is then free); its
-    session closed at the end. Raises MissingToken without a token, BotApiFailure when the Bot API cannot be
-    used."""
+async def open_bot(settings: Settings, *, create: Callable[[Settings], Bot] = create_bot) -> AsyncIterator[Bot]:
+    """A Bot made by `create` on the settings' Bot API server that has answered getMe (`await bot.me()` is then
+    free); its session closed at the end. Raises MissingToken without a token, BotApiFailure when the Bot API
+    cannot be used."""
     with bot_api_failures(settings):
-        bot = create_bot(settings)
+        bot = create(settings)
     try:
         with bot_api_failures(settings):
             await bot.me()

@@ -5,7 +5,8 @@ buttons become numbered choices under it; the reply-keyboard menu is shown once,
 set or changes, its buttons chosen by letter. A photo is written to a file in a folder of the session's own under
 the system's temporary folder and shown as a line with the file's path. The console user is a Telegram account of
 its own (an id above any Telegram gives out) bound to the client or adviser through an invite like anyone else, so
-the audit log shows it.
+the audit log shows it; an admin's console account is bound the same way, one per id the operator gives for the
+admin (a staff number: kept in the audit log as the invite's maker, as by `tierbot invite admin ID`).
 """
 
 from __future__ import annotations
@@ -187,19 +188,22 @@ def console_user_id(role: Role, target_id: str) -> int:
     return CONSOLE_IDS_FROM + zlib.crc32(f"{role}:{target_id}".encode())
 
 
-async def bind_console_user(engine: AsyncEngine, target_id: str) -> int:
-    """The console's Telegram account for the client or adviser `target_id`, bound by an invite if new."""
+async def bind_console_user(engine: AsyncEngine, target_id: str, *, admin: bool = False) -> int:
+    """The console's Telegram account for the client or adviser `target_id`, or with `admin` for the admin the
+    operator calls `target_id`, bound by an invite if new."""
     async with unit_of_work(session_factory(engine), commit=True) as work:
         session = work.session
-        if await session.get(Client, target_id) is not None:
-            role = Role.CLIENT
+        if admin:
+            role, invited, created_by = Role.ADMIN, None, f"console:{target_id}"
+        elif await session.get(Client, target_id) is not None:
+            role, invited, created_by = Role.CLIENT, target_id, "console"
         elif await session.get(Adviser, target_id) is not None:
-            role = Role.ADVISER
+            role, invited, created_by = Role.ADVISER, target_id, "console"
         else:
             raise UnknownPerson(target_id)
         user_id = console_user_id(role, target_id)
         if await session.get(TelegramAccount, user_id) is None:
-            invite = await create_invite(session, role, target_id, created_by="console")
+            invite = await create_invite(session, role, invited, created_by=created_by)
             try:
                 await redeem_invite(session, invite.token, user_id=user_id, chat_id=user_id)
             except BindingRefused as refused:  # pragma: no cover - a fresh invite for a fresh account
@@ -216,14 +220,15 @@ async def console_chat(
     show: Callable[[str], None],
     language_code: str | None = None,
     intro: str | None = None,
+    admin: bool = False,
 ) -> None:
-    """Chat as `target_id` until `read` gives None (end of input) or "/quit"; `intro` is shown first, once the
-    person is known.
+    """Chat as `target_id` (with `admin`, as the admin the operator calls so) until `read` gives None (end of input)
+    or "/quit"; `intro` is shown first, once the person is known.
 
     The console's Telegram app tells no language (unless `language_code`): the bot speaks the language the firm's
     records give the person, else the default, until they choose another with /language.
     """
-    user_id = await bind_console_user(engine, target_id)
+    user_id = await bind_console_user(engine, target_id, admin=admin)
     if intro is not None:
         show(intro)
     user = User(id=user_id, is_bot=False, first_name="Console", language_code=language_code)

@@ -18,6 +18,13 @@ Telegram. sendPhoto takes an uploaded image, kept in the sizes Telegram makes of
 400 "IMAGE_PROCESS_FAILED"), or the file_id of a photo sent before; sendDocument any file. Markdown parse modes are
 not parsed (text stored as sent).
 
+For the outbox's sender it can also be slow and strict, both off unless asked: `latency=` seconds before each
+answer, and `limits=FloodLimits(...)` for Telegram's flood control (a message to a chat within a second of the
+last one to it, or more than 30 in a second overall, is a 429 with retry_after). `stall_next` and `drop_next`
+make a call's answer never come or its connection close before the answer, with or without the message having
+been delivered; between `stop()` and `start()` the port refuses connections, and `start()` again takes the same
+port with everything the stand-in knew. Each call records when it arrived (`ApiCall.at`, the event loop's clock).
+
     async with BotApiStandIn() as tg:
         ...  # start the bot against tg.base_url with tg.token
         tg.send_text(1001, "/start")
@@ -34,6 +41,7 @@ import copy
 import io
 import itertools
 import json
+import math
 import re
 import socket
 import time
@@ -49,7 +57,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from PIL import Image
 
-__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "UploadedFile", "eventually", "parse_html"]
+__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "FloodLimits", "UploadedFile", "eventually", "parse_html"]
 
 DEFAULT_TOKEN = "123456789:TEST-tierbot-standin-token"
 
@@ -82,6 +90,14 @@ _BUTTON_ACTIONS = (
 
 # Update types Telegram delivers when allowed_updates is unset or [].
 _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+# What Telegram's flood control counts: the messages a bot sends, not its other calls.
+_MESSAGE_METHODS = frozenset(
+    {
+        "sendmessage", "sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice", "sendanimation",
+        "sendsticker", "sendmediagroup", "sendlocation", "sendcontact", "sendpoll", "copymessage", "forwardmessage",
+    }
+)  # fmt: skip
 
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
@@ -129,6 +145,18 @@ def _bad_request(reason: str) -> _ApiError:
 
 
 @dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood control as the stand-in enforces it when given: a message to a chat sooner than
+    `per_chat_interval` after the last one to it, or past `per_second` messages in the last second, is answered 429
+    with retry_after, as Telegram does. `slack` forgives the milliseconds by which a request spaced exactly by the
+    bot arrives early (Telegram, too, allows short bursts)."""
+
+    per_chat_interval: float = 1.0
+    per_second: int = 30
+    slack: float = 0.02
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     """A file the bot uploaded in a multipart request."""
 
@@ -147,6 +175,7 @@ class ApiCall:
     http_method: str = "POST"
     content_type: str = ""
     done: bool = False  # False while a long poll is still waiting
+    at: float = 0.0  # when the request arrived, on the event loop's clock (before any latency)
     ok: bool | None = None
     result: Any = None  # the "result" the bot received, when ok
     error: dict[str, Any] | None = None  # the error body the bot received, when not ok
@@ -413,6 +442,8 @@ class BotApiStandIn:
         first_name: str = "Tierbot (test)",
         host: str = "127.0.0.1",
         first_update_id: int = 10_001,
+        latency: float = 0.0,
+        limits: FloodLimits | None = None,
     ) -> None:
         self.token = token
         self.host = host
@@ -444,6 +475,11 @@ class BotApiStandIn:
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._failures: dict[str, deque[_ApiError]] = {}
         self._blocked: set[int] = set()
+        self.latency = latency  # seconds each call waits before it is handled (the network's and Telegram's time)
+        self.limits = limits  # Telegram's flood control, enforced when set
+        self._sent_to: dict[int, float] = {}  # when each chat last got a message (flood control)
+        self._sent_recently: deque[float] = deque()  # when the messages of the last second went (flood control)
+        self._stalls: dict[str, deque[tuple[str, bool]]] = {}
         self._webhook_url = ""
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
@@ -487,7 +523,7 @@ class BotApiStandIn:
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self._port or 0))  # started again: the same port
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self._closing = False
@@ -734,6 +770,16 @@ class BotApiStandIn:
 
     # --- how Telegram misbehaves
 
+    def stall_next(self, method: str, *, deliver: bool = True) -> None:
+        """The next call of `method` gets no answer until the bot gives up (its timeout); with `deliver`, Telegram
+        did send the message (it is in the chat), only its answer is lost."""
+        self._stalls.setdefault(method.lower(), deque()).append(("stall", deliver))
+
+    def drop_next(self, method: str, *, deliver: bool = True) -> None:
+        """The next call of `method` has its connection closed before the answer; with `deliver`, after the
+        message was sent."""
+        self._stalls.setdefault(method.lower(), deque()).append(("drop", deliver))
+
     def fail_next(
         self,
         method: str,
@@ -773,6 +819,34 @@ class BotApiStandIn:
 
     # --- internals
 
+    def _check_flood(self, method: str, params: dict[str, Any], at: float) -> None:
+        """Telegram's flood control, when `limits` are set: a 429 for a message past them; one within them is
+        counted."""
+        limits = self.limits
+        if limits is None or method not in _MESSAGE_METHODS:
+            return
+        chat_id = params.get("chat_id")
+        last = self._sent_to.get(chat_id)  # type: ignore[arg-type]
+        if last is not None and at - last < limits.per_chat_interval - limits.slack:
+            raise _ApiError(429, *api_error(429, retry_after=math.ceil(limits.per_chat_interval - (at - last))))
+        recent = self._sent_recently
+        while recent and recent[0] <= at - 1.0:
+            recent.popleft()
+        if len(recent) >= limits.per_second:
+            raise _ApiError(429, *api_error(429, retry_after=1))
+        recent.append(at)
+        if isinstance(chat_id, int):
+            self._sent_to[chat_id] = at
+
+    @staticmethod
+    async def _never_answer(request: web.Request, call: ApiCall, *, drop: bool) -> None:
+        """Hold the call until the bot hangs up, or close its connection first (`drop`)."""
+        description = "connection closed by the stand-in" if drop else "no answer: the bot gave up waiting"
+        call.error = {"ok": False, "error_code": 499, "description": description}
+        if drop and request.transport is not None:
+            request.transport.close()
+        await asyncio.Event().wait()  # cancelled once the connection is gone
+
     def _wake(self) -> None:
         self._wakeup.set()
         self._wakeup = asyncio.Event()
@@ -801,6 +875,7 @@ class BotApiStandIn:
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        arrived = asyncio.get_running_loop().time()
         name = request.match_info["method"]
         entry = self._handlers.get(name.lower())
         parse_error: _ApiError | None = None
@@ -814,6 +889,7 @@ class BotApiStandIn:
             params=params,
             http_method=request.method,
             content_type=request.content_type,
+            at=arrived,
         )
         self.requests.append(call)
         try:
@@ -821,17 +897,25 @@ class BotApiStandIn:
                 raise parse_error
             if entry is None:
                 raise _ApiError(404, "Not Found: method not found")
+            if self.latency:
+                await asyncio.sleep(self.latency)
             failures = self._failures.get(name.lower())
             if failures:
                 raise failures.popleft()
-            result = entry[1](params)
+            self._check_flood(name.lower(), params, call.at)
+            stalls = self._stalls.get(name.lower())
+            stall, deliver = stalls.popleft() if stalls else (None, True)
+            result = entry[1](params) if deliver else None
             if asyncio.iscoroutine(result):
                 result = await result
+            if stall is not None:
+                await self._never_answer(request, call, drop=stall == "drop")
         except _ApiError as error:
             call.ok, call.error = False, error.body()
             status, body = error.status, error.body()
-        except asyncio.CancelledError:  # the bot hung up (e.g. polling stopped mid long-poll)
-            call.ok, call.error = False, {"ok": False, "error_code": 499, "description": "client closed request"}
+        except asyncio.CancelledError:  # the bot hung up (e.g. polling stopped mid long-poll, or it gave up waiting)
+            call.ok = False
+            call.error = call.error or {"ok": False, "error_code": 499, "description": "client closed request"}
             call.done = True
             self._wake()
             raise
