@@ -16,8 +16,7 @@ from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.runtime.console import plain
-from bot.runtime.digests import DigestPreview, preview_digests
+from bot.runtime import DigestPreview, plain, preview_digests
 
 __all__ = ["print_queued", "register"]
 
@@ -79,7 +78,8 @@ def digest(
         return
     previews = run(preview)
     if not previews:
-        out.print(_("No digest waits to be sent, and no alert waits for a digest."))
+        out.print(_("Nothing to send: no digest waits in the outbox, and no adviser bound in Telegram has alerts "
+                    "waiting."))
     else:
         out.print(ngettext("The sender would send {count} digest next:", "The sender would send {count} digests next:",
                            len(previews)).format(count=number(len(previews))))

@@ -85,5 +85,6 @@ async def test_a_dry_run_with_nothing_waiting_says_so(engine: AsyncEngine, datab
     await book_with_upgrades(engine, tmp_path, advisers=1)
     result = tierbot("digest", "--dry-run", cwd=tmp_path, database_url=database_url)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["No digest waits to be sent, and no alert waits for a digest.",
-                                          "Dry run: nothing was written or sent."]
+    assert result.stdout.splitlines() == [
+        "Nothing to send: no digest waits in the outbox, and no adviser bound in Telegram has alerts waiting.",
+        "Dry run: nothing was written or sent."]

@@ -93,6 +93,7 @@ async def _english_book(firm: Firm) -> None:
     await firm.tier_change(ENGLISH_ADVISER, "C00002", "ordinary", "mid")
     await firm.tier_change(ENGLISH_ADVISER, "C00004", "high_net_worth", "mid")
     await firm.churn_risk(ENGLISH_ADVISER, "C00002", None)
+    await firm.churn_risk(ENGLISH_ADVISER, "C00004", 0.93)  # P(alive) above the line: another warning sign
     await firm.churn_risk(ENGLISH_ADVISER, "C00005", 0.234)
 
 
@@ -115,8 +116,9 @@ async def test_each_adviser_reads_one_digest_in_their_language_with_a_button_per
         "<b>⬇️ Moved down a tier (1)</b>\n"
         "• <b>O&#39;Neil, Sam</b> · C00004: High-net-worth → Mid-tier\n"
         "\n"
-        "<b>⚠️ Churn risk rose (2)</b>\n"
-        "• <b>Lee &lt;Kim&gt;</b> · C00005: P(alive) 23%\n"
+        "<b>⚠️ Churn risk rose (3)</b>\n"
+        "• <b>Lee &lt;Kim&gt;</b> · C00005: P(alive) 23%, below the line of 50%\n"
+        "• <b>O&#39;Neil, Sam</b> · C00004: net outflows or a low survey score (P(alive) 93%)\n"
         "• <b>Brown, Mary</b> · C00002: at risk of leaving\n"
         "\n"
         "Each button opens the client's summary."
@@ -131,7 +133,7 @@ async def test_each_adviser_reads_one_digest_in_their_language_with_a_button_per
     assert lines[2:5] == ["<b>⬆️ 升级（2 位）</b>", "• <b>李秀英</b> · C00003：中端客户 → 高净值客户",
                           "• <b>张伟</b> · C00001：普通客户 → 中端客户"]
     assert "<b>⚠️ 流失风险上升（1 位）</b>" in lines
-    assert "• <b>张伟</b> · C00001：存活概率 P(alive) 31%" in lines
+    assert "• <b>张伟</b> · C00001：存活概率 P(alive) 31%，低于 50% 的预警线" in lines
     assert "降级" not in chinese.text
     assert lines[-1] == "点击按钮即可查看该客户的概览。"
     assert _buttons(chinese) == [("李秀英 · C00003", "sum:C00003"), ("张伟 · C00001", "sum:C00001")]
@@ -190,7 +192,7 @@ async def test_a_long_digest_stays_one_message_and_says_how_to_see_the_rest(firm
     assert "<b>⬆️ Moved up a tier (20)</b>" in lines
     listed = [line for line in lines if line.startswith("• ")]
     assert listed[:15] == [f"• <b>Client {n}</b> · C{n:05d}: Ordinary → Mid-tier" for n in range(10, 25)]
-    assert listed[15:] == ["• <b>Brown, Mary</b> · C00002: P(alive) 40%"]
+    assert listed[15:] == ["• <b>Brown, Mary</b> · C00002: P(alive) 40%, below the line of 50%"]
     assert "…and 5 more clients." in lines
     assert lines[-1] == (
         "The buttons open the summaries of the first 10 clients. For the others, send /client with the client's "
