@@ -22,15 +22,16 @@ __all__ = ["print_queued", "register"]
 
 
 def print_queued(queued: DigestsQueued) -> None:
-    """How many digests were queued, and how many alerts wait for advisers the bot cannot reach yet."""
+    """How many digests were queued, and how many alerts wait for advisers the bot cannot reach."""
     out.print(ngettext("Queued {count} adviser digest.", "Queued {count} adviser digests.", queued.digests)
               .format(count=number(queued.digests)))
     if queued.waiting:
         out.print(ngettext(
-            "{count} alert waits for an adviser not bound in Telegram (“tierbot invite adviser ID”); it goes into "
-            "their first digest once they are.",
-            "{count} alerts wait for advisers not bound in Telegram (“tierbot invite adviser ID”); each goes into "
-            "their adviser's first digest once they are.", queued.waiting).format(count=number(queued.waiting)))
+            "{count} alert waits for an adviser the bot cannot reach (not bound in Telegram yet: “tierbot invite "
+            "adviser ID”; or they blocked the bot); it goes into their next digest.",
+            "{count} alerts wait for advisers the bot cannot reach (not bound in Telegram yet: “tierbot invite "
+            "adviser ID”; or they blocked the bot); each goes into its adviser's next digest.", queued.waiting)
+            .format(count=number(queued.waiting)))
 
 
 def _language(locale: str) -> str:

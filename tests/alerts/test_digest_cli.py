@@ -69,8 +69,8 @@ async def test_digest_queues_what_waited_and_the_dry_run_shows_it_writing_nothin
     assert queued.returncode == 0, queued.stderr
     assert queued.stdout.splitlines() == [
         "Queued 1 adviser digest.",
-        "2 alerts wait for advisers not bound in Telegram (“tierbot invite adviser ID”); each goes into their "
-        "adviser's first digest once they are."]
+        "2 alerts wait for advisers the bot cannot reach (not bound in Telegram yet: “tierbot invite adviser ID”; "
+        "or they blocked the bot); each goes into its adviser's next digest."]
     assert await _written(engine) == (2, 4)
     again = tierbot("digest", cwd=tmp_path, database_url=database_url, locale="zh_Hans")
     assert again.stdout.splitlines()[0] == "已将 0 份提醒摘要加入待发队列。"
