@@ -15,6 +15,9 @@ from bot.alerts import DIGEST_KIND
 from bot.delivery.sender import Renderer
 from handlers import admin, adviser, client, common
 from handlers.digest import render_digest
+from handlers.menu import COMMAND_MENUS, command_menu
+
+__all__ = ["COMMAND_MENUS", "command_menu", "renderers", "routers"]
 
 
 def routers() -> list[Router]:

@@ -1,16 +1,45 @@
-"""The reply-keyboard menu, and the filter that recognises its buttons in either language."""
+"""The reply-keyboard menu, the filter that recognises its buttons in either language, and the command menu (the
+commands Telegram lists under "/") for each role."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
+from aiogram import Bot
 from aiogram.filters import Filter
-from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
+from aiogram.types import BotCommand, BotCommandScopeChat, KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.accounts import Reader, Role
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, render
+
+# The command menu of each role, in its order; a person bound to nobody gets the clients' (the default menu).
+_SHARED: Final = ("faq", "language", "settings", "help")
+COMMAND_MENUS: Final[dict[Role | None, tuple[str, ...]]] = {
+    None: ("tier", *_SHARED),
+    Role.CLIENT: ("tier", *_SHARED),
+    Role.ADVISER: ("clients", "client", "tier", *_SHARED),
+    Role.ADMIN: ("clients", "client", "stats", "audit", "tier", *_SHARED),
+}
+
+
+def command_menu(role: Role | None) -> list[BotCommand]:
+    """The commands of `role`'s menu, described in the current locale."""
+    return [BotCommand(command=command, description=render("commands.html.j2", command=command))
+            for command in COMMAND_MENUS[role]]
+
+
+def chat_commands(role: Role | None) -> list[BotCommand] | None:
+    """Staff get their own command menu in their chat, in their language, rendered now (it is set after the unit of
+    work commits, out of the update's locale); everyone else keeps the default menu the bot sets when it starts."""
+    return command_menu(role) if role in (Role.ADVISER, Role.ADMIN) else None
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] | None) -> None:
+    """Set `chat_commands`' menu in the chat, if there is one."""
+    if commands is not None:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
 
 
 def _labels() -> dict[str, str]:

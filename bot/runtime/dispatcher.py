@@ -13,7 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommandScopeAllPrivateChats
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,7 +21,7 @@ import handlers
 from bot.config import Settings
 from bot.db import session_factory
 from bot.faq import Faq, default_faq
-from bot.i18n import LOCALES, render
+from bot.i18n import LOCALES
 from bot.scoring import load_rules
 from bot.telegram import (
     CatalogI18n,
@@ -38,7 +38,8 @@ from tiering import TierRules
 
 __all__ = ["COMMANDS", "MissingToken", "bot_defaults", "create_bot", "create_dispatcher", "set_commands"]
 
-COMMANDS = ("tier", "faq", "language", "settings", "help")  # the command menu, in its order
+# The default command menu, in its order; staff get theirs in their chat when they bind.
+COMMANDS = handlers.COMMAND_MENUS[None]
 
 
 class MissingToken(Exception):
@@ -100,7 +101,6 @@ async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
     """The command menu in each language (Telegram picks it by the user's language_code), and a default."""
     for locale in (None, *LOCALES):
         with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
-            commands = [BotCommand(command=command, description=render("commands.html.j2", command=command))
-                        for command in COMMANDS]
+            commands = handlers.command_menu(None)
         await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
                                   language_code=locale and locale.split("_")[0])

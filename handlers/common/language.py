@@ -18,7 +18,7 @@ from bot.db import UnitOfWork
 from bot.i18n import LOCALES, render
 from bot.telegram import LOCALE_KEY, send, show
 from handlers.callbacks import LanguageCb
-from handlers.menu import main_menu
+from handlers.menu import chat_commands, main_menu, set_chat_commands
 
 # Each language named in itself, so that a reader who cannot read the current one still finds theirs.
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
@@ -45,13 +45,14 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, se
         await state.update_data({LOCALE_KEY: callback_data.locale})
     i18n.current_locale = callback_data.locale
     chosen = render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale])
-    menu_text, menu = render("language/menu.html.j2"), main_menu(reader)
+    menu_text, menu, commands = render("language/menu.html.j2"), main_menu(reader), chat_commands(reader.role)
     bot = callback.bot
     assert bot is not None
 
     async def confirm(bot: Bot = bot) -> None:
         await show(callback, chosen)
         await send(bot, callback.from_user.id, menu_text, menu)
+        await set_chat_commands(bot, callback.from_user.id, commands)  # staff: their menu in the new language
 
     unit_of_work.after_commit(confirm)
 

@@ -17,7 +17,7 @@ from bot.accounts import Reader, display_name, load_reader, redeem_invite
 from bot.db import UnitOfWork
 from bot.i18n import render
 from bot.telegram import reader_locale, send
-from handlers.menu import main_menu
+from handlers.menu import chat_commands, main_menu, set_chat_commands
 
 
 async def start_with_token(message: Message, command: CommandObject, session: AsyncSession,
@@ -29,8 +29,13 @@ async def start_with_token(message: Message, command: CommandObject, session: As
     # Bound now: the firm's record of the person may give their language.
     i18n.current_locale = await reader_locale(bound, state, message.from_user, i18n.default_locale)
     text = render("start/bound.html.j2", reader=bound, name=await display_name(session, bound))
-    bot, chat_id, menu = message.bot, message.chat.id, main_menu(bound)
-    unit_of_work.after_commit(lambda: send(bot, chat_id, text, menu))
+    bot, chat_id, menu, commands = message.bot, message.chat.id, main_menu(bound), chat_commands(bound.role)
+
+    async def confirm() -> None:
+        await send(bot, chat_id, text, menu)
+        await set_chat_commands(bot, chat_id, commands)
+
+    unit_of_work.after_commit(confirm)
 
 
 async def start(message: Message, session: AsyncSession, reader: Reader) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SetMyCommands
+from aiogram.types import BotCommandScopeChat
 from markupsafe import escape
 from sqlalchemy import func, select, update
 from support.chat import Chat, new_user_id
@@ -121,3 +122,24 @@ async def test_help_lists_the_workspace_for_staff_only(chat: Chat, clients: Scor
     (text,) = await chat.send(await chat.bind(Role.CLIENT, client_id), "/help")
     assert "/clients" not in text
     assert "/client " not in text
+
+
+async def test_staff_get_their_command_menu_in_their_chat_and_language(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
+    _name, adviser_id = await chat.client_row(client_id)
+    assert adviser_id is not None
+    user_id = new_user_id()
+    chat.bot.session.clear()
+    await chat.send(user_id, f"/start {await chat.invite(Role.ADVISER, adviser_id)}")
+    (menu,) = [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]
+    assert isinstance(menu.scope, BotCommandScopeChat)
+    assert menu.scope.chat_id == user_id
+    assert [c.command for c in menu.commands] == ["clients", "client", "tier", "faq", "language", "settings", "help"]
+    await chat.send(user_id, "/language")
+    await chat.press(user_id, chat.buttons()["中文"])
+    (menu,) = [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]
+    assert menu.commands[0].description == "我名下的客户"
+    client = new_user_id()
+    chat.bot.session.clear()
+    await chat.send(client, f"/start {await chat.invite(Role.CLIENT, client_id)}")
+    assert not [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]  # the default menu is theirs
