@@ -11,7 +11,9 @@ from babel.dates import format_date
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.alerts import DigestSchedule
 from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, open_database, out, progress, run
+from bot.cli.digest import print_queued
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
@@ -46,7 +48,8 @@ async def score_with_progress(engine: AsyncEngine, rules: TierRules, *, dry_run:
     try:
         with progress() as bars:
             return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
-                                       progress=bars.advance(_("Scoring clients"), total))
+                                       progress=bars.advance(_("Scoring clients"), total),
+                                       schedule=DigestSchedule.from_settings(get_settings()))
     except RulesVersionReused as refused:
         # Applied, the history would hold two sets of rules under one name.
         raise CommandFailed(_("Nothing was scored: the rules file says version {version}, like the rules applied "
@@ -103,6 +106,8 @@ def print_score(report: ScoringReport, *, rules: TierRules, compare: bool) -> No
     else:
         out.print(_("{snapshots} tier snapshots written; {changes} tier changes.").format(
             snapshots=number(report.snapshots_written), changes=number(report.tier_changes)))
+        if report.digests is not None:
+            print_queued(report.digests)
 
 
 def score(

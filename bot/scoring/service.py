@@ -2,7 +2,8 @@
 
 A run reads clients chunk by chunk, assesses each chunk in one batch, and writes a snapshot only for clients
 whose tier or segments changed, so the tier history is a list of changes. The whole run is one transaction:
-it lands entirely or not at all. A dry run computes the same and writes nothing.
+it lands entirely or not at all, the digests that tell advisers of its alerts included. A dry run computes the same
+and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.alerts import raise_alerts
+from bot.alerts import DigestSchedule, DigestsQueued, queue_digests, raise_alerts
+from bot.config import get_settings
 from bot.db.models import Balance, Client, ScoringRun
 from bot.scoring.features import Window, chunk_facts, churn_outlook, client_id_chunks
 from bot.scoring.history import Stored, stored_states, write_history
@@ -61,6 +63,7 @@ class ScoringReport:
     snapshots_written: int = 0
     # (tier before the run or None when never scored, tier after) -> clients
     transitions: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    digests: DigestsQueued | None = None  # None for a dry run
 
     @property
     def tier_changes(self) -> int:
@@ -90,7 +93,11 @@ async def score_clients(
     actor: str = "cli",
     chunk_clients: int = CHUNK_CLIENTS,
     progress: ScoringProgress | None = None,
+    schedule: DigestSchedule | None = None,
 ) -> ScoringReport:
+    """Score every client and keep the history; advisers' digests of the run's alerts are queued in the run's
+    transaction, held through quiet hours by `schedule` (None: the settings', TIERBOT_DELIVERY_QUIET_HOURS and
+    TIERBOT_TIMEZONE)."""
     # The run is its own unit of work: engine.begin() commits it whole or rolls it back; a dry run's connection
     # writes nothing and is rolled back when it closes.
     async with (engine.connect() if dry_run else engine.begin()) as connection:
@@ -119,6 +126,10 @@ async def score_clients(
                 progress(len(facts))
         if run_id is not None:
             await _finish_run(connection, run_id, report)
+            # Quiet hours are read at the end of the run, when the digests could first go.
+            report.digests = await queue_digests(
+                connection, schedule=schedule or DigestSchedule.from_settings(get_settings()), now=datetime.now(UTC),
+                scoring_run=run_id)
     return report
 
 
