@@ -12,7 +12,7 @@ from support.paths import REPOSITORY
 from tiering import Segment
 
 # The areas that read loyalty segments back from the database: the admin's counts, the book's filters, the card.
-READING_AREAS = ("bot/workspace", "bot/standing", "handlers")
+READING_AREAS = ("bot/workspace", "bot/standing", "bot/alerts", "handlers")
 _ACTION_WORDS = re.compile(r'line\.action == "([a-z_.]+)"')
 # The asset-size segments' ids are the default rules' tier ids too, which a module may well spell as tiers.
 _SEGMENT_IDS = {segment.value for segment in Segment} - {Segment.ORDINARY, Segment.MID, Segment.HIGH_NET_WORTH}
