@@ -42,6 +42,15 @@ class VersionReused:
     applied_on: date  # the day (UTC) the run under the other rules started
 
 
+class AsOfRefused(Exception):
+    """A real run refused for its day: after the data's latest statement (`latest`), or before the day of the last
+    run applied (`last_run`), which would move the tier history and the downgrade grace back in time."""
+
+    def __init__(self, as_of: date, *, latest: date | None = None, last_run: date | None = None) -> None:
+        super().__init__(as_of.isoformat())
+        self.as_of, self.latest, self.last_run = as_of, latest, last_run
+
+
 class RulesVersionReused(Exception):
     """A scoring run refused: the rules' version was applied before with other content."""
 
@@ -104,7 +113,10 @@ async def score_clients(
         # Checked in the run's own transaction, before anything is computed or written.
         if not dry_run and (reused := await _version_reused(connection, rules)) is not None:
             raise RulesVersionReused(reused)
-        window = Window(as_of or await default_as_of(connection), rules.history_months)
+        latest = await default_as_of(connection)
+        if not dry_run and as_of is not None:
+            await _check_as_of(connection, as_of, latest)
+        window = Window(as_of or latest, rules.history_months)
         report = ScoringReport(as_of=window.as_of, rules_version=rules.version,
                                tier_order=tuple(t.id for t in rules.tiers), dry_run=dry_run)
         churn = await churn_outlook(connection, window)
@@ -141,6 +153,17 @@ async def version_reused(engine: AsyncEngine, rules: TierRules) -> VersionReused
     """
     async with engine.connect() as connection:
         return await _version_reused(connection, rules)
+
+
+async def _check_as_of(connection: AsyncConnection, as_of: date, latest: date) -> None:
+    """A real run's day must have statements (none after the latest: every client would look gone) and must not
+    come before the last run applied (the tier states and their grace months are as of that run)."""
+    if as_of > latest:
+        raise AsOfRefused(as_of, latest=latest)
+    last_run = (await connection.execute(
+        select(func.max(ScoringRun.as_of)).where(ScoringRun.finished_at.is_not(None)))).scalar_one()
+    if last_run is not None and as_of < last_run:
+        raise AsOfRefused(as_of, last_run=last_run)
 
 
 async def _version_reused(connection: AsyncConnection, rules: TierRules) -> VersionReused | None:
