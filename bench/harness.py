@@ -11,12 +11,13 @@ import gc
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -26,9 +27,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.db import create_engine
+from bot.db.migrate import head_revision
 from bot.demo import generate_demo_data
 
 AS_OF = date(2026, 10, 31)
+CACHE = Path(tempfile.gettempdir()) / "tierbot-bench"  # databases kept between runs (cached_databases)
 
 
 def parse_arguments(
@@ -70,6 +73,48 @@ def demo_databases(args: argparse.Namespace) -> Iterator[tuple[str, str, Path]]:
                 yield "postgresql", url, folder
 
 
+def cached_databases(args: argparse.Namespace, name: str, build: Callable[[str, Path], None],
+                     complete: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
+    """(backend, URL) of databases built once and kept between runs: a SQLite file under CACHE (unless
+    --no-sqlite) and, when a server URL is given, a database of its own on that server, both named by `name`,
+    --clients, --seed and the schema's revision. `build(url, folder)` fills an empty database from the demo data in
+    `folder` (generated once too); a database that `complete(url)` finds unfinished (a build cut short), or any with
+    --rebuild, is built again."""
+    key = f"{name}-c{args.clients}-s{args.seed}-{head_revision()}"
+    scratch = CACHE / key
+    folder, generated = scratch / "data", scratch / "data.complete"
+    if args.rebuild or not generated.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        make_demo_data(folder, args.clients, args.seed)
+        generated.touch()
+    if not args.no_sqlite:
+        path = scratch / "bench.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        if args.rebuild or not path.exists() or not complete(url):
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            build(url, folder)
+        print(f"sqlite     {path}", flush=True)
+        yield "sqlite", url
+    if args.postgres:
+        database = f"tierbot_bench_{key}".replace("-", "_").lower()
+        url = make_url(args.postgres).set(database=database).render_as_string(hide_password=False)
+        if args.rebuild or not asyncio.run(_database_exists(args.postgres, database)) or not complete(url):
+            asyncio.run(_admin(args.postgres, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            asyncio.run(_admin(args.postgres, f'CREATE DATABASE "{database}"'))
+            build(url, folder)
+        print(f"postgresql database {database} (DROP DATABASE it when done with it)", flush=True)
+        yield "postgresql", url
+
+
+async def _database_exists(server: str, database: str) -> bool:
+    engine = create_engine(server)
+    async with engine.connect() as connection:
+        found = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database})
+    await engine.dispose()
+    return found is not None
+
+
 @contextmanager
 def _fresh_postgres(server: str) -> Iterator[str]:
     name = f"tierbot_bench_{uuid.uuid4().hex[:8]}"
@@ -94,7 +139,8 @@ def start_child() -> None:
 
 def in_child(script: str, *args: str) -> dict[str, Any]:
     """Run `script --child ARGS` and return the figures of the JSON objects it prints, one per line."""
-    output = subprocess.run([sys.executable, script, "--child", *args], check=True, capture_output=True,
+    # The child's stderr passes through: a failing child's traceback is read where it failed.
+    output = subprocess.run([sys.executable, script, "--child", *args], check=True, stdout=subprocess.PIPE,
                             text=True).stdout
     figures: dict[str, Any] = {}
     for line in output.splitlines():

@@ -17,7 +17,7 @@ import enum
 from dataclasses import InitVar, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.readers import Reader
@@ -145,16 +145,23 @@ def _audit_refusal(session: AsyncSession, reader: Reader, asked: str, because: s
     ))
 
 
+# Built once: asked on every view of a client by staff.
+_ASSIGNMENT = (
+    select(Client.adviser_id, Adviser.left_on)
+    .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
+    .where(Client.client_id == bindparam("client_id"))
+)
+
+
 async def _refused_because(session: AsyncSession, reader: Reader, client_id: str) -> str | None:
     """None when `reader` may see the client; else why not, for the audit log: "no_such_client", "not_own"
     (a client asking for another), "not_assigned" (another adviser's client), "adviser_left"."""
     if reader.role is Role.CLIENT:
         return None if reader.client_id == client_id else "not_own"
-    row = (await session.execute(
-        select(Client.adviser_id, Adviser.left_on)
-        .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
-        .where(Client.client_id == client_id)
-    )).one_or_none() if RECORD_ID.fullmatch(client_id) else None
+    if RECORD_ID.fullmatch(client_id) is None:
+        return "no_such_client"
+    connection = await session.connection()  # a Core read: no ORM work on its row
+    row = (await connection.execute(_ASSIGNMENT, {"client_id": client_id})).one_or_none()
     if row is None:
         return "no_such_client"
     if reader.role is Role.ADMIN:

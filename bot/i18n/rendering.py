@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings
@@ -27,25 +27,46 @@ from bot.resources import TEMPLATES_DIR
 __all__ = ["environment", "format_money", "render", "render_string"]
 
 
+# Parsed once: Babel parses a locale named by a string, and a pattern given as text, on every call, and a summary
+# formats a few dozen figures (a Chinese locale's parse costs the most).
+@cache
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def _reader_locale() -> Locale:
+    return _babel_locale(current_locale())
+
+
+@cache
+def _decimals(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'#' * digits}" if digits else "#,##0")
+
+
+@cache
+def _percent(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'0' * digits}%" if digits else "#,##0%")
+
+
 def format_money(amount: Decimal | int | float, currency: str | None = None) -> str:
     """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.00", "¥320,000.00"."""
-    return format_currency(amount, currency or get_settings().firm.base_currency, locale=current_locale())
+    return format_currency(amount, currency or get_settings().firm.base_currency, locale=_reader_locale())
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
     """With `digits`, rounded to at most that many decimals, and no trailing zeros: 2.0 reads "2"."""
     if digits is not None:
-        return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=current_locale())
-    return format_decimal(value, locale=current_locale())
+        return format_decimal(value, format=_decimals(digits), locale=_reader_locale())
+    return format_decimal(value, locale=_reader_locale())
 
 
 def format_ratio(value: float, digits: int = 0) -> str:
     """A ratio (0.25) as a percentage ("25%")."""
-    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%", locale=current_locale())
+    return format_percent(value, format=_percent(digits), locale=_reader_locale())
 
 
 def format_day(value: date) -> str:
-    return format_date(value, format="medium", locale=current_locale())
+    return format_date(value, format="medium", locale=_reader_locale())
 
 
 def format_moment(at: datetime, zone: str) -> str:

@@ -1,20 +1,35 @@
 """Client facts from the database with set-based SQL: a handful of GROUP BY queries per chunk of clients.
 
 Clients are read in chunks of consecutive ids, so every query is a range scan of an index that starts with
-client_id, and memory holds one chunk at a time whatever the size of the firm.
+client_id, and memory holds one chunk at a time whatever the size of the firm. The statements are built once, their
+period and clients bound at each execution: a chunk of one client (a client's details in chat) costs the queries'
+round trips, not the building of their expressions again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.models import (
@@ -70,23 +85,40 @@ class Window:
         """The first moment after as_of."""
         return datetime.combine(self.as_of + timedelta(days=1), time(), UTC)
 
+    def parameters(self, first: str, last: str) -> dict[str, Any]:
+        """The values of the feature statements' parameters: this period, the clients with ids in [first, last]."""
+        return {"first": first, "last": last, "start": self.start, "as_of": self.as_of,
+                "last_month_start": month_start(self.last_month), "start_at": self.start_at, "end_at": self.end_at}
 
-def purchase_histories(window: Window, client_id: str | None = None) -> Select[Any]:
-    """Per client with a purchase (or just `client_id`'s): the churn model's x, t_x and T, in weeks since their
-    first purchase ever."""
+
+def _purchase_histories(one_client: bool) -> Select[*tuple[Any, ...]]:
     week = week_of(Transaction.at).label("week")
     purchases = select(Transaction.client_id, week).where(
-        Transaction.kind.in_(PURCHASES), Transaction.at < window.end_at
+        Transaction.kind.in_(PURCHASES), Transaction.at < bindparam("end_at")
     )
-    if client_id is not None:
-        purchases = purchases.where(Transaction.client_id == client_id)
+    if one_client:
+        purchases = purchases.where(Transaction.client_id == bindparam("client_id"))
     weeks = purchases.group_by(Transaction.client_id, week).subquery()
     return select(
         weeks.c.client_id,
         (func.count() - 1).label("frequency"),
         (func.max(weeks.c.week) - func.min(weeks.c.week)).label("recency"),
-        (literal(week_number(window.as_of)) - func.min(weeks.c.week)).label("age"),
+        (bindparam("week", type_=Integer) - func.min(weeks.c.week)).label("age"),
     ).group_by(weeks.c.client_id)
+
+
+_EVERY_PURCHASE_HISTORY: Final = _purchase_histories(one_client=False)
+_ONE_PURCHASE_HISTORY: Final = _purchase_histories(one_client=True)
+
+
+async def purchase_histories(connection: AsyncConnection, window: Window, client_id: str | None = None
+                             ) -> Sequence[Row[Any]]:
+    """Per client with a purchase (or just `client_id`'s): the churn model's x, t_x and T, in weeks since their
+    first purchase ever."""
+    parameters = {"end_at": window.end_at, "week": week_number(window.as_of), "client_id": client_id}
+    statement = _EVERY_PURCHASE_HISTORY if client_id is None else _ONE_PURCHASE_HISTORY
+    rows: Sequence[Row[Any]] = (await connection.execute(statement, parameters)).all()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -100,7 +132,7 @@ class ChurnOutlook:
 
 async def churn_outlook(connection: AsyncConnection, window: Window) -> ChurnOutlook:
     """Fit BG/NBD on the distinct (x, t_x, T) with their counts, then score every client with a purchase."""
-    rows = (await connection.execute(purchase_histories(window))).all()
+    rows = await purchase_histories(connection, window)
     if not rows:
         return ChurnOutlook(None, "no purchases to learn from", {})
     histories = np.array([row[1:] for row in rows], dtype=np.float64)
@@ -144,23 +176,27 @@ class _Months:
         return tuple(values) if values else (self.zero,) * self.count
 
 
+_CLIENTS: Final = (
+    select(Client.client_id, Client.onboarded_on, Client.risk_level, Client.risk_assessed_on,
+           Client.adviser_id, Adviser.left_on)
+    .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
+    .where(Client.client_id >= bindparam("first"), Client.client_id <= bindparam("last")).order_by(Client.client_id)
+)
+
+
 async def chunk_facts(
     connection: AsyncConnection, window: Window, first: str, last: str, p_alive: dict[str, float]
 ) -> list[ClientFacts]:
     """The facts of the clients with ids in [first, last]."""
-    clients = (await connection.execute(
-        select(Client.client_id, Client.onboarded_on, Client.risk_level, Client.risk_assessed_on,
-               Client.adviser_id, Adviser.left_on)
-        .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
-        .where(Client.client_id >= first, Client.client_id <= last).order_by(Client.client_id)
-    )).all()
-    aum, statement_days = await _monthly_aum(connection, window, first, last)
-    category_aum = await _category_aum(connection, window, first, last, statement_days)
+    parameters = window.parameters(first, last)
+    clients = (await connection.execute(_CLIENTS, parameters)).all()
+    aum, statement_days = await _monthly_aum(connection, window, parameters)
+    category_aum = await _category_aum(connection, parameters, statement_days)
     last_activity: dict[str, date] = {}
-    trades, net_flow = await _monthly_transactions(connection, window, first, last, last_activity)
-    interactions = await _monthly_interactions(connection, window, first, last, last_activity)
-    traded = await _categories_traded(connection, window, first, last)
-    survey_scores = await _survey_scores(connection, first, last)
+    trades, net_flow = await _monthly_transactions(connection, window, parameters, last_activity)
+    interactions = await _monthly_interactions(connection, window, parameters, last_activity)
+    traded = await _categories_traded(connection, parameters)
+    survey_scores = await _survey_scores(connection, parameters)
 
     advised = {
         client_id
@@ -189,19 +225,25 @@ async def chunk_facts(
     ]
 
 
+def _clients_balances(since: str) -> ColumnElement[bool]:
+    return and_(Balance.client_id >= bindparam("first"), Balance.client_id <= bindparam("last"),
+                Balance.as_of >= bindparam(since), Balance.as_of <= bindparam("as_of"))
+
+
+_DAY_TOTALS: Final = (
+    select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
+    .where(_clients_balances("start"))
+    .group_by(Balance.client_id, Balance.as_of)  # in key order: no sort
+)
+
+
 async def _monthly_aum(
-    connection: AsyncConnection, window: Window, first: str, last: str
+    connection: AsyncConnection, window: Window, parameters: dict[str, Any]
 ) -> tuple[_Months, dict[str, int]]:
     """The monthly average of each client's total balance, and their statement dates in the last month."""
-    day_totals = (
-        select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
-        .where(Balance.client_id >= first, Balance.client_id <= last,
-               Balance.as_of >= window.start, Balance.as_of <= window.as_of)
-        .group_by(Balance.client_id, Balance.as_of)  # in key order: no sort
-    )
     # (client, month) -> [sum of the day totals, number of statement days]
     totals: dict[tuple[str, int], list[Any]] = {}
-    for client_id, day, total in (await connection.execute(day_totals)).all():
+    for client_id, day, total in (await connection.execute(_DAY_TOTALS, parameters)).all():
         key = (client_id, month_number(day))
         if (entry := totals.get(key)) is None:
             totals[key] = [Decimal(total), 1]
@@ -218,75 +260,93 @@ async def _monthly_aum(
     return aum, statement_days
 
 
+_CATEGORY_TOTALS: Final = (
+    select(Balance.client_id, Product.category, func.sum(Balance.amount))
+    .join(Product, Product.product_id == Balance.product_id)
+    .where(_clients_balances("last_month_start"))
+    .group_by(Balance.client_id, Product.category)
+)
+
+
 async def _category_aum(
-    connection: AsyncConnection, window: Window, first: str, last: str, statement_days: dict[str, int]
+    connection: AsyncConnection, parameters: dict[str, Any], statement_days: dict[str, int]
 ) -> dict[str, dict[str, Decimal]]:
     """The last month's balances per product category, averaged over that month's statement dates."""
     category_aum: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for client_id, category, total in await connection.execute(
-        select(Balance.client_id, Product.category, func.sum(Balance.amount))
-        .join(Product, Product.product_id == Balance.product_id)
-        .where(Balance.client_id >= first, Balance.client_id <= last,
-               Balance.as_of >= month_start(window.last_month), Balance.as_of <= window.as_of)
-        .group_by(Balance.client_id, Product.category)
-    ):
+    for client_id, category, total in await connection.execute(_CATEGORY_TOTALS, parameters):
         if total and total > 0:
             category_aum[client_id][str(category)] = (Decimal(total) / statement_days[client_id]).quantize(CENT)
     return category_aum
 
 
-def _transactions_in(window: Window, first: str, last: str) -> ColumnElement[bool]:
-    return and_(Transaction.client_id >= first, Transaction.client_id <= last,
-                Transaction.at >= window.start_at, Transaction.at < window.end_at)
+def _transactions_in() -> ColumnElement[bool]:
+    return and_(Transaction.client_id >= bindparam("first"), Transaction.client_id <= bindparam("last"),
+                Transaction.at >= bindparam("start_at"), Transaction.at < bindparam("end_at"))
 
 
-async def _monthly_transactions(
-    connection: AsyncConnection, window: Window, first: str, last: str, last_activity: dict[str, date]
-) -> tuple[_Months, _Months]:
-    """Trades and net money in per month; notes each client's latest transaction."""
+def _monthly_transactions_statement() -> Select[*tuple[Any, ...]]:
     month = month_of(Transaction.at).label("month")
     signed = case(
         (Transaction.kind.in_(MONEY_IN), Transaction.amount),
         (Transaction.kind.in_(MONEY_OUT), -Transaction.amount),
         else_=literal(0),
     )
-    trades, net_flow = _Months(window, 0), _Months(window, ZERO)
-    for client_id, month_no, trade_count, flow, latest in (await connection.execute(
+    return (
         select(Transaction.client_id, month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
                func.sum(signed), type_coerce(func.max(Transaction.at), String))
-        .where(_transactions_in(window, first, last)).group_by(Transaction.client_id, month)
-    )).all():
+        .where(_transactions_in()).group_by(Transaction.client_id, month)
+    )
+
+
+_MONTHLY_TRANSACTIONS: Final = _monthly_transactions_statement()
+
+
+async def _monthly_transactions(
+    connection: AsyncConnection, window: Window, parameters: dict[str, Any], last_activity: dict[str, date]
+) -> tuple[_Months, _Months]:
+    """Trades and net money in per month; notes each client's latest transaction."""
+    trades, net_flow = _Months(window, 0), _Months(window, ZERO)
+    for client_id, month_no, trade_count, flow, latest in (
+            await connection.execute(_MONTHLY_TRANSACTIONS, parameters)).all():
         trades.set(client_id, month_no, int(trade_count))
         net_flow.set(client_id, month_no, Decimal(flow).quantize(CENT))
         _note_latest(last_activity, client_id, latest)
     return trades, net_flow
 
 
-async def _categories_traded(
-    connection: AsyncConnection, window: Window, first: str, last: str
-) -> dict[str, set[str]]:
+_CATEGORIES_TRADED: Final = (
+    select(Transaction.client_id, Product.category).distinct()
+    .join(Product, Product.product_id == Transaction.product_id)
+    .where(_transactions_in(), Transaction.kind.in_((TransactionKind.BUY, TransactionKind.SELL)))
+)
+
+
+async def _categories_traded(connection: AsyncConnection, parameters: dict[str, Any]) -> dict[str, set[str]]:
     traded: dict[str, set[str]] = defaultdict(set)
-    for client_id, category in await connection.execute(
-        select(Transaction.client_id, Product.category).distinct()
-        .join(Product, Product.product_id == Transaction.product_id)
-        .where(_transactions_in(window, first, last), Transaction.kind.in_((TransactionKind.BUY, TransactionKind.SELL)))
-    ):
+    for client_id, category in await connection.execute(_CATEGORIES_TRADED, parameters):
         traded[client_id].add(str(category))
     return traded
 
 
+def _monthly_interactions_statement() -> Select[*tuple[Any, ...]]:
+    month = month_of(Interaction.at).label("month")
+    return (
+        select(Interaction.client_id, month, func.count(), type_coerce(func.max(Interaction.at), String))
+        .where(Interaction.client_id >= bindparam("first"), Interaction.client_id <= bindparam("last"),
+               Interaction.at >= bindparam("start_at"), Interaction.at < bindparam("end_at"))
+        .group_by(Interaction.client_id, month)
+    )
+
+
+_MONTHLY_INTERACTIONS: Final = _monthly_interactions_statement()
+
+
 async def _monthly_interactions(
-    connection: AsyncConnection, window: Window, first: str, last: str, last_activity: dict[str, date]
+    connection: AsyncConnection, window: Window, parameters: dict[str, Any], last_activity: dict[str, date]
 ) -> _Months:
     """Contacts per month; notes each client's latest contact."""
-    month = month_of(Interaction.at).label("month")
     interactions = _Months(window, 0)
-    for client_id, month_no, count, latest in (await connection.execute(
-        select(Interaction.client_id, month, func.count(), type_coerce(func.max(Interaction.at), String))
-        .where(Interaction.client_id >= first, Interaction.client_id <= last,
-               Interaction.at >= window.start_at, Interaction.at < window.end_at)
-        .group_by(Interaction.client_id, month)
-    )).all():
+    for client_id, month_no, count, latest in (await connection.execute(_MONTHLY_INTERACTIONS, parameters)).all():
         interactions.set(client_id, month_no, int(count))
         _note_latest(last_activity, client_id, latest)
     return interactions
@@ -299,8 +359,7 @@ def _note_latest(latest: dict[str, date], client_id: str, at: datetime | str) ->
         latest[client_id] = day
 
 
-async def _survey_scores(connection: AsyncConnection, first: str, last: str) -> dict[str, float]:
-    """Each client's latest rating answer, scaled to 0..1 by its question's scale."""
+def _survey_scores_statement() -> Select[*tuple[Any, ...]]:
     ranked = (
         select(
             Delivery.client_id, Response.rating, SurveyQuestion.options,
@@ -309,13 +368,20 @@ async def _survey_scores(connection: AsyncConnection, first: str, last: str) -> 
         )
         .join(Response, Response.delivery_id == Delivery.id)
         .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
-        .where(Delivery.client_id >= first, Delivery.client_id <= last, Response.rating.is_not(None))
+        .where(Delivery.client_id >= bindparam("first"), Delivery.client_id <= bindparam("last"),
+               Response.rating.is_not(None))
         .subquery()
     )
+    return select(ranked.c.client_id, ranked.c.rating, ranked.c.options).where(ranked.c.rank == 1)
+
+
+_SURVEY_SCORES: Final = _survey_scores_statement()
+
+
+async def _survey_scores(connection: AsyncConnection, parameters: dict[str, Any]) -> dict[str, float]:
+    """Each client's latest rating answer, scaled to 0..1 by its question's scale."""
     scores: dict[str, float] = {}
-    for client_id, rating, options in await connection.execute(
-        select(ranked.c.client_id, ranked.c.rating, ranked.c.options).where(ranked.c.rank == 1)
-    ):
+    for client_id, rating, options in await connection.execute(_SURVEY_SCORES, parameters):
         low, high = (options or {}).get("min", 1), (options or {}).get("max", 5)
         if high > low:
             scores[client_id] = min(max((rating - low) / (high - low), 0.0), 1.0)

@@ -60,7 +60,8 @@ _CARD = (
 
 async def tier_card(session: AsyncSession, allowed: AllowedClient, rules: TierRules) -> TierCard | None:
     """The allowed client's card; None until a scoring run under rules that know their tier has placed them."""
-    row = (await session.execute(_CARD, {"client_id": allowed.client_id})).mappings().one_or_none()
+    connection = await session.connection()  # a Core read: no ORM work on its row
+    row = (await connection.execute(_CARD, {"client_id": allowed.client_id})).mappings().one_or_none()
     if row is None:
         return None
     tier, qualified, as_of, avg_aum = row["tier"], row["qualified_tier"], row["evaluated_on"], row["monthly_avg_aum"]

@@ -9,8 +9,9 @@ churn model that run fitted, and the tier state it stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient
@@ -49,40 +50,42 @@ class ClientStanding:
     products: dict[str, ShelfEntry]  # the recommended products, by id
 
 
+# Built once, as the card's read is: the details are read on every summary and every "why" of a card.
+# The latest finished run (its day and churn model) and the client's tier state (none before their first run).
+_RUN_AND_STATE: Final = (
+    select(ScoringRun.as_of, ScoringRun.churn_model, TierState.tier, TierState.months_below, TierState.evaluated_on)
+    .outerjoin(TierState, TierState.client_id == bindparam("client_id"))
+    .where(ScoringRun.id == select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None))
+           .scalar_subquery())
+)
+_SHELF: Final = select(Product.product_id, Product.name_en, Product.name_zh, Product.category, Product.risk_level,
+                       Product.min_investment)
+
+
 async def client_details(session: AsyncSession, allowed: AllowedClient, rules: TierRules) -> ClientStanding | None:
     """The allowed client's standing, or None when no scoring run has finished yet."""
     connection = await session.connection()
     client_id = allowed.client_id
-    run = (await connection.execute(
-        select(ScoringRun.as_of, ScoringRun.churn_model)
-        .where(ScoringRun.finished_at.is_not(None)).order_by(ScoringRun.id.desc()).limit(1)
-    )).one_or_none()
+    run = (await connection.execute(_RUN_AND_STATE, {"client_id": client_id})).one_or_none()
     if run is None:
         return None
     window = Window(run.as_of, rules.history_months)
 
     p_alive: dict[str, float] = {}
     if run.churn_model is not None:
-        history = (await connection.execute(purchase_histories(window, client_id))).one_or_none()
-        if history is not None:
+        for history in await purchase_histories(connection, window, client_id):
             model = BetaGeo(**run.churn_model)
             p_alive[client_id] = float(model.p_alive([history.frequency], [history.recency], [history.age])[0])
     facts_found = await chunk_facts(connection, window, client_id, client_id, p_alive)
     if not facts_found:
         return None
     (facts,) = facts_found
-    state = (await connection.execute(
-        select(TierState.tier, TierState.months_below, TierState.evaluated_on).where(TierState.client_id == client_id)
-    )).one_or_none()
-    previous = None if state is None else EngineTierState(*state)
+    previous = None if run.tier is None else EngineTierState(run.tier, run.months_below, run.evaluated_on)
     (result,) = assess_batch([facts], [previous], rules)
     if isinstance(result, Rejection):
         return ClientStanding(facts, result, (), {})
 
-    products = (await connection.execute(
-        select(Product.product_id, Product.name_en, Product.name_zh, Product.category, Product.risk_level,
-               Product.min_investment)
-    )).all()
+    products = (await connection.execute(_SHELF)).all()
     shelf = [ShelfProduct(p.product_id, p.category, p.risk_level, p.min_investment) for p in products]
     recommendations = recommend(result, facts, shelf, rules)
     named = {product for r in recommendations for product in r.products}

@@ -2,8 +2,10 @@
 
 A page is two queries, a count and one page with LIMIT/OFFSET, over the clients' adviser index joined to the tier
 states by key ("tier changed lately" through the partial index of tier changes by run): what the latest scoring
-run stored, never assessed afresh. Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an
-adviser lists their own clients only.
+run stored, never assessed afresh. The count is exact and reads only the tables its filter needs: the whole firm's
+clients are counted without visiting their tier states, the firm's tiers and segments from the tier states alone.
+Every read takes the `AllowedBook` that `bot.accounts.grant_book` returns, so an adviser lists their own clients
+only.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, UnaryExpression, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.accounts import AllowedBook
 from bot.db.models import RECORD_ID, Adviser, Client, Role, ScoringRun, TierSnapshot, TierState
@@ -123,9 +126,12 @@ def _scope(book: AllowedBook) -> ColumnElement[bool]:
     return true() if book.adviser_id is None else Client.adviser_id == book.adviser_id
 
 
+def _figure(sort: BookSort) -> InstrumentedAttribute[Any]:
+    return TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
+
+
 def _order(sort: BookSort) -> tuple[UnaryExpression[Any], UnaryExpression[str]]:
-    column = TierState.value_score if sort is BookSort.VALUE else TierState.monthly_avg_aum
-    return column.desc().nulls_last(), Client.client_id.asc()
+    return _figure(sort).desc().nulls_last(), Client.client_id.asc()
 
 
 def assessment_expiry(assessed_on: date, valid_months: int) -> date:
@@ -181,22 +187,80 @@ async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) 
     return true()
 
 
+_ON_THE_STATE: Final = frozenset({BookFilter.TIER, BookFilter.STAGE, BookFilter.CHURN})  # tier state columns only
+_SORTED_FROM_THE_STATE: Final = _ON_THE_STATE | {BookFilter.ALL}
+
+
+def _count(book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]) -> Select[int]:
+    """The clients of `book` that meet `condition`, counted from the tables it needs. A filter on the tier state
+    holds only where there is one, so the join is an inner one; for the whole firm it needs no client at all (every
+    state is of one client)."""
+    if query.filter not in _ON_THE_STATE:
+        return select(func.count()).select_from(Client).where(_scope(book), condition)
+    if book.whole_firm:
+        return select(func.count()).select_from(TierState).where(condition)
+    return (select(func.count()).select_from(Client).join(TierState, TierState.client_id == Client.client_id)
+            .where(_scope(book), condition))
+
+
 async def book_page(session: AsyncSession, book: AllowedBook, query: BookQuery, rules: TierRules) -> BookPage:
     """The page of `book` that `query` asks for; `query` must be valid for `rules` (BookQuery.valid)."""
-    where = and_(_scope(book), await _condition(session, query, rules))
-    total = await session.scalar(
-        select(func.count()).select_from(Client).outerjoin(TierState, TierState.client_id == Client.client_id)
-        .where(where)) or 0
+    condition = await _condition(session, query, rules)
+    if book.whole_firm:
+        total = await session.scalar(_count(book, query, condition)) or 0
+        read = _firm_rows if query.filter in _SORTED_FROM_THE_STATE else _rows
+        rows = await read(session, book, query, condition) if query.page * PAGE_SIZE < total else ()
+    else:
+        rows, total = await _rows_and_count(session, book, query, condition)
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    rows: tuple[BookRow, ...] = ()
-    if query.page < pages and total:
-        result = await session.execute(
-            _ROW.where(where).order_by(*_order(query.sort)).limit(PAGE_SIZE).offset(query.page * PAGE_SIZE))
-        rows = tuple(BookRow(*row) for row in result)
     adviser_name = None
     if book.adviser_id is not None and book.reader.role is Role.ADMIN:
         adviser_name = await session.scalar(select(Adviser.name).where(Adviser.adviser_id == book.adviser_id))
     return BookPage(book, query, rows, total, pages, adviser_name)
+
+
+def _page(book: AllowedBook, query: BookQuery, condition: ColumnElement[bool], *columns: Any) -> Select[Any]:
+    return (_ROW.add_columns(*columns).where(_scope(book), condition).order_by(*_order(query.sort))
+            .limit(PAGE_SIZE).offset(query.page * PAGE_SIZE))
+
+
+async def _rows(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
+                ) -> tuple[BookRow, ...]:
+    return tuple(BookRow(*row) for row in await session.execute(_page(book, query, condition)))
+
+
+async def _firm_rows(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
+                     ) -> tuple[BookRow, ...]:
+    """A page of the whole firm whose filter reads the tier state alone, in the order of `_order`: the clients with
+    the figure sorted by are sorted from their tier states alone and named for the page only (joining every client
+    before the sort cost most of the page); those without it (not scored yet) follow, by id, where a page reaches
+    past them."""
+    figure, offset = _figure(query.sort), query.page * PAGE_SIZE
+    ranked = (select(TierState.client_id, TierState.tier, TierState.value_score, TierState.monthly_avg_aum)
+              .where(figure.is_not(None), condition).order_by(figure.desc(), TierState.client_id)
+              .limit(PAGE_SIZE).offset(offset).subquery())
+    rows = [BookRow(*row) for row in await session.execute(
+        select(Client.client_id, Client.name, ranked.c.tier, ranked.c.value_score, ranked.c.monthly_avg_aum)
+        .join(ranked, ranked.c.client_id == Client.client_id)
+        .order_by(ranked.c[figure.key].desc(), Client.client_id))]
+    if len(rows) < PAGE_SIZE:
+        sorted_count = await session.scalar(
+            select(func.count()).select_from(TierState).where(figure.is_not(None), condition)) or 0
+        unsorted = (_ROW.where(or_(TierState.client_id.is_(None), figure.is_(None)), condition)
+                    .order_by(Client.client_id).limit(PAGE_SIZE - len(rows)).offset(max(offset - sorted_count, 0)))
+        rows += [BookRow(*row) for row in await session.execute(unsorted)]
+    return tuple(rows)
+
+
+async def _rows_and_count(session: AsyncSession, book: AllowedBook, query: BookQuery, condition: ColumnElement[bool]
+                          ) -> tuple[tuple[BookRow, ...], int]:
+    """One adviser's page and its count in one query, the count riding on each row: over a book of a few thousand
+    clients the window costs what the page's sort does (over the whole firm it would keep every row: the firm's
+    count is read apart). A page with no rows (past the end, or a filter no client meets) is counted apart."""
+    found = (await session.execute(_page(book, query, condition, func.count().over()))).all()
+    if not found:
+        return (), await session.scalar(_count(book, query, condition)) or 0
+    return tuple(BookRow(*row[:-1]) for row in found), found[0][-1]
 
 
 def names_an_id(text: str) -> bool:

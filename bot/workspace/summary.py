@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.db.models import (
@@ -168,7 +168,8 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
     facts = standing.facts
     today = datetime.now(UTC).date()
     risk_status = _risk_status(facts.risk_level, facts.risk_assessed_on, today, rules)
-    run_id, history, latest_snapshot = await _history(session, client_id, rules)
+    connection = await session.connection()  # the reads below are Core statements: no ORM work on their rows
+    run_id, history, latest_snapshot = await _history(connection, client_id, rules)
     trend = _trend(facts.as_of, facts.onboarded_on, facts.monthly_aum)
     flows = facts.monthly_net_flow[-TREND_MONTHS:]
     return ClientSummary(
@@ -190,9 +191,9 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
         risk_expires_on=None if facts.risk_assessed_on is None else assessment_expiry(
             facts.risk_assessed_on, rules.suitability.assessment_valid_months),
         risk_status=risk_status,
-        held_above=await _held_above(session, client_id, facts.risk_level, facts.as_of),
-        contacts=await _contacts(session, client_id),
-        survey=await _survey(session, client_id),
+        held_above=await _held_above(connection, client_id, facts.risk_level, facts.as_of),
+        contacts=await _contacts(connection, client_id),
+        survey=await _survey(connection, client_id),
         actions=_actions(standing, risk_status),
         products=standing.products,
         dimension_scores=tuple((dimension, score) for dimension, _segment, score in card.dimensions),
@@ -250,21 +251,66 @@ def _change(trend: Sequence[tuple[date, Decimal]]) -> float | None:
     return float(trend[-1][1] / trend[0][1] - 1)
 
 
-async def _history(session: AsyncSession, client_id: str, rules: TierRules
-                   ) -> tuple[int | None, tuple[TierChange, ...], int | None]:
-    """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot: one
-    query, the two ids riding on each row (a scored client has a first snapshot at least)."""
+def _history_statement() -> Select[*tuple[Any, ...]]:
     run_id = select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)).scalar_subquery()
-    latest = select(func.max(TierSnapshot.id)).where(TierSnapshot.client_id == client_id).scalar_subquery()
-    rows = (await session.execute(
+    latest = select(func.max(TierSnapshot.id)).where(TierSnapshot.client_id == bindparam("client_id")).scalar_subquery()
+    return (
         select(TierSnapshot.tier, TierSnapshot.previous_tier, TierSnapshot.rules_version, TierSnapshot.explanation,
                TierSnapshot.monthly_avg_aum, TierSnapshot.computed_at, ScoringRun.as_of,
                run_id.label("run_id"), latest.label("latest"))
         .outerjoin(ScoringRun, ScoringRun.id == TierSnapshot.scoring_run_id)
-        .where(TierSnapshot.client_id == client_id,
+        .where(TierSnapshot.client_id == bindparam("client_id"),
                or_(TierSnapshot.previous_tier.is_(None), TierSnapshot.previous_tier != TierSnapshot.tier))
         .order_by(TierSnapshot.id.desc()).limit(HISTORY_CHANGES)
-    )).all()
+    )
+
+
+def _held_above_statement() -> Select[*tuple[Any, ...]]:
+    latest = (select(func.max(Balance.as_of))
+              .where(Balance.client_id == bindparam("client_id"), Balance.as_of <= bindparam("as_of"))
+              .scalar_subquery())
+    return (
+        select(Product.product_id, Product.name_en, Product.name_zh, Product.risk_level, Balance.amount)
+        .join(Product, Product.product_id == Balance.product_id)
+        .where(Balance.client_id == bindparam("client_id"), Balance.as_of == latest, Balance.amount > 0,
+               Product.risk_level > bindparam("level"))
+        .order_by(Product.risk_level.desc(), Balance.amount.desc(), Product.product_id)
+    )
+
+
+def _survey_statement() -> Select[*tuple[Any, ...]]:
+    latest = (
+        select(Response.delivery_id)
+        .join(Delivery, Delivery.id == Response.delivery_id)
+        .where(Delivery.client_id == bindparam("client_id"))
+        .order_by(Response.answered_at.desc(), Response.id.desc()).limit(1).scalar_subquery()
+    )
+    return (
+        select(Survey.title_en, Survey.title_zh, SurveyQuestion.text_en, SurveyQuestion.text_zh, SurveyQuestion.kind,
+               SurveyQuestion.options, Response.answered_at, Response.rating, Response.choice, Response.text)
+        .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
+        .join(Survey, Survey.id == SurveyQuestion.survey_id)
+        .where(Response.delivery_id == latest)
+        .order_by(SurveyQuestion.position)
+    )
+
+
+# Built once, as the card's read is: a summary is read on every view, and building these again each time would
+# cost more than running them.
+_HISTORY: Final = _history_statement()
+_HELD_ABOVE: Final = _held_above_statement()
+_CONTACTS: Final = (
+    select(Interaction.at, Interaction.channel, Interaction.kind)
+    .where(Interaction.client_id == bindparam("client_id")).order_by(Interaction.at.desc()).limit(RECENT_CONTACTS)
+)
+_SURVEY: Final = _survey_statement()
+
+
+async def _history(connection: AsyncConnection, client_id: str, rules: TierRules
+                   ) -> tuple[int | None, tuple[TierChange, ...], int | None]:
+    """The latest finished run's id, the latest tier changes, and the id of the client's latest snapshot: one
+    query, the two ids riding on each row (a scored client has a first snapshot at least)."""
+    rows = (await connection.execute(_HISTORY, {"client_id": client_id})).all()
     if not rows:
         return None, (), None
     return rows[0].run_id, tuple(_tier_change(row, rules) for row in rows), rows[0].latest
@@ -293,45 +339,23 @@ def _tier_change(row: Any, rules: TierRules) -> TierChange:
     )
 
 
-async def _held_above(session: AsyncSession, client_id: str, level: int | None, as_of: date) -> tuple[HeldAbove, ...]:
+async def _held_above(connection: AsyncConnection, client_id: str, level: int | None, as_of: date
+                      ) -> tuple[HeldAbove, ...]:
     """What the client held at their latest statement (up to the run's day) rated above their risk level."""
     if level is None:
         return ()
-    latest = (select(func.max(Balance.as_of))
-              .where(Balance.client_id == client_id, Balance.as_of <= as_of).scalar_subquery())
-    rows = await session.execute(
-        select(Product.product_id, Product.name_en, Product.name_zh, Product.risk_level, Balance.amount)
-        .join(Product, Product.product_id == Balance.product_id)
-        .where(Balance.client_id == client_id, Balance.as_of == latest, Balance.amount > 0,
-               Product.risk_level > level)
-        .order_by(Product.risk_level.desc(), Balance.amount.desc(), Product.product_id)
-    )
+    rows = await connection.execute(_HELD_ABOVE, {"client_id": client_id, "as_of": as_of, "level": level})
     return tuple(HeldAbove(*row) for row in rows)
 
 
-async def _contacts(session: AsyncSession, client_id: str) -> tuple[Contact, ...]:
-    rows = await session.execute(
-        select(Interaction.at, Interaction.channel, Interaction.kind)
-        .where(Interaction.client_id == client_id).order_by(Interaction.at.desc()).limit(RECENT_CONTACTS))
+async def _contacts(connection: AsyncConnection, client_id: str) -> tuple[Contact, ...]:
+    rows = await connection.execute(_CONTACTS, {"client_id": client_id})
     return tuple(Contact(at.astimezone(UTC).date(), channel, kind or None) for at, channel, kind in rows)
 
 
-async def _survey(session: AsyncSession, client_id: str) -> tuple[SurveyAnswer, ...]:
+async def _survey(connection: AsyncConnection, client_id: str) -> tuple[SurveyAnswer, ...]:
     """The answers of the survey the client answered last."""
-    latest = (
-        select(Response.delivery_id)
-        .join(Delivery, Delivery.id == Response.delivery_id)
-        .where(Delivery.client_id == client_id)
-        .order_by(Response.answered_at.desc(), Response.id.desc()).limit(1).scalar_subquery()
-    )
-    rows = (await session.execute(
-        select(Survey.title_en, Survey.title_zh, SurveyQuestion.text_en, SurveyQuestion.text_zh, SurveyQuestion.kind,
-               SurveyQuestion.options, Response.answered_at, Response.rating, Response.choice, Response.text)
-        .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
-        .join(Survey, Survey.id == SurveyQuestion.survey_id)
-        .where(Response.delivery_id == latest)
-        .order_by(SurveyQuestion.position)
-    )).all()
+    rows = (await connection.execute(_SURVEY, {"client_id": client_id})).all()
     return tuple(_answer(row) for row in rows)
 
 
