@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -213,16 +213,11 @@ def _risk_status(level: int | None, assessed_on: date | None, today: date, rules
 
 
 def _actions(standing: ClientStanding, risk_status: str | None) -> tuple[Recommendation, ...]:
-    """The engine's recommendations as the adviser's next actions. An assessment that has lapsed since the run
-    withdraws every product and puts the assessment first, as the engine does for one lapsed at the run; one about
-    to lapse adds its renewal."""
-    actions = list(standing.recommendations)
-    if risk_status in ("missing", "expired"):
-        actions = [replace(action, products=()) for action in actions if action.id != "take_risk_assessment"]
-        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
-    elif risk_status == "expiring":
-        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
-    return tuple(actions)
+    """The engine's recommendations as the adviser's next actions (`client_details` has withdrawn the products of an
+    assessment lapsed since the run); one about to lapse puts its renewal first."""
+    if risk_status == "expiring":
+        return (Recommendation("take_risk_assessment", {"status": risk_status}), *standing.recommendations)
+    return standing.recommendations
 
 
 def _holdings(category_aum: Mapping[str, Decimal]) -> tuple[Holding, ...]:
