@@ -35,7 +35,7 @@ from bot.db.models import (
 from bot.scoring.calendar import month_number, month_start
 from bot.standing import ClientStanding, ShelfEntry, TierCard, client_details, tier_card
 from bot.workspace.book import ASSESSMENT_WARNING_DAYS, assessment_expiry
-from tiering import Assessment, Dimension, Recommendation, Rejection, TierRules, risk_assessment_status
+from tiering import Assessment, Dimension, Recommendation, Rejection, Segment, TierRules, risk_assessment_status
 
 __all__ = [
     "HISTORY_CHANGES",
@@ -118,7 +118,9 @@ class ClientSummary:
     history: tuple[TierChange, ...]  # newest first
     assessment: Assessment  # as of the latest run: the dimensions' reasons
     p_alive: float | None
-    churn_risk: str | None  # "high" below the rules' P(alive) line, else "low"; None without a churn model
+    # "high" when the loyalty segment is potential churn (the book's filter, the alerts and /stats say so too), else
+    # "low"; None when neither the segment nor a churn model says anything.
+    churn_risk: str | None
     aum_now: Decimal  # the latest month's average
     aum_change: float | None  # the trend's last month against its first, as a ratio; None from zero
     holdings: tuple[Holding, ...]  # largest first
@@ -178,8 +180,7 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
         history=history,
         assessment=assessment,
         p_alive=facts.p_alive,
-        churn_risk=None if facts.p_alive is None else (
-            "high" if facts.p_alive < rules.loyalty.p_alive_churn_below else "low"),
+        churn_risk=_churn_risk(assessment, facts.p_alive),
         aum_now=facts.monthly_aum[-1],
         aum_change=_change(trend),
         holdings=_holdings(facts.category_aum),
@@ -210,6 +211,14 @@ def _risk_status(level: int | None, assessed_on: date | None, today: date, rules
             level, assessed_on, today + timedelta(days=ASSESSMENT_WARNING_DAYS), months) is not None:
         return "expiring"
     return status
+
+
+def _churn_risk(assessment: Assessment, p_alive: float | None) -> str | None:
+    """The churn-risk band by the engine's loyalty segment: any of its warning signs (P(alive) below the line, net
+    outflows, a low survey score) makes it high."""
+    if assessment.dimensions[Dimension.LOYALTY].segment == Segment.POTENTIAL_CHURN:
+        return "high"
+    return None if p_alive is None else "low"
 
 
 def _actions(standing: ClientStanding, risk_status: str | None) -> tuple[Recommendation, ...]:

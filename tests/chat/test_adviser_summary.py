@@ -27,6 +27,8 @@ from bot.db.models import (
     Role,
     Survey,
     SurveyQuestion,
+    TierSnapshot,
+    TierState,
 )
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
@@ -256,3 +258,15 @@ async def test_an_admin_reads_any_client_s_summary_with_their_adviser(chat: Chat
     assert unknown == "No client matches “C99999”."
     (usage,) = await chat.send(admin, "/client")
     assert usage.startswith("Send /client followed by a client's id or part of their name, for example /client C")
+
+
+async def test_the_churn_band_follows_the_loyalty_segment_as_the_book_and_alerts_do(chat: Chat,
+                                                                                   clients: ScoredClients) -> None:
+    # At risk by a warning sign other than P(alive): net outflows or a low survey score.
+    at_risk = TierState.loyalty_segment == "potential_churn"
+    client_id = await clients.take(ADVISER_READS_ENGLISH, at_risk, Client.client_id.in_(
+        select(TierSnapshot.client_id).where(TierSnapshot.p_alive >= 0.5)))
+    user_id = await _their_adviser(chat, client_id)
+    (text,) = await chat.send(user_id, f"/client {client_id}")
+    assert "Churn risk: high" in text
+    assert "Churn risk: low" not in text
