@@ -124,9 +124,10 @@ class ClientSummary:
     aum_now: Decimal  # the latest month's average
     aum_change: float | None  # the trend's last month against its first, as a ratio; None from zero
     holdings: tuple[Holding, ...]  # largest first
-    net_flow_short: Decimal  # over SHORT_FLOW_MONTHS
-    net_flow_year: Decimal  # over the history, TREND_MONTHS at most
-    flow_months: int  # the months net_flow_year covers
+    net_flow_short: Decimal  # over short_flow_months
+    net_flow_year: Decimal  # over flow_months
+    short_flow_months: int  # SHORT_FLOW_MONTHS, fewer for a client with the firm for less
+    flow_months: int  # the months with the firm within TREND_MONTHS
     risk_level: int | None  # C1..C5 as 1..5
     risk_assessed_on: date | None
     risk_expires_on: date | None
@@ -173,7 +174,8 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
     connection = await session.connection()  # the reads below are Core statements: no ORM work on their rows
     run_id, history, latest_snapshot = await _history(connection, client_id, rules)
     trend = _trend(facts.as_of, facts.onboarded_on, facts.monthly_aum)
-    flows = facts.monthly_net_flow[-TREND_MONTHS:]
+    # The months the client was with the firm, as the trend counts them: none before they onboarded.
+    flows = facts.monthly_net_flow[-TREND_MONTHS:][-len(trend):] if trend else ()
     return ClientSummary(
         card=card,
         tier_since=next((change.on for change in history if change.tier == card.tier), None),
@@ -186,6 +188,7 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
         holdings=_holdings(facts.category_aum),
         net_flow_short=sum(flows[-SHORT_FLOW_MONTHS:], Decimal(0)),
         net_flow_year=sum(flows, Decimal(0)),
+        short_flow_months=min(SHORT_FLOW_MONTHS, len(flows)),
         flow_months=len(flows),
         risk_level=facts.risk_level,
         risk_assessed_on=facts.risk_assessed_on,

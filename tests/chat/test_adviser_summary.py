@@ -270,3 +270,12 @@ async def test_the_churn_band_follows_the_loyalty_segment_as_the_book_and_alerts
     (text,) = await chat.send(user_id, f"/client {client_id}")
     assert "Churn risk: high" in text
     assert "Churn risk: low" not in text
+
+
+async def test_net_flows_count_only_the_months_with_the_firm(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.onboarded_on > date(2026, 1, 15))  # 9 month-ends or fewer by Oct 31
+    user_id = await _their_adviser(chat, client_id)
+    (text,) = await chat.send(user_id, f"/client {client_id}")
+    found = re.search(r"Net flows \(money in less money out\): .*over (\d+) months?( with the firm)?\n", text)
+    assert found, text
+    assert int(found.group(1)) <= 9  # not the 12 months of the trend, of which the first were before they joined
