@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.alerts import DIGEST_KIND
 from bot.delivery.sender import Renderer
 from handlers import admin, adviser, client, common
+from handlers.digest import render_digest
 from handlers.menu import COMMAND_MENUS, command_menu
 
 __all__ = ["COMMAND_MENUS", "command_menu", "renderers", "routers"]
@@ -25,4 +27,4 @@ def routers() -> list[Router]:
 
 def renderers() -> dict[str, Renderer]:
     """What renders each kind of message of the outbox, by kind, for the sender that `bot.runtime` builds."""
-    return {}
+    return {DIGEST_KIND: render_digest}

@@ -9,31 +9,40 @@ from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.types import BotCommand, BotCommandScopeChat, KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.accounts import Reader, Role
 from bot.i18n import LOCALES, render
 
 # The command menu of each role, in its order; a person bound to nobody gets the clients' (the default menu).
-_SHARED: Final = ("faq", "language", "settings", "help")
+SHARED_COMMANDS: Final = ("faq", "language", "settings", "help")  # what anyone may use, an adviser who left too
 COMMAND_MENUS: Final[dict[Role | None, tuple[str, ...]]] = {
-    None: ("tier", *_SHARED),
-    Role.CLIENT: ("tier", *_SHARED),
-    Role.ADVISER: ("clients", "client", "tier", *_SHARED),
-    Role.ADMIN: ("clients", "client", "stats", "audit", "tier", *_SHARED),
+    None: ("tier", *SHARED_COMMANDS),
+    Role.CLIENT: ("tier", *SHARED_COMMANDS),
+    Role.ADVISER: ("clients", "client", "tier", *SHARED_COMMANDS),
+    Role.ADMIN: ("clients", "client", "stats", "audit", "tier", *SHARED_COMMANDS),
 }
+# The commands that show the firm's clients to staff, refused whole to an adviser who has left the firm.
+STAFF_COMMANDS: Final = tuple(command for command in COMMAND_MENUS[Role.ADMIN] if command not in SHARED_COMMANDS)
+
+
+def _described(commands: tuple[str, ...]) -> list[BotCommand]:
+    """The commands, described in the current locale."""
+    return [BotCommand(command=command, description=render("commands.html.j2", command=command))
+            for command in commands]
 
 
 def command_menu(role: Role | None) -> list[BotCommand]:
     """The commands of `role`'s menu, described in the current locale."""
-    return [BotCommand(command=command, description=render("commands.html.j2", command=command))
-            for command in COMMAND_MENUS[role]]
+    return _described(COMMAND_MENUS[role])
 
 
-def chat_commands(role: Role | None) -> list[BotCommand] | None:
+def chat_commands(reader: Reader) -> list[BotCommand] | None:
     """Staff get their own command menu in their chat, in their language, rendered now (it is set after the unit of
-    work commits, out of the update's locale); everyone else keeps the default menu the bot sets when it starts."""
-    return command_menu(role) if role in (Role.ADVISER, Role.ADMIN) else None
+    work commits, out of the update's locale); an adviser who has left the firm gets the shared commands alone, in
+    place of the staff menu their chat had; everyone else keeps the default menu the bot sets when it starts."""
+    if reader.departed:
+        return _described(SHARED_COMMANDS)
+    return command_menu(reader.role) if reader.staff else None
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] | None) -> None:
@@ -43,7 +52,7 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] |
 
 
 def _labels() -> dict[str, str]:
-    return {"tier": _("📊 My tier"), "faq": _("❓ Questions"), "settings": _("⚙️ Settings")}
+    return {key: render("menu_button.html.j2", key=key) for key in ("tier", "faq", "settings")}
 
 
 def main_menu(reader: Reader) -> ReplyKeyboardMarkup:

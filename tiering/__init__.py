@@ -18,11 +18,20 @@ from tiering.assessment import (
 from tiering.churn import BetaGeo
 from tiering.dimensions import Dimension, DimensionScore, Reason, Segment
 from tiering.facts import ClientFacts, ShelfProduct
-from tiering.recommendations import RANKING, STRATEGIES, Recommendation, recommend, risk_assessment_status
+from tiering.recommendations import (
+    PRODUCT_STRATEGIES,
+    RANKING,
+    STRATEGIES,
+    Recommendation,
+    recommend,
+    require_risk_assessment,
+    risk_assessment_status,
+)
 from tiering.rules import DEFAULT_RULES_PATH, RulesError, Tier, TierRules, parse_rules
 
 __all__ = [
     "DEFAULT_RULES_PATH",
+    "PRODUCT_STRATEGIES",
     "RANKING",
     "STRATEGIES",
     "Assessment",
@@ -47,6 +56,7 @@ __all__ = [
     "months_to_downgrade",
     "parse_rules",
     "recommend",
+    "require_risk_assessment",
     "risk_assessment_status",
     "tier_gap",
 ]

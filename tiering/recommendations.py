@@ -2,7 +2,7 @@
 
 Ids, not sentences: templates render them. Suitability is absolute: a product rated above the client's risk
 level (R1-R5 against C1-C5) is never suggested, and without a valid risk assessment no product is suggested
-at all and taking the assessment comes first.
+at all, nor any strategy that recommends products, and taking the assessment comes first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ from tiering.dimensions import Dimension, Segment, full_months
 from tiering.facts import ClientFacts, ShelfProduct
 from tiering.rules import TierRules
 
-__all__ = ["RANKING", "STRATEGIES", "Recommendation", "recommend"]
+__all__ = [
+    "PRODUCT_STRATEGIES",
+    "RANKING",
+    "STRATEGIES",
+    "Recommendation",
+    "recommend",
+    "require_risk_assessment",
+    "risk_assessment_status",
+]
 
 MAX_PRODUCTS: Final = 3
 
@@ -74,6 +82,9 @@ _TIER_STRATEGIES: Final = frozenset(
 )
 
 _DIVERSIFYING: Final = frozenset({"bespoke_plan", "standard_products", "portfolio_advice", "integrated_planning"})
+# The strategies that recommend products (they carry them, and their words offer them): none without a valid
+# risk assessment, even with no product attached.
+PRODUCT_STRATEGIES: Final = _DIVERSIFYING | {"targeted_products", "low_threshold_products"}
 
 _ProductOrder = Callable[[ShelfProduct], tuple[object, ...]]
 
@@ -84,7 +95,8 @@ def recommend(
     """The strategies of every segment of the client, ranked by RANKING, products attached where they fit.
 
     The tier's service strategies follow the tier the client holds (grace included), at the service level of
-    the tier's AUM line; the other dimensions' strategies follow their segments.
+    the tier's AUM line; the other dimensions' strategies follow their segments. Without a valid risk assessment
+    the client is asked to take one first, and nothing recommends products (`require_risk_assessment`).
     """
     if assessment.client_id != facts.client_id:
         raise ValueError(f"assessment of {assessment.client_id} given with the facts of {facts.client_id}")
@@ -97,8 +109,6 @@ def recommend(
     if not facts.has_adviser:
         strategies.append("assign_adviser")
     assessment_status = _risk_assessment_status(facts, rules.suitability.assessment_valid_months)
-    if assessment_status is not None:
-        strategies.append("take_risk_assessment")
 
     held = frozenset(category for category, amount in facts.category_aum.items() if amount > 0)
     suitable = [] if facts.risk_level is None or assessment_status is not None else [
@@ -113,13 +123,20 @@ def recommend(
         params: dict[str, str | int | Decimal] = {}
         if strategy in _TIER_STRATEGIES:
             params["tier"] = assessment.tier
-        if strategy == "take_risk_assessment" and assessment_status is not None:
-            params["status"] = assessment_status
         products = _products(strategy, [p for p in suitable if p.product_id not in shown], held)
         shown.update(products)
         return Recommendation(strategy, params, products)
 
-    return tuple(recommendation(strategy) for strategy in sorted(set(strategies), key=_POSITION.__getitem__))
+    ranked = tuple(recommendation(strategy) for strategy in sorted(set(strategies), key=_POSITION.__getitem__))
+    return ranked if assessment_status is None else require_risk_assessment(ranked, assessment_status)
+
+
+def require_risk_assessment(recommendations: Sequence[Recommendation], status: str) -> tuple[Recommendation, ...]:
+    """What stands of `recommendations` for a client whose risk assessment is `status` ("missing" or "expired"):
+    taking it first, then every strategy but those that recommend products. One rule for the engine and for a
+    reader whose assessment lapsed after the recommendations were made."""
+    kept = (r for r in recommendations if r.id not in PRODUCT_STRATEGIES and r.id != "take_risk_assessment")
+    return (Recommendation("take_risk_assessment", {"status": status}), *kept)
 
 
 def _products(strategy: str, suitable: Sequence[ShelfProduct], held: frozenset[str]) -> tuple[str, ...]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from bot.db.models import AlertKind
+from tiering import Segment
 
 __all__ = ["StandingChange", "alerts_due"]
 
-POTENTIAL_CHURN: Final = "potential_churn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ def alerts_due(change: StandingChange) -> list[tuple[AlertKind, dict[str, Any]]]
     due: list[tuple[AlertKind, dict[str, Any]]] = []
     if change.tier_before != change.tier_after:
         due.append((AlertKind.TIER_CHANGE, {"from": change.tier_before, "to": change.tier_after}))
-    if change.loyalty_after == POTENTIAL_CHURN and change.loyalty_before != POTENTIAL_CHURN:
+    if change.loyalty_after == Segment.POTENTIAL_CHURN and change.loyalty_before != Segment.POTENTIAL_CHURN:
         due.append((AlertKind.CHURN_RISK, {"from": change.loyalty_before, "to": change.loyalty_after,
                                            "p_alive": change.p_alive}))
     return due

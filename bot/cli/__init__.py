@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import accounts, chat, data, delivery, scoring
+from bot.cli import accounts, chat, data, delivery, digest, scoring
 from bot.cli.common import err
 from bot.cli.database import db_app
 from bot.cli.faq import faq_app
@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db")
-for group in (data, scoring, accounts, chat, delivery):
+for group in (data, scoring, digest, accounts, chat, delivery):
     group.register(app)
 app.add_typer(faq_app, name="faq")
 

@@ -11,13 +11,16 @@ from babel.dates import format_date
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.alerts import DigestSchedule
 from bot.cli.common import CommandFailed, DatabaseOption, err, fail, number, open_database, out, progress, run
+from bot.cli.digest import print_queued
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.i18n.vocabulary import rejection_name, tier_name
 from bot.scoring import (
+    AsOfRefused,
     RulesVersionReused,
     ScoringReport,
     VersionReused,
@@ -46,7 +49,19 @@ async def score_with_progress(engine: AsyncEngine, rules: TierRules, *, dry_run:
     try:
         with progress() as bars:
             return await score_clients(engine, rules, as_of=as_of, dry_run=dry_run,
-                                       progress=bars.advance(_("Scoring clients"), total))
+                                       progress=bars.advance(_("Scoring clients"), total),
+                                       schedule=DigestSchedule.from_settings(get_settings()))
+    except AsOfRefused as refused:
+        locale = get_settings().firm.default_locale
+        day = format_date(refused.as_of, locale=locale)
+        if refused.latest is not None:
+            raise CommandFailed(_("Nothing was scored: the data's latest statement is of {latest}, so there is "
+                                  "nothing to score as of {day}; --dry-run shows such a run without applying it.")
+                                .format(latest=format_date(refused.latest, locale=locale), day=day)) from None
+        last = refused.last_run or refused.as_of
+        raise CommandFailed(_("Nothing was scored: a run as of {last} has been applied, and a run as of {day} would "
+                              "move the tier history back in time; --dry-run shows such a run without applying it.")
+                            .format(last=format_date(last, locale=locale), day=day)) from None
     except RulesVersionReused as refused:
         # Applied, the history would hold two sets of rules under one name.
         raise CommandFailed(_("Nothing was scored: the rules file says version {version}, like the rules applied "
@@ -103,6 +118,8 @@ def print_score(report: ScoringReport, *, rules: TierRules, compare: bool) -> No
     else:
         out.print(_("{snapshots} tier snapshots written; {changes} tier changes.").format(
             snapshots=number(report.snapshots_written), changes=number(report.tier_changes)))
+        if report.digests is not None:
+            print_queued(report.digests)
 
 
 def score(

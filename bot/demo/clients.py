@@ -64,6 +64,12 @@ _MOBILE_PREFIXES: Final = ("134", "135", "136", "137", "138", "139", "150", "151
                            "188", "130", "131", "132", "155", "156", "185", "186", "133", "153", "180", "181", "189")
 
 
+# Where the firm's advisers sit: most at the head office, some at the Hong Kong and Singapore desks, a few of the
+# English-speaking ones in London. Shares for Chinese-speaking and for English-speaking advisers.
+_ZONES: Final = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London")
+_ZONE_SHARES: Final = {True: (0.86, 0.10, 0.04, 0.0), False: (0.40, 0.25, 0.15, 0.20)}
+
+
 @dataclass(frozen=True)
 class Advisers:
     ids: list[str]
@@ -72,6 +78,7 @@ class Advisers:
     # As a firm writes them ("+86 138 0013 8000"); "" for the few whose work mobile it does not give out.
     phones: list[str]
     emails: list[str]
+    timezones: list[str]  # IANA names, for quiet hours
 
     @classmethod
     def draw(cls, rng: np.random.Generator, client_count: int) -> Advisers:
@@ -87,7 +94,9 @@ class Advisers:
                   for prefix, number, shown in zip(prefixes.tolist(), subscribers.tolist(), listed.tolist(),
                                                    strict=True)]
         emails = [f"{adviser_id.lower()}@harbour-wealth.example" for adviser_id in ids]
-        return cls(ids, names, zh, phones, emails)
+        # Drawn last, so that the draws before it (and every file but advisers.csv) stay as they were.
+        timezones = [str(rng.choice(_ZONES, p=_ZONE_SHARES[speaks_chinese])) for speaks_chinese in zh.tolist()]
+        return cls(ids, names, zh, phones, emails, timezones)
 
     def assign(self, rng: np.random.Generator, client_zh: Flags) -> Ints:
         """Mostly an adviser who speaks the client's language, now and then anyone."""

@@ -38,7 +38,7 @@ class DemoSummary:
 CHUNK_CLIENTS: Final = 20_000
 
 HEADERS: Final = {
-    "advisers.csv": ("adviser_id", "name", "locale", "phone", "email"),
+    "advisers.csv": ("adviser_id", "name", "locale", "phone", "email", "timezone"),
     "clients.csv": (
         "client_id",
         "name",
@@ -174,7 +174,7 @@ def generate_demo_data(
             writers[name].writerow(header)
         writers["advisers.csv"].writerows(
             zip(advisers.ids, advisers.names, _pick(_LOCALES, advisers.zh.astype(np.int64)), advisers.phones,
-                advisers.emails, strict=True)
+                advisers.emails, advisers.timezones, strict=True)
         )
         writers["products.csv"].writerows(
             (p.product_id, p.name_en, p.name_zh, str(p.category), f"R{p.risk_level}", str(p.min_investment))

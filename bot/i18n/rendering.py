@@ -1,24 +1,26 @@
 """Every sentence a person reads: Jinja2 templates under `templates/`, translated with gettext, in HTML.
 
-Templates render in the current locale (`bot.i18n.use_locale`); the filters format money,
-numbers, percentages and dates with Babel for that same locale. Output is Telegram HTML: autoescaped, so a
-name holding "<b>" shows as typed.
+Templates render in the current locale (`bot.i18n.use_locale`); the filters format money, numbers, percentages,
+dates and moments with Babel for that same locale, and lay out monospace tables (`table`). Output is Telegram HTML:
+autoescaped, so a name holding "<b>" shows as typed.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings
 from bot.i18n.catalogs import current_locale, gettext, ngettext
+from bot.i18n.tables import text_table
 from bot.i18n.vocabulary import category_name, dimension_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
 
@@ -67,6 +69,15 @@ def format_day(value: date) -> str:
     return format_date(value, format="medium", locale=_reader_locale())
 
 
+def format_moment(at: datetime, zone: str) -> str:
+    """A moment as the reader writes a date and a time, in the time zone `zone` (the firm's, say)."""
+    locale = current_locale()
+    local = at.astimezone(ZoneInfo(zone))
+    pattern: str = Locale.parse(locale).datetime_formats["medium"]  # "{1}, {0}": the date, then the time
+    return pattern.format(format_time(local, "short", tzinfo=local.tzinfo, locale=locale),
+                          format_date(local, "medium", locale=locale))
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -81,7 +92,8 @@ def environment() -> Environment:
     # Extraction trims (pyproject.toml), so rendering must too, or the msgids would not match.
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day)
+    env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day,
+                       moment=format_moment, table=text_table)
     env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
                        category_name=category_name, locale=current_locale)
     return env

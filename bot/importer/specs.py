@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from bot.config import is_time_zone
 from bot.db import models
 from bot.i18n import LOCALES, resolve_locale
 from bot.i18n import gettext as _
@@ -80,6 +81,14 @@ def parse_locale(raw: str) -> str:
         raise CellError(_("unknown language “{value}”: use one of {allowed}").format(
             value=raw[:40], allowed=", ".join(LOCALES)))
     return locale
+
+
+def parse_time_zone(raw: str) -> str:
+    """An IANA time zone, as the tz database spells it ("Asia/Shanghai")."""
+    if len(raw) > 64 or not is_time_zone(raw):
+        raise CellError(_("“{value}” is not a time zone: use an IANA name such as Asia/Shanghai, Asia/Hong_Kong or "
+                          "Europe/London").format(value=raw[:40]))
+    return raw
 
 
 def _now() -> datetime:
@@ -204,6 +213,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("left_on", parse_date, required=False),
             Column("phone", parse_phone, required=False),
             Column("email", parse_email, required=False),
+            Column("timezone", parse_time_zone, required=False),
         ),
         key=("adviser_id",),
     ),

@@ -3,6 +3,7 @@ and advisers alerted of what changed. Imports nothing of aiogram."""
 
 from bot.scoring.rules import load_rules
 from bot.scoring.service import (
+    AsOfRefused,
     NothingToScore,
     RulesVersionReused,
     ScoringReport,
@@ -12,5 +13,5 @@ from bot.scoring.service import (
     version_reused,
 )
 
-__all__ = ["NothingToScore", "RulesVersionReused", "ScoringReport", "VersionReused", "count_clients", "load_rules",
-           "score_clients", "version_reused"]
+__all__ = ["AsOfRefused", "NothingToScore", "RulesVersionReused", "ScoringReport", "VersionReused", "count_clients",
+           "load_rules", "score_clients", "version_reused"]

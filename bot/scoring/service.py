@@ -2,7 +2,8 @@
 
 A run reads clients chunk by chunk, assesses each chunk in one batch, and writes a snapshot only for clients
 whose tier or segments changed, so the tier history is a list of changes. The whole run is one transaction:
-it lands entirely or not at all. A dry run computes the same and writes nothing.
+it lands entirely or not at all, the digests that tell advisers of its alerts included. A dry run computes the same
+and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.alerts import raise_alerts
+from bot.alerts import DigestSchedule, DigestsQueued, queue_digests, raise_alerts
+from bot.config import get_settings
 from bot.db.models import Balance, Client, ScoringRun
 from bot.scoring.features import Window, chunk_facts, churn_outlook, client_id_chunks
 from bot.scoring.history import Stored, stored_states, write_history
@@ -40,6 +42,15 @@ class VersionReused:
     applied_on: date  # the day (UTC) the run under the other rules started
 
 
+class AsOfRefused(Exception):
+    """A real run refused for its day: after the data's latest statement (`latest`), or before the day of the last
+    run applied (`last_run`), which would move the tier history and the downgrade grace back in time."""
+
+    def __init__(self, as_of: date, *, latest: date | None = None, last_run: date | None = None) -> None:
+        super().__init__(as_of.isoformat())
+        self.as_of, self.latest, self.last_run = as_of, latest, last_run
+
+
 class RulesVersionReused(Exception):
     """A scoring run refused: the rules' version was applied before with other content."""
 
@@ -61,6 +72,7 @@ class ScoringReport:
     snapshots_written: int = 0
     # (tier before the run or None when never scored, tier after) -> clients
     transitions: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    digests: DigestsQueued | None = None  # None for a dry run
 
     @property
     def tier_changes(self) -> int:
@@ -90,14 +102,21 @@ async def score_clients(
     actor: str = "cli",
     chunk_clients: int = CHUNK_CLIENTS,
     progress: ScoringProgress | None = None,
+    schedule: DigestSchedule | None = None,
 ) -> ScoringReport:
+    """Score every client and keep the history; advisers' digests of the run's alerts are queued in the run's
+    transaction, held through quiet hours by `schedule` (None: the settings', TIERBOT_DELIVERY_QUIET_HOURS and
+    TIERBOT_TIMEZONE)."""
     # The run is its own unit of work: engine.begin() commits it whole or rolls it back; a dry run's connection
     # writes nothing and is rolled back when it closes.
     async with (engine.connect() if dry_run else engine.begin()) as connection:
         # Checked in the run's own transaction, before anything is computed or written.
         if not dry_run and (reused := await _version_reused(connection, rules)) is not None:
             raise RulesVersionReused(reused)
-        window = Window(as_of or await default_as_of(connection), rules.history_months)
+        latest = await default_as_of(connection)
+        if not dry_run and as_of is not None:
+            await _check_as_of(connection, as_of, latest)
+        window = Window(as_of or latest, rules.history_months)
         report = ScoringReport(as_of=window.as_of, rules_version=rules.version,
                                tier_order=tuple(t.id for t in rules.tiers), dry_run=dry_run)
         churn = await churn_outlook(connection, window)
@@ -119,6 +138,10 @@ async def score_clients(
                 progress(len(facts))
         if run_id is not None:
             await _finish_run(connection, run_id, report)
+            # Quiet hours are read at the end of the run, when the digests could first go.
+            report.digests = await queue_digests(
+                connection, schedule=schedule or DigestSchedule.from_settings(get_settings()), now=datetime.now(UTC),
+                scoring_run=run_id)
     return report
 
 
@@ -130,6 +153,17 @@ async def version_reused(engine: AsyncEngine, rules: TierRules) -> VersionReused
     """
     async with engine.connect() as connection:
         return await _version_reused(connection, rules)
+
+
+async def _check_as_of(connection: AsyncConnection, as_of: date, latest: date) -> None:
+    """A real run's day must have statements (none after the latest: every client would look gone) and must not
+    come before the last run applied (the tier states and their grace months are as of that run)."""
+    if as_of > latest:
+        raise AsOfRefused(as_of, latest=latest)
+    last_run = (await connection.execute(
+        select(func.max(ScoringRun.as_of)).where(ScoringRun.finished_at.is_not(None)))).scalar_one()
+    if last_run is not None and as_of < last_run:
+        raise AsOfRefused(as_of, last_run=last_run)
 
 
 async def _version_reused(connection: AsyncConnection, rules: TierRules) -> VersionReused | None:

@@ -9,6 +9,7 @@ churn model that run fitted, and the tier state it stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import bindparam, func, select
@@ -27,6 +28,8 @@ from tiering import (
     TierRules,
     assess_batch,
     recommend,
+    require_risk_assessment,
+    risk_assessment_status,
 )
 from tiering import TierState as EngineTierState
 
@@ -88,6 +91,11 @@ async def client_details(session: AsyncSession, allowed: AllowedClient, rules: T
     products = (await connection.execute(_SHELF)).all()
     shelf = [ShelfProduct(p.product_id, p.category, p.risk_level, p.min_investment) for p in products]
     recommendations = recommend(result, facts, shelf, rules)
+    # Judged at the run's day by the engine; an assessment that has lapsed since withdraws the products today.
+    lapsed = risk_assessment_status(facts.risk_level, facts.risk_assessed_on, datetime.now(UTC).date(),
+                                    rules.suitability.assessment_valid_months)
+    if lapsed is not None:
+        recommendations = require_risk_assessment(recommendations, lapsed)
     named = {product for r in recommendations for product in r.products}
     return ClientStanding(
         facts=facts,

@@ -5,6 +5,10 @@ Drawn with matplotlib's object-oriented API on the Agg canvas only: each chart i
 passed to each text rather than set in the global rcParams, so charts can be drawn in threads. Chinese labels need a
 CJK font (Debian's fonts-noto-cjk in the image); without one the chart is drawn with English labels rather than
 boxes, and the log says so once. A chart is cached by its key and locale: a second view costs no drawing.
+
+Drawing takes tens of milliseconds, so it happens in a thread, one chart at a time (matplotlib's font objects are
+shared between figures); the cache has a lock of its own, held only to look up or store, so the event loop can ask
+for a cached chart while another is being drawn.
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ _SCALE: Final = (25, 50, 75, 100)
 LINE_COLOUR, FILL_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#1f5f99", "#6fa8dc", "#c8ced6", "#2b2b2b"
 
 _cache: OrderedDict[tuple[Hashable, str], bytes] = OrderedDict()
-_lock = threading.Lock()
+_cache_lock = threading.Lock()  # the cache's alone, held for microseconds: the event loop may take it
+_drawing = threading.Lock()  # held while a chart is drawn, so only ever taken in a drawing thread
 
 
 def summary_chart(
@@ -68,24 +73,34 @@ def summary_chart(
     """The PNG of a client's chart: their dimension scores (0-100) and monthly average AUM (oldest month first).
 
     `key` names what the figures are of (the client and the snapshot they come from): the same key and locale give
-    the cached PNG without drawing again, so a key must change whenever the figures do.
+    the cached PNG without drawing again, so a key must change whenever the figures do. A chart not cached is drawn
+    here: call this in a thread unless `chart_cached` has just given the PNG.
     """
-    with _lock:  # one drawing at a time, and no two threads drawing the same chart
-        cached = _cache.get((key, locale))
-        if cached is not None:
+    png = chart_cached(key, locale)
+    if png is not None:
+        return png
+    with _drawing:  # one drawing at a time; a thread that waited here for the same chart finds it cached
+        png = chart_cached(key, locale)
+        if png is None:
+            png = _render(dimension_scores, aum_trend, locale)
+            _remember((key, locale), png)
+    return png
+
+
+def chart_cached(key: Hashable, locale: str) -> bytes | None:
+    """The PNG of `key` in `locale` if it is cached, else None; never draws, nor waits for a drawing."""
+    with _cache_lock:
+        png = _cache.get((key, locale))
+        if png is not None:
             _cache.move_to_end((key, locale))
-            return cached
-        png = _render(dimension_scores, aum_trend, locale)
-        _cache[(key, locale)] = png
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
         return png
 
 
-def chart_cached(key: Hashable, locale: str) -> bool:
-    """Whether `summary_chart` has the chart of `key` in `locale` without drawing it."""
-    with _lock:
-        return (key, locale) in _cache
+def _remember(cache_key: tuple[Hashable, str], png: bytes) -> None:
+    with _cache_lock:
+        _cache[cache_key] = png
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def _render(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequence[tuple[date, Decimal]],

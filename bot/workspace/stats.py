@@ -21,7 +21,6 @@ from tiering import Segment
 
 __all__ = ["UNDELIVERED", "FirmStats", "LastRun", "TierCount", "firm_stats", "require_admin"]
 
-POTENTIAL_CHURN = str(Segment.POTENTIAL_CHURN)
 # The outbox's ends that need a person's attention: the message did not arrive, or may not have.
 UNDELIVERED = (OutboxStatus.UNREACHABLE, OutboxStatus.UNKNOWN, OutboxStatus.FAILED)
 
@@ -87,8 +86,8 @@ async def _tiers(session: AsyncSession) -> tuple[TierCount, ...]:
 
 
 async def _at_risk(session: AsyncSession) -> int:
-    return await session.scalar(
-        select(func.count()).select_from(TierState).where(TierState.loyalty_segment == POTENTIAL_CHURN)) or 0
+    at_risk = TierState.loyalty_segment == Segment.POTENTIAL_CHURN.value
+    return await session.scalar(select(func.count()).select_from(TierState).where(at_risk)) or 0
 
 
 async def _last_run(session: AsyncSession) -> LastRun | None:
@@ -135,8 +134,8 @@ def _crossed_into_churn() -> ColumnElement[int]:
         .order_by(before.computed_at.desc(), before.id.desc()).limit(1)
         .correlate(TierSnapshot).scalar_subquery()
     )
-    return case((TierSnapshot.loyalty_segment != POTENTIAL_CHURN, 0), (loyalty_before != POTENTIAL_CHURN, 1),
-                else_=0)
+    churn = Segment.POTENTIAL_CHURN.value
+    return case((TierSnapshot.loyalty_segment != churn, 0), (loyalty_before != churn, 1), else_=0)
 
 
 async def _blocked(session: AsyncSession) -> dict[Role, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -35,7 +35,7 @@ from bot.db.models import (
 from bot.scoring.calendar import month_number, month_start
 from bot.standing import ClientStanding, ShelfEntry, TierCard, client_details, tier_card
 from bot.workspace.book import ASSESSMENT_WARNING_DAYS, assessment_expiry
-from tiering import Assessment, Dimension, Recommendation, Rejection, TierRules, risk_assessment_status
+from tiering import Assessment, Dimension, Recommendation, Rejection, Segment, TierRules, risk_assessment_status
 
 __all__ = [
     "HISTORY_CHANGES",
@@ -118,13 +118,16 @@ class ClientSummary:
     history: tuple[TierChange, ...]  # newest first
     assessment: Assessment  # as of the latest run: the dimensions' reasons
     p_alive: float | None
-    churn_risk: str | None  # "high" below the rules' P(alive) line, else "low"; None without a churn model
+    # "high" when the loyalty segment is potential churn (the book's filter, the alerts and /stats say so too), else
+    # "low"; None when neither the segment nor a churn model says anything.
+    churn_risk: str | None
     aum_now: Decimal  # the latest month's average
     aum_change: float | None  # the trend's last month against its first, as a ratio; None from zero
     holdings: tuple[Holding, ...]  # largest first
-    net_flow_short: Decimal  # over SHORT_FLOW_MONTHS
-    net_flow_year: Decimal  # over the history, TREND_MONTHS at most
-    flow_months: int  # the months net_flow_year covers
+    net_flow_short: Decimal  # over short_flow_months
+    net_flow_year: Decimal  # over flow_months
+    short_flow_months: int  # SHORT_FLOW_MONTHS, fewer for a client with the firm for less
+    flow_months: int  # the months with the firm within TREND_MONTHS
     risk_level: int | None  # C1..C5 as 1..5
     risk_assessed_on: date | None
     risk_expires_on: date | None
@@ -171,20 +174,21 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
     connection = await session.connection()  # the reads below are Core statements: no ORM work on their rows
     run_id, history, latest_snapshot = await _history(connection, client_id, rules)
     trend = _trend(facts.as_of, facts.onboarded_on, facts.monthly_aum)
-    flows = facts.monthly_net_flow[-TREND_MONTHS:]
+    # The months the client was with the firm, as the trend counts them: none before they onboarded.
+    flows = facts.monthly_net_flow[-TREND_MONTHS:][-len(trend):] if trend else ()
     return ClientSummary(
         card=card,
         tier_since=next((change.on for change in history if change.tier == card.tier), None),
         history=history,
         assessment=assessment,
         p_alive=facts.p_alive,
-        churn_risk=None if facts.p_alive is None else (
-            "high" if facts.p_alive < rules.loyalty.p_alive_churn_below else "low"),
+        churn_risk=_churn_risk(assessment, facts.p_alive),
         aum_now=facts.monthly_aum[-1],
         aum_change=_change(trend),
         holdings=_holdings(facts.category_aum),
         net_flow_short=sum(flows[-SHORT_FLOW_MONTHS:], Decimal(0)),
         net_flow_year=sum(flows, Decimal(0)),
+        short_flow_months=min(SHORT_FLOW_MONTHS, len(flows)),
         flow_months=len(flows),
         risk_level=facts.risk_level,
         risk_assessed_on=facts.risk_assessed_on,
@@ -212,17 +216,20 @@ def _risk_status(level: int | None, assessed_on: date | None, today: date, rules
     return status
 
 
+def _churn_risk(assessment: Assessment, p_alive: float | None) -> str | None:
+    """The churn-risk band by the engine's loyalty segment: any of its warning signs (P(alive) below the line, net
+    outflows, a low survey score) makes it high."""
+    if assessment.dimensions[Dimension.LOYALTY].segment == Segment.POTENTIAL_CHURN:
+        return "high"
+    return None if p_alive is None else "low"
+
+
 def _actions(standing: ClientStanding, risk_status: str | None) -> tuple[Recommendation, ...]:
-    """The engine's recommendations as the adviser's next actions. An assessment that has lapsed since the run
-    withdraws every product and puts the assessment first, as the engine does for one lapsed at the run; one about
-    to lapse adds its renewal."""
-    actions = list(standing.recommendations)
-    if risk_status in ("missing", "expired"):
-        actions = [replace(action, products=()) for action in actions if action.id != "take_risk_assessment"]
-        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
-    elif risk_status == "expiring":
-        actions.insert(0, Recommendation("take_risk_assessment", {"status": risk_status}))
-    return tuple(actions)
+    """The engine's recommendations as the adviser's next actions (`client_details` has withdrawn the products of an
+    assessment lapsed since the run); one about to lapse puts its renewal first."""
+    if risk_status == "expiring":
+        return (Recommendation("take_risk_assessment", {"status": risk_status}), *standing.recommendations)
+    return standing.recommendations
 
 
 def _holdings(category_aum: Mapping[str, Decimal]) -> tuple[Holding, ...]:

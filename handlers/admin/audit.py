@@ -6,7 +6,6 @@ checked again like the command: the router admits admins only, and the trail nam
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 
 from aiogram import Router
@@ -19,7 +18,6 @@ from bot.config import Settings
 from bot.i18n import current_locale, render
 from bot.telegram import send, show
 from bot.workspace import AuditPage, AuditRefusal, audit_trail
-from handlers.admin.formatting import moment
 from handlers.callbacks import AuditCb
 from tiering import TierRules
 
@@ -45,12 +43,7 @@ async def _render(session: AsyncSession, reader: Reader, rules: TierRules, setti
     trail = await audit_trail(session, reader, client_id, page=page, upto=upto)
     if isinstance(trail, AuditRefusal):
         return render("admin/audit_unavailable.html.j2", reason=trail.value), None
-    zone = settings.firm.timezone
-
-    def when(at: datetime) -> str:
-        return moment(at, zone)
-
-    return render("admin/audit.html.j2", trail=trail, rules=rules, when=when, zone=zone), _keyboard(trail)
+    return render("admin/audit.html.j2", trail=trail, rules=rules, zone=settings.firm.timezone), _keyboard(trail)
 
 
 async def audit_command(message: Message, command: CommandObject, session: AsyncSession, reader: Reader,

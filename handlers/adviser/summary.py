@@ -18,6 +18,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, Refusal, example_client, grant_book
+from bot.db import UnitOfWork
 from bot.i18n import current_locale, render
 from bot.telegram import send
 from bot.workspace import (
@@ -58,32 +59,36 @@ def render_summary(summary: ClientSummary | Refusal, reader: Reader, rules: Tier
 
 
 async def _send_summary(bot: Bot, chat_id: int, session: AsyncSession, reader: Reader, rules: TierRules,
-                        client_id: str) -> None:
+                        client_id: str, unit_of_work: UnitOfWork) -> None:
+    """The summary, its chart above it, sent once the view's audit entry is committed: nothing of a client is shown
+    that the audit log does not hold."""
     async with ChatActionSender.typing(chat_id=chat_id, bot=bot, initial_sleep=0):
         summary = await open_summary(session, reader, rules, client_id)
         text, keyboard = render_summary(summary, reader, rules, client_id)
-    if isinstance(summary, ClientSummary):  # the chart first: the summary and its button are read below it
-        await _send_chart(bot, chat_id, summary)
-    await send(bot, chat_id, text, keyboard)
+    chart = await _chart(bot, chat_id, summary) if isinstance(summary, ClientSummary) else None
+
+    async def deliver() -> None:
+        if chart is not None:  # the chart first: the summary and its button are read below it
+            await bot.send_photo(chat_id, chart)
+        await send(bot, chat_id, text, keyboard)
+
+    unit_of_work.after_commit(deliver)
 
 
-async def _send_chart(bot: Bot, chat_id: int, summary: ClientSummary) -> None:
-    """The summary's chart as a photo: drawn in a thread ("sending a photo…" meanwhile), or from the cache."""
+async def _chart(bot: Bot, chat_id: int, summary: ClientSummary) -> BufferedInputFile:
+    """The summary's chart as a photo: from the cache, else drawn in a thread ("sending a photo…" meanwhile), so
+    the event loop never waits for a drawing, this one's or another adviser's."""
     locale = current_locale()
-
-    def draw() -> bytes:
-        return summary_chart(summary.dimension_scores, summary.aum_trend, key=summary.chart_key, locale=locale)
-
-    if chart_cached(summary.chart_key, locale):
-        png = draw()
-    else:
+    png = chart_cached(summary.chart_key, locale)
+    if png is None:
         async with ChatActionSender.upload_photo(chat_id=chat_id, bot=bot, initial_sleep=0):
-            png = await asyncio.to_thread(draw)
-    await bot.send_photo(chat_id, BufferedInputFile(png, filename=f"{summary.chart_key[0]}.png"))
+            png = await asyncio.to_thread(summary_chart, summary.dimension_scores, summary.aum_trend,
+                                          key=summary.chart_key, locale=locale)
+    return BufferedInputFile(png, filename=f"{summary.chart_key[0]}.png")
 
 
 async def client_command(message: Message, command: CommandObject, session: AsyncSession, reader: Reader,
-                         rules: TierRules) -> None:
+                         rules: TierRules, unit_of_work: UnitOfWork) -> None:
     assert message.bot is not None
     asked = (command.args or "").strip()
     if not asked:
@@ -91,12 +96,12 @@ async def client_command(message: Message, command: CommandObject, session: Asyn
         await send(message.bot, message.chat.id, render("workspace/client_usage.html.j2", example=example))
         return
     if names_an_id(asked):
-        await _send_summary(message.bot, message.chat.id, session, reader, rules, asked)
+        await _send_summary(message.bot, message.chat.id, session, reader, rules, asked, unit_of_work)
         return
     book = await grant_book(session, reader)
     found = () if isinstance(book, Refusal) else await search_by_name(session, book, asked)
     if len(found) == 1:
-        await _send_summary(message.bot, message.chat.id, session, reader, rules, found[0].client_id)
+        await _send_summary(message.bot, message.chat.id, session, reader, rules, found[0].client_id, unit_of_work)
         return
     if not found:
         await send(message.bot, message.chat.id, _not_found(reader, asked))
@@ -112,10 +117,11 @@ async def client_command(message: Message, command: CommandObject, session: Asyn
 
 
 async def summary_press(callback: CallbackQuery, callback_data: SummaryCb, session: AsyncSession, reader: Reader,
-                        rules: TierRules) -> None:
+                        rules: TierRules, unit_of_work: UnitOfWork) -> None:
     """A summary in a message of its own: the book, the search or the digest it was opened from stays."""
     assert callback.bot is not None
-    await _send_summary(callback.bot, callback.from_user.id, session, reader, rules, callback_data.client_id)
+    await _send_summary(callback.bot, callback.from_user.id, session, reader, rules, callback_data.client_id,
+                        unit_of_work)
 
 
 def router() -> Router:

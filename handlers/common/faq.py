@@ -14,6 +14,7 @@ from bot.faq import Faq
 from bot.i18n import render, render_string
 from bot.standing import reader_figures
 from bot.telegram import send, show
+from handlers.adviser.departed import departed_notice
 from handlers.callbacks import FaqCb
 from handlers.menu import MenuButton
 from tiering import TierRules
@@ -40,6 +41,8 @@ def _back() -> InlineKeyboardMarkup:
 async def _answer(faq: Faq, entry_id: str, session: AsyncSession, reader: Reader, rules: TierRules,
                   locale: str) -> str:
     uses = faq.entries[entry_id].uses  # the reader's figures and adviser are read only for answers that show them
+    if reader.departed and "role" in uses:  # an answer by role tells staff what they may see: nothing, now
+        return departed_notice(reader)
     me = await reader_figures(session, reader, rules) if "me" in uses else None
     contact = await adviser_contact(session, reader) if "contact" in uses else None
     return render_string(faq.answer(entry_id, locale), me=me, contact=contact, rules=rules,

@@ -45,7 +45,7 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageCb, se
         await state.update_data({LOCALE_KEY: callback_data.locale})
     i18n.current_locale = callback_data.locale
     chosen = render("language/chosen.html.j2", language=LANGUAGE_NAMES[callback_data.locale])
-    menu_text, menu, commands = render("language/menu.html.j2"), main_menu(reader), chat_commands(reader.role)
+    menu_text, menu, commands = render("language/menu.html.j2"), main_menu(reader), chat_commands(reader)
     bot = callback.bot
     assert bot is not None
 

@@ -29,7 +29,7 @@ async def start_with_token(message: Message, command: CommandObject, session: As
     # Bound now: the firm's record of the person may give their language.
     i18n.current_locale = await reader_locale(bound, state, message.from_user, i18n.default_locale)
     text = render("start/bound.html.j2", reader=bound, name=await display_name(session, bound))
-    bot, chat_id, menu, commands = message.bot, message.chat.id, main_menu(bound), chat_commands(bound.role)
+    bot, chat_id, menu, commands = message.bot, message.chat.id, main_menu(bound), chat_commands(bound)
 
     async def confirm() -> None:
         await send(bot, chat_id, text, menu)

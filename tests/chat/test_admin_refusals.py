@@ -22,6 +22,8 @@ FOR_ADMINS = "/stats and /audit are for the firm's admins."
 NOT_LINKED = ("Your Telegram account is not linked to a client account yet, so I cannot show a tier. Ask your adviser "
               "for an invitation link; opening it links this account.")
 STALE = "This button is no longer valid. Send /help to start again."
+DEPARTED = ("Your access to the firm's clients ended when you left the firm on Nov 1, 2026. If you still need it, "
+            "please ask the firm's tierbot administrator.")
 
 
 async def _audit_entries(chat: Chat) -> int:
@@ -65,7 +67,8 @@ async def test_a_client_and_an_adviser_are_told_the_views_are_for_admins(chat: C
     assert await chat.send(adviser, "/stats") == ["/stats 和 /audit 仅供本机构的管理员使用。"]
 
 
-async def test_an_adviser_who_left_is_refused_too(chat: Chat, clients: ScoredClients) -> None:
+async def test_an_adviser_who_left_is_told_their_access_ended(chat: Chat, clients: ScoredClients) -> None:
+    """Not an admin either, but the sentence that answers everything else they ask is the one that tells them why."""
     client_id = await clients.take(Client.adviser_id.is_not(None), tier="ordinary")
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
@@ -74,8 +77,11 @@ async def test_an_adviser_who_left_is_refused_too(chat: Chat, clients: ScoredCli
         await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(
             left_on=date(2026, 11, 1)))
     try:
-        assert await chat.send(adviser, f"/audit {client_id}") == [FOR_ADMINS]
-        await _forged_press_tells_nothing(chat, adviser, client_id)
+        before = await _audit_entries(chat)
+        for command in ("/stats", f"/audit {client_id}", "/audit"):
+            assert await chat.send(adviser, command) == [DEPARTED], command
+        assert await chat.press(adviser, AuditCb(client_id=client_id, page=0, upto=10**9).pack()) == [DEPARTED]
+        assert await _audit_entries(chat) == before
     finally:
         async with chat.engine.begin() as connection:
             await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))

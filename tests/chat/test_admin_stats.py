@@ -19,9 +19,9 @@ from support.scored_clients import ScoredClients
 from bot.db.models import Client, OutboxMessage, OutboxStatus, Role, ScoringRun, TierSnapshot, TierState
 from bot.delivery import Outgoing, enqueue
 from bot.demo import generate_demo_data
+from bot.i18n.tables import PHONE_COLUMNS, columns
 from bot.importer import import_path
 from bot.scoring import load_rules, score_clients
-from handlers.admin.formatting import PHONE_COLUMNS, columns
 
 pytestmark = pytest.mark.db
 

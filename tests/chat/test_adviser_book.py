@@ -117,7 +117,9 @@ async def test_each_filter_lists_only_clients_that_meet_it(chat: Chat, clients: 
     decline = await every_row(await _pick(chat, user_id, "Lifecycle: decline"))
     assert set(decline) == {i for i, s in states.items() if s.lifecycle_segment == "decline"}
 
-    churn = await every_row(await _pick(chat, user_id, "At risk of leaving"))
+    churn_page = await _pick(chat, user_id, "At risk of leaving")
+    assert "Sorted by value score · At risk of leaving\nPage 1 of " in churn_page  # no blank line in the header
+    churn = await every_row(churn_page)
     assert churn
     assert set(churn) == {i for i, s in states.items() if s.loyalty_segment == "potential_churn"}
 

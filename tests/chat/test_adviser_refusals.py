@@ -8,15 +8,23 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, SetMyCommands
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from support.chat import Chat, new_user_id
 from support.scored_clients import ADVISER_READS_ENGLISH, READS_ENGLISH, ScoredClients
 
 from bot.db.models import Adviser, AuditEntry, Client, Role
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
+
+DEPARTED = ("Your access to the firm's clients ended when you left the firm on Nov 1, 2026. If you still need it, "
+            "please ask the firm's tierbot administrator.")
+
+
+async def _audit_entries(chat: Chat) -> int:
+    async with chat.engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(AuditEntry))).scalar_one()
 
 
 async def _adviser_and_someone_else_s(chat: Chat, clients: ScoredClients) -> tuple[int, str, str]:
@@ -104,6 +112,54 @@ async def test_an_adviser_who_left_is_told_their_access_ended(chat: Chat, client
         (in_chinese,) = await chat.send(user_id, "/clients")
         assert in_chinese == ("您已于 2026年11月1日 离职，查看本机构客户的权限已随之终止。"
                               "如仍需访问，请联系本机构的 tierbot 管理员。")
+    finally:
+        async with chat.engine.begin() as connection:
+            await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))
+
+
+async def test_an_adviser_who_left_is_refused_everything_of_the_firm_s_clients_and_keeps_the_rest(
+    chat: Chat, clients: ScoredClients
+) -> None:
+    user_id, own, _other = await _adviser_and_someone_else_s(chat, clients)
+    _name, adviser_id = await chat.client_row(own)
+    async with chat.engine.begin() as connection:
+        await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(
+            left_on=date(2026, 11, 1)))
+    try:
+        before = await _audit_entries(chat)
+        for command in ("/stats", f"/audit {own}", "/tier", "/client"):
+            assert await chat.send(user_id, command) == [DEPARTED], command
+        # Any button of a staff view, as sent before the departure or forged, well formed or not.
+        for button in (f"audit:{own}:0:99", "audit:garbage", "book:garbage", "bookm:", "sum:", "tier:bogus",
+                       f"tier:gap:{own}", f"tier:recs:{own}", "book:changed::aum:0:"):
+            assert await chat.press(user_id, button) == [DEPARTED], button
+        # The FAQ's answers about what their account may see, typed or pressed.
+        assert await chat.send(user_id, "Which tier am I in?") == [DEPARTED]
+        for entry in ("my_tier", "contact_adviser"):
+            (answer,) = await chat.press(user_id, f"faq:{entry}")
+            assert answer == DEPARTED, entry
+        (general,) = await chat.press(user_id, "faq:what_is_tiering")  # the rest of the FAQ, as for anyone
+        assert "<b>Client tiering</b>" in general
+        assert await _audit_entries(chat) == before  # nothing of any client was looked up
+
+        (help_text,) = await chat.send(user_id, "/help")
+        for command in ("/clients", "/client ", "/tier", "/stats", "/audit"):
+            assert command not in help_text, command
+        for command in ("/faq", "/language", "/settings", "/help"):
+            assert f"{command} — " in help_text, command
+        assert help_text.endswith(DEPARTED)
+        (settings,) = await chat.send(user_id, "/settings")
+        assert "Language: English" in settings
+
+        chat.bot.session.clear()
+        await chat.send(user_id, "/clients")  # the menu their chat had as staff goes with the first refusal
+        (menu,) = chat.bot.session.sent(SetMyCommands)
+        assert [c.command for c in menu.commands] == ["faq", "language", "settings", "help"]
+        await chat.send(user_id, "/language")
+        await chat.press(user_id, chat.buttons()["中文"])
+        (menu,) = chat.bot.session.sent(SetMyCommands)
+        assert [c.command for c in menu.commands] == ["faq", "language", "settings", "help"]
+        assert menu.commands[0].description == "常见问题"
     finally:
         async with chat.engine.begin() as connection:
             await connection.execute(update(Adviser).where(Adviser.adviser_id == adviser_id).values(left_on=None))

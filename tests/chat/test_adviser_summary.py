@@ -27,6 +27,8 @@ from bot.db.models import (
     Role,
     Survey,
     SurveyQuestion,
+    TierSnapshot,
+    TierState,
 )
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
@@ -129,6 +131,8 @@ async def test_next_actions_obey_suitability(chat: Chat, clients: ScoredClients)
     assert actions.startswith("1. Ask the client to take the risk assessment: no product can be suggested until it "
                               "is done.\n")
     assert "(risk R" not in actions
+    assert "Offer standard products" not in actions  # the mid tier's strategy offers products: not without one
+    assert "Invite the client to the quarterly seminar." in actions
     assert "No risk assessment on record: no product may be suggested until the client takes one." in text
 
 
@@ -254,3 +258,24 @@ async def test_an_admin_reads_any_client_s_summary_with_their_adviser(chat: Chat
     assert unknown == "No client matches “C99999”."
     (usage,) = await chat.send(admin, "/client")
     assert usage.startswith("Send /client followed by a client's id or part of their name, for example /client C")
+
+
+async def test_the_churn_band_follows_the_loyalty_segment_as_the_book_and_alerts_do(chat: Chat,
+                                                                                   clients: ScoredClients) -> None:
+    # At risk by a warning sign other than P(alive): net outflows or a low survey score.
+    at_risk = TierState.loyalty_segment == "potential_churn"
+    client_id = await clients.take(ADVISER_READS_ENGLISH, at_risk, Client.client_id.in_(
+        select(TierSnapshot.client_id).where(TierSnapshot.p_alive >= 0.5)))
+    user_id = await _their_adviser(chat, client_id)
+    (text,) = await chat.send(user_id, f"/client {client_id}")
+    assert "Churn risk: high" in text
+    assert "Churn risk: low" not in text
+
+
+async def test_net_flows_count_only_the_months_with_the_firm(chat: Chat, clients: ScoredClients) -> None:
+    client_id = await clients.take(Client.onboarded_on > date(2026, 1, 15))  # 9 month-ends or fewer by Oct 31
+    user_id = await _their_adviser(chat, client_id)
+    (text,) = await chat.send(user_id, f"/client {client_id}")
+    found = re.search(r"Net flows \(money in less money out\): .*over (\d+) months?( with the firm)?\n", text)
+    assert found, text
+    assert int(found.group(1)) <= 9  # not the 12 months of the trend, of which the first were before they joined

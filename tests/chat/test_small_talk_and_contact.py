@@ -25,8 +25,8 @@ CLIENT_CAN = ("I can show your tier and how to move up (/tier), suggest what sui
               "(/faq) and tell you how to reach your adviser. Just write your question, in Chinese or English.")
 CLIENT_CAN_ZH = ("我可以为您显示等级及升级方法（/tier）、推荐适合您的产品与服务、解答常见问题（/faq），"
                  "并告诉您如何联系您的客户经理。直接输入您的问题即可，中英文均可。")
-ADVISER_CAN = ("I can show the tier card of a client you look after (/tier followed by their id) and answer common "
-               "questions (/faq). Send /help to see everything.")
+ADVISER_CAN = ("I can list your clients (/clients), show a client's summary (/client followed by their id or part of "
+               "their name), and answer common questions (/faq). Send /help to see everything.")
 UNLINKED_CAN = ("I can answer common questions about client tiers (/faq), or just ask. To see your own tier, ask "
                 "your adviser for an invitation link and open it here.")
 UNLINKED_CAN_ZH = ("我可以解答关于客户分级的常见问题（/faq），您也可以直接提问。"
@@ -69,8 +69,9 @@ async def test_small_talk_from_staff_and_from_someone_not_linked(chat: Chat, cli
     assert "dedicated one-to-one adviser" not in text
     admin = await chat.bind(Role.ADMIN, None)
     (text,) = await chat.send(admin, "thanks")
-    assert text == ("You are welcome, glad to help.\n\nI can show the tier card of any client (/tier followed by "
-                    "their id) and answer common questions (/faq). Send /help to see everything.")
+    assert text == ("You are welcome, glad to help.\n\nI can list the firm's clients (/clients), show any client's "
+                    "summary (/client followed by their id or part of their name), the firm at a glance (/stats) and "
+                    "who viewed a client (/audit). Send /help to see everything.")
 
     stranger = new_user_id()
     (text,) = await chat.send(stranger, "hello")

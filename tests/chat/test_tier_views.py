@@ -10,11 +10,12 @@ from html import unescape
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from babel.numbers import format_currency
+from markupsafe import escape
 from sqlalchemy import select, update
 from support.chat import Chat
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
-from bot.db.models import Client, Role, TierState
+from bot.db.models import Client, Product, Role, TierState
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -176,6 +177,8 @@ async def test_the_suitability_line_comes_only_with_products(chat: Chat, clients
         (texts[client_id],) = await chat.press(user_id, f"tier:recs:{client_id}")
     assert "Take the risk assessment" in texts[never_assessed]
     assert "(risk R" not in texts[never_assessed]
+    assert "Standard products selected for your profile." not in texts[never_assessed]  # the mid tier's, unsuitable
+    assert "Standard products selected for your profile." in texts[assessed]
     assert line not in texts[never_assessed]
     assert "(risk R" in texts[assessed]
     assert line in texts[assessed]
@@ -197,3 +200,16 @@ async def test_staff_read_headings_about_the_client_not_about_themselves(chat: C
         assert "Your five dimensions" not in text
         assert "What your tier brings" not in text
         assert "Recommended for you" not in text
+
+
+async def test_an_assessment_lapsed_since_the_run_withdraws_the_products_today(chat: Chat, clients: ScoredClients
+                                                                              ) -> None:
+    # Valid on the scored day (within 24 whole months of 2026-10-31), expired on any day from 2026-12-01 on.
+    lapsed = Client.risk_assessed_on.between(date(2024, 11, 1), date(2024, 11, 30))
+    client_id = await clients.take(READS_ENGLISH, lapsed, Client.risk_level.is_not(None))
+    user_id = await chat.bind(Role.CLIENT, client_id)
+    (recommendations,) = await chat.press(user_id, f"tier:recs:{client_id}")
+    assert "Renew your risk assessment: the last one has expired." in recommendations
+    async with chat.engine.connect() as connection:
+        names = (await connection.execute(select(Product.name_en))).scalars().all()
+    assert not [name for name in names if str(escape(name)) in recommendations]

@@ -221,3 +221,11 @@ def test_clients_not_scored_are_counted_with_the_reason_in_words(firm: Path) -> 
                       settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
     assert chinese.returncode == 0, chinese.stderr
     assert "未评分：1 位客户（开户日期晚于评分日）。" in chinese.stdout
+
+
+def test_a_real_run_past_the_data_is_one_sentence_and_writes_nothing(firm: Path) -> None:
+    tried = tierbot("score", "--as-of", "2030-06-30", cwd=firm)
+    assert tried.returncode == 1
+    assert "Nothing was scored: the data's latest statement is of " in tried.stderr
+    assert "nothing to score as of Jun 30, 2030; --dry-run shows such a run without applying it." in tried.stderr
+    assert "Traceback" not in tried.stderr

@@ -66,6 +66,18 @@ def test_catalogs_hold_every_message_of_the_code(tmp_path: Path) -> None:
         assert in_code - in_catalog == set(), f"run locales/update.sh and translate ({locale})"
 
 
+def test_handlers_hold_no_words(tmp_path: Path) -> None:
+    """Every word a person reads is in templates/: a handler passes data to a template, never a sentence of its own."""
+    pybabel = shutil.which("pybabel", path=str(Path(sys.executable).parent))
+    assert pybabel is not None
+    pot = tmp_path / "handlers.pot"
+    subprocess.run([pybabel, "extract", "-F", "pyproject.toml", "-o", str(pot), "handlers"],
+                   cwd=REPOSITORY, check=True, capture_output=True)
+    with pot.open("rb") as f:
+        words = {(m.id, location) for m in _messages(read_po(f)) for location, _line in m.locations}
+    assert words == set()
+
+
 def test_compiled_catalogs_translate(tmp_path: Path) -> None:
     copy = tmp_path / "locales"
     shutil.copytree(LOCALES_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))

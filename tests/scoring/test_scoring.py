@@ -15,7 +15,7 @@ from support.paths import GOOD_IMPORT
 from bot.db.models import Adviser, Alert, AuditEntry, Balance, Client, ScoringRun, TierSnapshot, TierState
 from bot.demo import generate_demo_data
 from bot.importer import import_path
-from bot.scoring import NothingToScore, RulesVersionReused, load_rules, score_clients, version_reused
+from bot.scoring import AsOfRefused, NothingToScore, RulesVersionReused, load_rules, score_clients, version_reused
 from tiering import DEFAULT_RULES_PATH, TierRules, parse_rules
 
 pytestmark = pytest.mark.db
@@ -215,3 +215,20 @@ async def test_a_firm_too_small_for_the_churn_model_is_still_scored(
 async def test_nothing_to_score_without_balances(engine: AsyncEngine, rules: TierRules) -> None:
     with pytest.raises(NothingToScore):
         await score_clients(engine, rules)
+
+
+async def test_a_real_run_is_refused_after_the_data_or_before_the_last_run(demo: AsyncEngine, rules: TierRules
+                                                                          ) -> None:
+    await score_clients(demo, rules)  # as of the latest statement, AS_OF
+    runs, states = await _count(demo, ScoringRun), await _count(demo, TierState)
+    with pytest.raises(AsOfRefused) as beyond:  # a typo in the year: every client would look gone
+        await score_clients(demo, rules, as_of=date(AS_OF.year + 1, 6, 30))
+    assert (beyond.value.latest, beyond.value.last_run) == (AS_OF, None)
+    earlier = date(AS_OF.year, AS_OF.month - 1, 28)
+    with pytest.raises(AsOfRefused) as back:  # the tier states and their grace are as of the last run
+        await score_clients(demo, rules, as_of=earlier)
+    assert (back.value.latest, back.value.last_run) == (None, AS_OF)
+    assert (await _count(demo, ScoringRun), await _count(demo, TierState)) == (runs, states)  # nothing written
+    tried = await score_clients(demo, rules, as_of=earlier, dry_run=True)  # a dry run may look at any day
+    assert tried.as_of == earlier
+    assert (await score_clients(demo, rules, as_of=AS_OF)).as_of == AS_OF  # the same day again is allowed

@@ -11,7 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.tiering_builders import AS_OF, CATEGORIES, RULES, any_client_facts, client_facts, monthly
 
-from tiering import RANKING, STRATEGIES, ClientFacts, Recommendation, ShelfProduct, TierState, assess, recommend
+from tiering import (
+    PRODUCT_STRATEGIES,
+    RANKING,
+    STRATEGIES,
+    ClientFacts,
+    Recommendation,
+    ShelfProduct,
+    TierState,
+    assess,
+    recommend,
+    require_risk_assessment,
+)
 
 SHELF = (
     ShelfProduct("DEP1", "deposit", 1, None),
@@ -126,6 +137,24 @@ def test_without_a_valid_risk_assessment_that_comes_first_and_no_product_at_all(
     assert all(r.products == () for r in result)
 
 
+def test_without_a_valid_risk_assessment_no_strategy_offers_products() -> None:
+    """"Standard products selected for your profile" with no product under it still pushes products."""
+    assert ids(client_facts(risk_assessed_on=None)) == [
+        "take_risk_assessment", "seminars", "premium_service", "periodic_reports", "value_added_service",
+    ]
+    for changes in (dict(monthly_aum=monthly(7_000_000)), dict(monthly_aum=monthly(100_000)),
+                    dict(categories_traded=frozenset({"bond"})),
+                    dict(monthly_aum=tuple(Decimal(44_500 + 1_000 * m) for m in range(12)))):
+        offered = set(ids(client_facts(risk_level=None, **changes))) & PRODUCT_STRATEGIES
+        assert not offered, (changes, offered)
+
+
+def test_an_assessment_lapsed_after_the_recommendations_withdraws_them_the_same_way() -> None:
+    made = recommendations(client_facts())
+    assert {r.id for r in made} & PRODUCT_STRATEGIES
+    assert require_risk_assessment(made, "expired") == recommendations(client_facts(risk_assessed_on=date(2024, 3, 1)))
+
+
 def test_an_assessment_is_valid_until_24_whole_months_old() -> None:
     result = recommendations(client_facts(risk_assessed_on=date(2024, 4, 1)))
     assert "take_risk_assessment" not in [r.id for r in result]
@@ -176,6 +205,7 @@ def test_suitability_is_absolute(
     if not valid:
         assert result[0].id == "take_risk_assessment"
         assert suggested == []
+        assert not {r.id for r in result} & PRODUCT_STRATEGIES
         return
     assert facts.risk_level is not None
     assert "take_risk_assessment" not in [r.id for r in result]
@@ -185,5 +215,6 @@ def test_suitability_is_absolute(
         assert products[product_id].risk_level <= facts.risk_level
         assert (products[product_id].min_investment or 0) <= assessment.avg_aum
     assert all(len(r.products) <= 3 for r in result)
+    assert all(r.id in PRODUCT_STRATEGIES for r in result if r.products)  # the set names every one that carries some
     assert [r.id for r in result] == sorted((r.id for r in result), key=RANKING.index)
     assert recommend(assessment, facts, list(reversed(shelf)), RULES) == result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -202,3 +203,31 @@ async def test_charts_drawn_in_threads_at_once_are_each_drawn_once(renders: list
         asyncio.to_thread(charts.summary_chart, SCORES, TREND, key=key, locale=locale) for key, locale in keys * 2))
     assert all(_image(png) == ("PNG", (1000, 500)) for png in pngs)
     assert sorted(renders) == sorted(locale for _, locale in keys)
+
+
+async def test_a_chart_being_drawn_holds_up_no_one_on_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One adviser's first chart must not stall every other update: while it is drawn in its thread, the loop asks
+    for cached charts, and gets them, at once."""
+    cached = charts.summary_chart(SCORES, TREND, key="C-viewed", locale="en")
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    render = charts._render
+
+    def held_up(*args: Any) -> bytes:
+        started.set()
+        release.wait(timeout=60)  # a safety net only: set below, once the loop has been served
+        finished.set()
+        return render(*args)
+
+    monkeypatch.setattr(charts, "_render", held_up)
+    drawing = asyncio.ensure_future(asyncio.to_thread(charts.summary_chart, SCORES, TREND, key="C-new", locale="en"))
+    try:
+        assert await asyncio.to_thread(started.wait, 60)
+        # On the event loop's thread, with the drawing still held up:
+        assert charts.chart_cached("C-viewed", "en") is cached
+        assert charts.chart_cached("C-new", "en") is None
+        assert charts.summary_chart(SCORES, TREND, key="C-viewed", locale="en") is cached
+        assert not finished.is_set()
+    finally:
+        release.set()
+    assert _image(await drawing) == ("PNG", (1000, 500))
+    assert charts.chart_cached("C-new", "en") is not None
