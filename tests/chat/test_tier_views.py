@@ -204,9 +204,10 @@ async def test_staff_read_headings_about_the_client_not_about_themselves(chat: C
 
 async def test_an_assessment_lapsed_since_the_run_withdraws_the_products_today(chat: Chat, clients: ScoredClients
                                                                               ) -> None:
-    # Valid on the scored day (within 24 whole months of 2026-10-31), expired on any day from 2026-12-01 on.
-    lapsed = Client.risk_assessed_on.between(date(2024, 11, 1), date(2024, 11, 30))
-    client_id = await clients.take(READS_ENGLISH, lapsed, Client.risk_level.is_not(None))
+    client_id = await clients.take(READS_ENGLISH, Client.risk_level.is_not(None), tier="ordinary")
+    async with chat.engine.begin() as connection:  # valid on the scored day 2026-10-31, expired from 2026-12-01 on
+        await connection.execute(update(Client).where(Client.client_id == client_id)
+                                 .values(risk_assessed_on=date(2024, 11, 15)))
     user_id = await chat.bind(Role.CLIENT, client_id)
     (recommendations,) = await chat.press(user_id, f"tier:recs:{client_id}")
     assert "Renew your risk assessment: the last one has expired." in recommendations
