@@ -264,7 +264,7 @@ async def test_the_churn_band_follows_the_loyalty_segment_as_the_book_and_alerts
                                                                                    clients: ScoredClients) -> None:
     # At risk by a warning sign other than P(alive): net outflows or a low survey score.
     at_risk = TierState.loyalty_segment == "potential_churn"
-    client_id = await clients.take(ADVISER_READS_ENGLISH, at_risk, Client.client_id.in_(
+    client_id = await clients.take(at_risk, Client.client_id.in_(
         select(TierSnapshot.client_id).where(TierSnapshot.p_alive >= 0.5)))
     user_id = await _their_adviser(chat, client_id)
     (text,) = await chat.send(user_id, f"/client {client_id}")
