@@ -1,4 +1,5 @@
-"""Settings from the environment or a `.env` file, in sections: telegram, database, redis, firm, delivery.
+"""Settings from the environment or a `.env` file, in sections: telegram, database, redis, firm, delivery,
+campaign.
 
 Each section reads the variables of its own prefix (`TIERBOT_TELEGRAM_API`, `TIERBOT_DATABASE_URL`, ...). The names
 the first releases used still work: `TIERBOT_BOT_TOKEN` and `TIERBOT_BOT_USERNAME` are the telegram section's token
@@ -18,9 +19,9 @@ from babel.numbers import is_currency
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_SQLITE_PATH", "DatabaseSettings", "DeliverySettings", "FirmSettings", "InvalidSettings", "Locale",
-           "RedisSettings", "SettingProblem", "Settings", "TelegramSettings", "get_settings", "is_time_zone",
-           "parse_quiet_hours"]
+__all__ = ["DEFAULT_SQLITE_PATH", "CampaignSettings", "DatabaseSettings", "DeliverySettings", "FirmSettings",
+           "InvalidSettings", "Locale", "RedisSettings", "SettingProblem", "Settings", "TelegramSettings",
+           "get_settings", "is_time_zone", "parse_quiet_hours"]
 
 Locale = Literal["en", "zh_Hans"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
@@ -106,7 +107,7 @@ class DeliverySettings(BaseSettings):
     rate: float = Field(default=25.0, gt=0, le=1000)
     # At most one message per chat in this many seconds (Telegram's limit for a private chat is about 1/s).
     per_chat_interval: float = Field(default=1.0, ge=0)
-    # Digests are held from the start to the end of quiet hours, in the adviser's time zone ("21:00-08:00").
+    # Pushes are held from the start to the end of quiet hours, in the recipient's time zone ("21:00-08:00").
     quiet_hours: str = "21:00-08:00"
     # Sends tried per message before it is marked failed (network errors before the request reached Telegram).
     max_attempts: int = Field(default=5, ge=1, le=50)
@@ -122,6 +123,20 @@ class DeliverySettings(BaseSettings):
     @property
     def quiet(self) -> tuple[time, time] | None:
         return parse_quiet_hours(self.quiet_hours)
+
+
+class CampaignSettings(BaseSettings):
+    """Campaigns: how often a client may be surveyed or sent marketing, and how long a survey takes answers."""
+
+    model_config = _section("TIERBOT_CAMPAIGN_")
+
+    # A client is surveyed at most once in this many days (a relationship survey once a quarter, as vendors advise).
+    survey_interval_days: int = Field(default=90, ge=0, le=3650)
+    # At most this many strategy (marketing) messages reach a client in `marketing_window_days`.
+    marketing_cap: int = Field(default=1, ge=0, le=100)
+    marketing_window_days: int = Field(default=14, ge=1, le=3650)
+    # A survey takes answers for this many days after its campaign starts; after that it is closed.
+    answer_days: int = Field(default=30, ge=1, le=3650)
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -144,6 +159,7 @@ class Settings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     firm: FirmSettings = Field(default_factory=FirmSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    campaign: CampaignSettings = Field(default_factory=CampaignSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +180,7 @@ class InvalidSettings(Exception):
 
 _SECTIONS: dict[str, type[BaseSettings]] = {
     section.__name__: section for section in (TelegramSettings, DatabaseSettings, RedisSettings, FirmSettings,
-                                                       DeliverySettings)}
+                                                       DeliverySettings, CampaignSettings)}
 
 
 def _problem(section: type[BaseSettings], error: dict[str, object]) -> SettingProblem:

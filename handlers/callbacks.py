@@ -64,3 +64,31 @@ class AuditCb(CallbackData, prefix="audit"):
     client_id: str
     page: int
     upto: int
+
+
+class SurveyCb(CallbackData, prefix="sv"):
+    """A rating pressed under a survey question: the campaign, the question's place in the survey, the rating.
+    Checked on every press: the presser must be that campaign's recipient, the campaign open, the question
+    unanswered and the rating on its scale."""
+
+    campaign: int
+    question: int
+    rating: int
+
+
+class SurveySkipCb(CallbackData, prefix="svs"):
+    """Skip the optional "why?" after a rating."""
+
+    campaign: int
+    question: int
+
+
+class ConsentAction(StrEnum):
+    OFF = "off"  # no more strategy (marketing) messages
+    ON = "on"
+
+
+class ConsentCb(CallbackData, prefix="cons"):
+    """The button under a marketing message (and /unsubscribe's answer) that refuses, or allows again, marketing."""
+
+    action: ConsentAction

@@ -129,17 +129,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    ANSWERED = "answered"
-
-
 class AlertKind(enum.StrEnum):
     TIER_CHANGE = "tier_change"
     CHURN_RISK = "churn_risk"
+    FEEDBACK = "feedback"  # a survey answer that needs the adviser (NPS 0-6, CSAT 1-2): sent at once, not in a digest
 
 
 class OutboxStatus(enum.StrEnum):
@@ -195,6 +188,10 @@ class Client(Base):
     # C1..C5 stored as 1..5, so suitability is a plain comparison with a product's R1..R5.
     risk_level: Mapped[int | None] = mapped_column(SmallInteger)
     risk_assessed_on: Mapped[date | None] = mapped_column(Date)
+    # IANA time zone, for quiet hours; None: the firm's (TIERBOT_TIMEZONE).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # An open complaint (the firm's file says so): the client is not surveyed until it is closed. None: none known.
+    complaint_open: Mapped[bool | None]
 
 
 class Product(Base):
@@ -418,7 +415,8 @@ class OutboxMessage(Base):
     recipient's language then. `dedupe_key` is unique, so the same news is never queued twice."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "telegram_user_id"))
+    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "telegram_user_id"),
+                      Index(None, "campaign_id", "status"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # what renders it, e.g. "alert_digest"
@@ -434,81 +432,126 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's id of the (last) message sent
     error: Mapped[str | None] = mapped_column(String(64))  # the kind of the last failure, never its text
+    # The campaign it belongs to, if any: a paused campaign's rows are not claimed.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
 
-# --- surveys -------------------------------------------------------------------------------------------
+# --- campaigns -----------------------------------------------------------------------------------------
 
 
-class Survey(Base):
-    __tablename__ = "surveys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    title_en: Mapped[str] = mapped_column(String(200))
-    title_zh: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+class CampaignKind(enum.StrEnum):
+    SURVEY = "survey"  # a feedback survey of templates/surveys/: a service message
+    STRATEGY = "strategy"  # a strategy message of templates/strategies/: marketing, sent only with consent
 
 
-class SurveyQuestion(Base):
-    __tablename__ = "survey_questions"
-    __table_args__ = (
-        UniqueConstraint("survey_id", "position"),
-        CheckConstraint("kind IN ('rating', 'choice', 'text')", name="kind"),
-    )
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"  # created: its audience can be previewed, nothing is queued
+    RUNNING = "running"  # started: one outbox row per recipient, sent from `not_before` on
+    PAUSED = "paused"  # started, its rows held (the sender claims none of them) until resumed
+    CLOSED = "closed"  # no more sends, and a survey takes no more answers
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(SmallInteger)
-    kind: Mapped[str] = mapped_column(String(16))
-    text_en: Mapped[str] = mapped_column(Text)
-    text_zh: Mapped[str] = mapped_column(Text)
-    # For choice questions: [{"value": "...", "en": "...", "zh": "..."}]; for ratings: {"min": 1, "max": 5}.
-    options: Mapped[dict[str, Any] | None]
+
+class SurveyScale(enum.StrEnum):
+    """The scales of the survey standards: NPS 0-10, CSAT 1-5, CES 1-7 (higher is better on each)."""
+
+    NPS = "nps"
+    CSAT = "csat"
+    CES = "ces"
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return _SCALE_BOUNDS[self]
+
+
+_SCALE_BOUNDS = {SurveyScale.NPS: (0, 10), SurveyScale.CSAT: (1, 5), SurveyScale.CES: (1, 7)}
+
+
+class ConsentPurpose(enum.StrEnum):
+    MARKETING = "marketing"  # strategy messages
 
 
 class Campaign(Base):
-    """A survey pushed to an audience (e.g. one tier) at a time."""
+    """A survey or a strategy message pushed to an audience: the template it sends, the audience expression as the
+    operator wrote it, and where it stands. Starting it writes one `CampaignRecipient` and one outbox row per
+    recipient in one transaction; `exclusions` keeps, by reason, how many the audience lost then."""
 
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
-    name: Mapped[str] = mapped_column(String(200))
-    audience: Mapped[dict[str, Any]]
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    scheduled_at: Mapped[datetime | None]
+    kind: Mapped[CampaignKind] = mapped_column(_str_enum(CampaignKind, "campaign_kind"))
+    template: Mapped[str] = mapped_column(String(64))  # the id of its file under templates/surveys|strategies
+    audience: Mapped[str] = mapped_column(Text)  # e.g. "tier=mid lifecycle=growth locale=zh_Hans"
+    status: Mapped[CampaignStatus] = mapped_column(_str_enum(CampaignStatus, "campaign_status"),
+                                                   default=CampaignStatus.DRAFT)
+    not_before: Mapped[datetime | None]  # `--at`: nothing is sent before it (and then outside quiet hours)
+    created_by: Mapped[str] = mapped_column(String(64))  # "cli", "telegram:<user id>"
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The SHA-256 of the template file when the campaign started: what its recipients were shown.
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    exclusions: Mapped[dict[str, Any] | None]  # {"never_bound": 12, "opted_out": 3, ...} at start
 
 
-class Delivery(Base):
-    """One campaign to one client: unique, so a retried push never reaches a person twice."""
+class CampaignRecipient(Base):
+    """One client a started campaign goes to, with what they were when it started (for the report by tier, locale,
+    adviser and segment), and the outbox row that carries it."""
 
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("campaign_id", "client_id"), Index(None, "campaign_id", "status"))
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (
+        Index(None, "client_id", "campaign_id"),
+        Index(None, "telegram_user_id"),
+        Index(None, "outbox_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), primary_key=True)
+    kind: Mapped[CampaignKind] = mapped_column(_str_enum(CampaignKind, "campaign_kind"))  # for fatigue, by client
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    queued_at: Mapped[datetime]
+    tier: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    adviser_id: Mapped[str | None] = mapped_column(String(32))
+    # The dimensions' segments at start: {"asset_size": "mid", "lifecycle": "growth", ...}
+    segments: Mapped[dict[str, Any] | None]
+
+
+class SurveyAnswer(Base):
+    """One answer to one question of a survey campaign: recorded once (a second press changes nothing)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "client_id", "question"),
+        Index(None, "client_id", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
-    status: Mapped[DeliveryStatus] = mapped_column(
-        _str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    sent_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(String(32))  # the question's id in the survey's file
+    scale: Mapped[SurveyScale] = mapped_column(_str_enum(SurveyScale, "survey_scale"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)  # the optional "why?", in the client's own words
+    answered_at: Mapped[datetime]
 
 
-class Response(Base):
-    __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("delivery_id", "question_id"),)
+class ConsentRecord(Base):
+    """A client's yes or no to a purpose (marketing): the latest record is in force, none means yes (the firm's
+    onboarding consent). Kept for good, with when, by which channel and the version of the text shown."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (Index(None, "client_id", "purpose", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"))
-    rating: Mapped[int | None] = mapped_column(SmallInteger)
-    choice: Mapped[str | None] = mapped_column(String(64))
-    text: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime]
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(_str_enum(ConsentPurpose, "consent_purpose"))
+    granted: Mapped[bool]
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(32))  # "telegram:command", "telegram:button", "telegram:word", "cli"
+    # Which wording the client was shown, e.g. "consent/unsubscribed@3f2a9c1d4e5b:zh_Hans".
+    text_version: Mapped[str] = mapped_column(String(64))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- audit ---------------------------------------------------------------------------------------------

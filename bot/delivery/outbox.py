@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.db.models import Alert, OutboxMessage, OutboxStatus, TelegramAccount
+from bot.db.models import Alert, Campaign, CampaignStatus, OutboxMessage, OutboxStatus, TelegramAccount
 
-__all__ = ["Outgoing", "Queued", "Recipient", "claim", "enqueue", "expire_leases", "mark", "mark_sent", "next_due",
-           "pending_among", "recipient", "release", "renew_lease", "reschedule"]
+__all__ = ["Outgoing", "Queued", "Recipient", "claim", "enqueue", "enqueue_many", "expire_leases", "mark",
+           "mark_sent", "next_due", "pending_among", "recipient", "release", "renew_lease", "reschedule"]
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -33,6 +33,7 @@ class Outgoing:
     dedupe_key: str
     not_before: datetime  # timezone-aware: not sent before (quiet hours hold a digest until morning)
     payload: dict[str, Any] = field(default_factory=dict)  # ids and codes only, never names or text
+    campaign_id: int | None = None  # the campaign it belongs to: held while that campaign is paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,28 +55,44 @@ class Recipient:
     blocked: bool
 
 
+def _insert(connection: AsyncConnection) -> Any:
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+
+
+def _row(message: Outgoing, now: datetime) -> dict[str, Any]:
+    return {"kind": message.kind, "telegram_user_id": message.telegram_user_id, "payload": message.payload,
+            "dedupe_key": message.dedupe_key, "status": OutboxStatus.PENDING, "attempts": 0,
+            "next_attempt_at": message.not_before, "created_at": now, "campaign_id": message.campaign_id}
+
+
+async def enqueue_many(connection: AsyncConnection, messages: Sequence[Outgoing], *, now: datetime) -> None:
+    """Queue many messages at once (a campaign's), those whose dedupe key is new; in batches of one statement each
+    (executemany), without the ids: read them back by dedupe key when needed."""
+    for first in range(0, len(messages), 5000):
+        await connection.execute(_insert(connection), [_row(m, now) for m in messages[first:first + 5000]])
+
+
 async def enqueue(connection: AsyncConnection, messages: Sequence[Outgoing], *, now: datetime) -> dict[str, int]:
     """Queue the messages whose dedupe key is new; returns the id of each one queued, by dedupe key (a key queued
     before is left out: its news is already on its way)."""
     if not messages:
         return {}
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
-        .returning(OutboxMessage.dedupe_key, OutboxMessage.id)
-    )
-    rows = [
-        {"kind": m.kind, "telegram_user_id": m.telegram_user_id, "payload": m.payload, "dedupe_key": m.dedupe_key,
-         "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": m.not_before, "created_at": now}
-        for m in messages
-    ]
+    statement = _insert(connection).returning(OutboxMessage.dedupe_key, OutboxMessage.id)
     queued: dict[str, int] = {}
-    for row in rows:  # one statement per row: RETURNING with ON CONFLICT over executemany is not portable
+    # One statement per row: RETURNING with ON CONFLICT over executemany is not portable.
+    for row in (_row(m, now) for m in messages):
         result = (await connection.execute(statement, row)).one_or_none()
         if result is not None:
             queued[result.dedupe_key] = result.id
     return queued
+
+
+def _claimable() -> ColumnElement[bool]:
+    """A pending row a sender may take: one of no campaign, or of a campaign that is not paused."""
+    paused = select(Campaign.id).where(Campaign.status == CampaignStatus.PAUSED)
+    return and_(OutboxMessage.status == OutboxStatus.PENDING,
+                or_(OutboxMessage.campaign_id.is_(None), OutboxMessage.campaign_id.not_in(paused.scalar_subquery())))
 
 
 async def claim(connection: AsyncConnection, *, now: datetime, lease: timedelta, limit: int) -> list[Queued]:
@@ -85,7 +102,7 @@ async def claim(connection: AsyncConnection, *, now: datetime, lease: timedelta,
     # lock `limit` more rows, past the limit.
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(_claimable(), OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
@@ -114,11 +131,14 @@ async def renew_lease(connection: AsyncConnection, outbox_id: int, *, now: datet
     return bool(result.rowcount)
 
 
-async def release(connection: AsyncConnection, outbox_id: int) -> None:
-    """Put back a claimed row none of which was sent (the sender is stopping): pending again, its attempt not
-    counted."""
-    await connection.execute(_claimed(outbox_id).values(
-        status=OutboxStatus.PENDING, lease_until=None, attempts=OutboxMessage.attempts - 1))
+async def release(connection: AsyncConnection, outbox_id: int, *, until: datetime | None = None) -> None:
+    """Put back a claimed row none of which was sent (the sender is stopping, or its renderer says not before
+    `until`): pending again, its attempt not counted."""
+    values: dict[str, Any] = {"status": OutboxStatus.PENDING, "lease_until": None,
+                              "attempts": OutboxMessage.attempts - 1}
+    if until is not None:
+        values["next_attempt_at"] = until
+    await connection.execute(_claimed(outbox_id).values(values))
 
 
 async def reschedule(connection: AsyncConnection, outbox_id: int, *, at: datetime, error: str) -> None:
@@ -160,9 +180,8 @@ async def expire_leases(connection: AsyncConnection, *, now: datetime) -> list[i
 
 
 async def next_due(connection: AsyncConnection) -> datetime | None:
-    """When the next pending row falls due; None when none is pending."""
-    return await connection.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
-        OutboxMessage.status == OutboxStatus.PENDING))
+    """When the next pending row a sender may take falls due; None when none is pending."""
+    return await connection.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(_claimable()))
 
 
 async def pending_among(connection: AsyncConnection, ids: Collection[int]) -> set[int]:

@@ -43,7 +43,7 @@ from bot.delivery import outbox
 from bot.delivery.outbox import Queued
 from bot.telegram import create_i18n, loggable, reader_locale, split_html
 
-__all__ = ["Pacer", "Rendered", "Renderer", "Sender", "Tally", "default_concurrency"]
+__all__ = ["Pacer", "Postponed", "Rendered", "Renderer", "Sender", "Tally", "default_concurrency"]
 
 logger = logging.getLogger("tierbot.delivery")
 
@@ -57,9 +57,17 @@ class Rendered:
     reply_markup: InlineKeyboardMarkup | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Postponed:
+    """Not now: the row is pending again from `until` (timezone-aware), its attempt not counted; as for a push that
+    reaches quiet hours while it waits, or whose campaign was paused after the row was claimed."""
+
+    until: datetime
+
+
 # Called in a session of its own with the recipient's locale in force. None: nothing is left to say (the news it
 # carried is no longer the recipient's), and the row ends without a message.
-Renderer = Callable[[AsyncSession, Queued, Reader], Awaitable[Rendered | None]]
+Renderer = Callable[[AsyncSession, Queued, Reader], Awaitable[Rendered | Postponed | None]]
 
 
 @dataclass
@@ -73,6 +81,7 @@ class Tally:
     unknown: list[int] = field(default_factory=list)  # perhaps sent: the answer never came
     abandoned: list[int] = field(default_factory=list)  # claimed by a sender that stopped before marking them
     retried: int = 0  # sends put off, the connection to Telegram could not be made
+    postponed: int = 0  # put off by their renderer (quiet hours came, the campaign was paused)
     released: int = 0  # claimed, not begun when the sender was stopped: pending again
 
 
@@ -149,6 +158,7 @@ class _Outcome(enum.Enum):
     UNKNOWN = "unknown"
     RETRY = "retry"  # the connection could not be made: try again later
     RELEASE = "release"  # not begun: pending again, its attempt not counted
+    POSTPONE = "postpone"  # its renderer says not now: pending again from `until`, its attempt not counted
     LOST = "lost"  # no longer this sender's (reported unknown meanwhile): nothing to write
 
 
@@ -158,6 +168,7 @@ class _Verdict:
     error: str | None = None  # what happened, in a few words that quote nothing
     message_id: int | None = None  # the last piece sent, if any
     blocked: bool = False  # Telegram says the person blocked the bot
+    until: datetime | None = None  # when a postponed row is due again
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -361,6 +372,8 @@ class Sender:
                 rendered = await renderer(work.session, row, reader)
         if rendered is None:
             return _Verdict(_Outcome.NOTHING_TO_SAY, "nothing_to_say")
+        if isinstance(rendered, Postponed):
+            return _Verdict(_Outcome.POSTPONE, until=rendered.until)
         return to.chat_id, rendered
 
     async def _send(self, row: Queued, chat_id: int, rendered: Rendered, stop: asyncio.Event, claimed_at: float
@@ -459,6 +472,9 @@ class Sender:
             await outbox.reschedule(connection, row.id, at=now + timedelta(seconds=delay), error=verdict.error or "")
         elif outcome is _Outcome.RELEASE:
             await outbox.release(connection, row.id)
+        elif outcome is _Outcome.POSTPONE:
+            assert verdict.until is not None
+            await outbox.release(connection, row.id, until=verdict.until)
         elif outcome is not _Outcome.LOST:
             await outbox.mark(connection, row.id, OutboxStatus(outcome.value), error=verdict.error or "",
                               message_id=verdict.message_id)
@@ -486,5 +502,7 @@ class Sender:
                 tally.retried += 1
             case _Outcome.RELEASE:
                 tally.released += 1
+            case _Outcome.POSTPONE:
+                tally.postponed += 1
         log = logger.warning if outcome in (_Outcome.FAILED, _Outcome.UNKNOWN) else logger.info
         log("outbox %d (%s): %s%s", row.id, row.kind, outcome.value, f" ({verdict.error})" if verdict.error else "")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Table
 
@@ -143,6 +143,18 @@ def parse_positive_money(raw: str) -> Decimal:
     return value
 
 
+_FLAGS: Final = {"true": True, "yes": True, "y": True, "1": True, "是": True,
+                 "false": False, "no": False, "n": False, "0": False, "否": False}
+
+
+def parse_flag(raw: str) -> bool:
+    """A yes/no cell: true/false, yes/no, 1/0 (or 是/否)."""
+    value = _FLAGS.get(raw.strip().lower())
+    if value is None:
+        raise CellError(_("“{value}” is not yes or no: write true or false").format(value=raw[:40]))
+    return value
+
+
 def _level_parser(prefix: str) -> Parser:
     def parse(raw: str) -> int:
         text = raw.upper()
@@ -241,6 +253,8 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("locale", parse_locale, required=False),
             Column("risk_level", _level_parser("C"), required=False),
             Column("risk_assessed_on", parse_date, required=False),
+            Column("timezone", parse_time_zone, required=False),
+            Column("complaint_open", parse_flag, required=False),
         ),
         key=("client_id",),
         row_rules=(_assessment_needs_level,),

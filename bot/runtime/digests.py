@@ -13,7 +13,7 @@ from bot.accounts import load_reader
 from bot.alerts import DIGEST_KIND, DigestSchedule, digests_to_queue, pending_digests
 from bot.config import Settings
 from bot.delivery.outbox import Queued
-from bot.delivery.sender import Rendered
+from bot.delivery.sender import Postponed, Rendered
 from bot.i18n import use_locale
 from bot.telegram import reader_locale
 
@@ -53,6 +53,7 @@ async def preview_digests(engine: AsyncEngine, settings: Settings, *, now: datet
             locale = await reader_locale(reader, None, None, settings.firm.default_locale)
             with use_locale(locale):
                 rendered = await render(session, queued, reader)
+            assert not isinstance(rendered, Postponed)  # quiet hours hold a digest when it is queued, not after
             previews.append(DigestPreview(reader.adviser_id, queued.telegram_user_id, locale, not_before, outbox_id,
                                           rendered))
     return previews

@@ -36,11 +36,10 @@ from bot.db.models import (
     Adviser,
     Balance,
     Client,
-    Delivery,
     Interaction,
     Product,
-    Response,
-    SurveyQuestion,
+    SurveyAnswer,
+    SurveyScale,
     Transaction,
     TransactionKind,
     with_the_firm,
@@ -362,27 +361,25 @@ def _note_latest(latest: dict[str, date], client_id: str, at: datetime | str) ->
 def _survey_scores_statement() -> Select[*tuple[Any, ...]]:
     ranked = (
         select(
-            Delivery.client_id, Response.rating, SurveyQuestion.options,
-            func.row_number().over(partition_by=Delivery.client_id,
-                                   order_by=(Response.answered_at.desc(), Response.id.desc())).label("rank"),
+            SurveyAnswer.client_id, SurveyAnswer.rating, SurveyAnswer.scale,
+            func.row_number().over(partition_by=SurveyAnswer.client_id,
+                                   order_by=(SurveyAnswer.answered_at.desc(), SurveyAnswer.id.desc())).label("rank"),
         )
-        .join(Response, Response.delivery_id == Delivery.id)
-        .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
-        .where(Delivery.client_id >= bindparam("first"), Delivery.client_id <= bindparam("last"),
-               Response.rating.is_not(None))
+        .where(SurveyAnswer.client_id >= bindparam("first"), SurveyAnswer.client_id <= bindparam("last"),
+               SurveyAnswer.answered_at < bindparam("end_at"))
         .subquery()
     )
-    return select(ranked.c.client_id, ranked.c.rating, ranked.c.options).where(ranked.c.rank == 1)
+    return select(ranked.c.client_id, ranked.c.rating, ranked.c.scale).where(ranked.c.rank == 1)
 
 
 _SURVEY_SCORES: Final = _survey_scores_statement()
 
 
 async def _survey_scores(connection: AsyncConnection, parameters: dict[str, Any]) -> dict[str, float]:
-    """Each client's latest rating answer, scaled to 0..1 by its question's scale."""
+    """Each client's latest survey rating up to the run's day, scaled to 0..1 by its scale (NPS 0-10, CSAT 1-5,
+    CES 1-7)."""
     scores: dict[str, float] = {}
-    for client_id, rating, options in await connection.execute(_SURVEY_SCORES, parameters):
-        low, high = (options or {}).get("min", 1), (options or {}).get("max", 5)
-        if high > low:
-            scores[client_id] = min(max((rating - low) / (high - low), 0.0), 1.0)
+    for client_id, rating, scale in await connection.execute(_SURVEY_SCORES, parameters):
+        low, high = SurveyScale(scale).bounds
+        scores[client_id] = min(max((rating - low) / (high - low), 0.0), 1.0)
     return scores

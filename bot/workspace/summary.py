@@ -21,17 +21,9 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
-from bot.db.models import (
-    Balance,
-    Delivery,
-    Interaction,
-    Product,
-    Response,
-    ScoringRun,
-    Survey,
-    SurveyQuestion,
-    TierSnapshot,
-)
+from bot.campaigns.content import ContentError, load_survey
+from bot.db.models import Balance, Campaign, Interaction, Product, ScoringRun, TierSnapshot
+from bot.db.models import SurveyAnswer as SurveyAnswerRow
 from bot.scoring.calendar import month_number, month_start
 from bot.standing import ClientStanding, ShelfEntry, TierCard, client_details, tier_card
 from bot.workspace.book import ASSESSMENT_WARNING_DAYS, assessment_expiry
@@ -97,18 +89,15 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class SurveyAnswer:
-    """One answer of the client's latest survey: a rating out of `scale`, a choice (its labels), or text."""
+    """One answer of the client's latest survey: the survey's title and the question per locale (from its file
+    under templates/surveys/), the rating on its scale, and the comment the client gave, if any."""
 
-    survey_en: str
-    survey_zh: str
-    question_en: str
-    question_zh: str
+    survey_titles: Mapping[str, str]
+    question_texts: Mapping[str, str]
     answered_on: date
-    rating: int | None
-    scale: int | None
-    choice_en: str | None
-    choice_zh: str | None
-    text: str | None
+    rating: int
+    scale_max: int
+    comment: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,18 +276,15 @@ def _held_above_statement() -> Select[*tuple[Any, ...]]:
 
 def _survey_statement() -> Select[*tuple[Any, ...]]:
     latest = (
-        select(Response.delivery_id)
-        .join(Delivery, Delivery.id == Response.delivery_id)
-        .where(Delivery.client_id == bindparam("client_id"))
-        .order_by(Response.answered_at.desc(), Response.id.desc()).limit(1).scalar_subquery()
+        select(SurveyAnswerRow.campaign_id)
+        .where(SurveyAnswerRow.client_id == bindparam("client_id"))
+        .order_by(SurveyAnswerRow.answered_at.desc(), SurveyAnswerRow.id.desc()).limit(1).scalar_subquery()
     )
     return (
-        select(Survey.title_en, Survey.title_zh, SurveyQuestion.text_en, SurveyQuestion.text_zh, SurveyQuestion.kind,
-               SurveyQuestion.options, Response.answered_at, Response.rating, Response.choice, Response.text)
-        .join(SurveyQuestion, SurveyQuestion.id == Response.question_id)
-        .join(Survey, Survey.id == SurveyQuestion.survey_id)
-        .where(Response.delivery_id == latest)
-        .order_by(SurveyQuestion.position)
+        select(Campaign.template, SurveyAnswerRow.question, SurveyAnswerRow.rating, SurveyAnswerRow.comment,
+               SurveyAnswerRow.answered_at)
+        .join(Campaign, Campaign.id == SurveyAnswerRow.campaign_id)
+        .where(SurveyAnswerRow.campaign_id == latest, SurveyAnswerRow.client_id == bindparam("client_id"))
     )
 
 
@@ -361,28 +347,16 @@ async def _contacts(connection: AsyncConnection, client_id: str) -> tuple[Contac
 
 
 async def _survey(connection: AsyncConnection, client_id: str) -> tuple[SurveyAnswer, ...]:
-    """The answers of the survey the client answered last."""
+    """The answers of the survey the client answered last, in the survey's order; none when its file is gone."""
     rows = (await connection.execute(_SURVEY, {"client_id": client_id})).all()
-    return tuple(_answer(row) for row in rows)
-
-
-def _answer(row: Any) -> SurveyAnswer:
-    options = row.options or {}
-    scale = None
-    if row.rating is not None:  # out of the question's maximum, 5 as scoring reads it when none is given
-        scale = int(options.get("max", 5)) if isinstance(options, dict) else 5
-    label = _choice_label(options, row.choice) if row.choice is not None else None
-    return SurveyAnswer(
-        survey_en=row.title_en, survey_zh=row.title_zh, question_en=row.text_en, question_zh=row.text_zh,
-        answered_on=row.answered_at.astimezone(UTC).date(), rating=row.rating, scale=scale,
-        choice_en=label[0] if label else row.choice, choice_zh=label[1] if label else row.choice, text=row.text)
-
-
-def _choice_label(options: Any, value: str) -> tuple[str, str] | None:
-    """The English and Chinese labels of a choice, from the question's options ([{value, en, zh}], or a table
-    holding that list under "choices")."""
-    choices = options.get("choices", ()) if isinstance(options, dict) else options
-    for choice in choices if isinstance(choices, list) else ():
-        if isinstance(choice, dict) and choice.get("value") == value:
-            return str(choice.get("en", value)), str(choice.get("zh", value))
-    return None
+    if not rows:
+        return ()
+    try:
+        survey = load_survey(rows[0].template)
+    except ContentError:
+        return ()
+    answers = {row.question: row for row in rows}
+    return tuple(
+        SurveyAnswer(survey.titles, question.texts, answers[question.id].answered_at.astimezone(UTC).date(),
+                     answers[question.id].rating, question.bounds[1], answers[question.id].comment)
+        for question in survey.questions if question.id in answers)

@@ -19,14 +19,14 @@ from bot.db.models import (
     AuditEntry,
     Balance,
     Campaign,
+    CampaignKind,
+    CampaignStatus,
     Client,
-    Delivery,
     Interaction,
     Product,
-    Response,
     Role,
-    Survey,
-    SurveyQuestion,
+    SurveyAnswer,
+    SurveyScale,
     TierSnapshot,
     TierState,
 )
@@ -177,38 +177,25 @@ async def test_products_held_above_the_client_s_level_are_flagged(chat: Chat, cl
 
 async def test_the_last_survey_s_answers(chat: Chat, clients: ScoredClients) -> None:
     client_id = await clients.take(ADVISER_READS_ENGLISH, Client.adviser_id.is_not(None), tier="ordinary")
+    answered = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
     async with chat.engine.begin() as connection:
-        survey = (await connection.execute(insert(Survey).values(
-            code=f"satisfaction-{client_id}", title_en="Service check", title_zh="服务回访").returning(Survey.id)
-        )).scalar_one()
-        rating, choice = (await connection.execute(insert(SurveyQuestion).returning(SurveyQuestion.id), [
-            {"survey_id": survey, "position": 1, "kind": "rating", "text_en": "How satisfied are you?",
-             "text_zh": "您对服务满意吗？", "options": {"min": 1, "max": 5}},
-            {"survey_id": survey, "position": 2, "kind": "choice", "text_en": "What matters most?",
-             "text_zh": "您最看重什么？",
-             "options": {"choices": [{"value": "fees", "en": "Fees", "zh": "费用"}]}},
-        ])).scalars().all()
         campaign = (await connection.execute(insert(Campaign).values(
-            survey_id=survey, name="check", audience={}, created_by="tests").returning(Campaign.id))).scalar_one()
-        delivery = (await connection.execute(insert(Delivery).values(
-            campaign_id=campaign, client_id=client_id).returning(Delivery.id))).scalar_one()
-        answered = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
-        await connection.execute(insert(Response), [
-            {"delivery_id": delivery, "question_id": rating, "rating": 4, "choice": None, "answered_at": answered},
-            {"delivery_id": delivery, "question_id": choice, "rating": None, "choice": "fees", "answered_at": answered},
-        ])
+            kind=CampaignKind.SURVEY, template="relationship_nps", audience="tier=ordinary",
+            status=CampaignStatus.CLOSED, created_by="tests", created_at=answered).returning(Campaign.id))
+        ).scalar_one()
+        await connection.execute(insert(SurveyAnswer).values(
+            campaign_id=campaign, client_id=client_id, question="recommend", scale=SurveyScale.NPS, rating=6,
+            comment="Fees <too> high", answered_at=answered))
     try:
         user_id = await _their_adviser(chat, client_id)
         (text,) = await chat.send(user_id, f"/client {client_id}")
-        assert ("<b>Last survey</b>\nService check, answered on Oct 20, 2026:\n• How satisfied are you? 4/5\n"
-                "• What matters most? Fees\n") in text
+        assert ("<b>Last survey</b>\nHow are we doing?, answered on Oct 20, 2026:\n"
+                "• How likely is it that you would recommend us to a friend or colleague? 6/10 "
+                "“Fees &lt;too&gt; high”\n") in text
     finally:
         async with chat.engine.begin() as connection:
-            await connection.execute(delete(Response).where(Response.delivery_id == delivery))
-            await connection.execute(delete(Delivery).where(Delivery.id == delivery))
+            await connection.execute(delete(SurveyAnswer).where(SurveyAnswer.campaign_id == campaign))
             await connection.execute(delete(Campaign).where(Campaign.id == campaign))
-            await connection.execute(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey))
-            await connection.execute(delete(Survey).where(Survey.id == survey))
 
 
 async def test_search_by_part_of_a_name(chat: Chat, clients: ScoredClients) -> None:

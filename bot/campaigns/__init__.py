@@ -1,0 +1,13 @@
+"""Campaigns: surveys and strategy messages pushed to an audience of clients through the delivery outbox, with
+consent and fatigue rules, the answers taken in chat, and the results. Imports nothing of aiogram."""
+
+from typing import Final
+
+# The outbox kinds of campaigns (each rendered by the renderer `handlers.renderers()` names for it). Payloads:
+# a survey or strategy message {"campaign_id": 7, "client_id": "C00042"} (dedupe key "campaign:7:C00042"); a
+# feedback alert to the adviser {"alert_id": 12} (dedupe key "feedback:7:C00042").
+SURVEY_KIND: Final = "survey"
+STRATEGY_KIND: Final = "strategy"
+FEEDBACK_KIND: Final = "feedback_alert"
+
+__all__ = ["FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND"]
