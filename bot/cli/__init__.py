@@ -1,4 +1,9 @@
-"""The `tierbot` command line (also `python -m bot`), one module per group of commands."""
+"""The `tierbot` command line (also `python -m bot`), one module per group of commands.
+
+The Telegram stack (aiogram's types, the handlers, the chart's matplotlib) takes seconds to import, so the commands
+that talk to Telegram import `bot.runtime` when they run: the others (import, score, invite with a known username,
+db, faq) start without it.
+"""
 
 from __future__ import annotations
 

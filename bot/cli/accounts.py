@@ -21,7 +21,6 @@ from bot.config import Settings, get_settings
 from bot.db import session_factory, unit_of_work
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.runtime import BotApiFailure, MissingToken, open_bot
 
 __all__ = ["ADMIN_ID", "register", "when"]
 
@@ -47,6 +46,8 @@ async def _bot_username(settings: Settings) -> str | None:
     """The bot's username, from the settings or from the Bot API (getMe); None when neither can tell."""
     if settings.telegram.username:
         return settings.telegram.username
+    from bot.runtime import BotApiFailure, MissingToken, open_bot  # imported here: see bot.cli's docstring
+
     try:
         async with open_bot(settings) as bot:
             return (await bot.me()).username

@@ -13,7 +13,6 @@ from bot.cli.common import CommandFailed, DatabaseOption, fail, open_database, o
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.runtime import BotApiFailure, MissingToken, UnknownPerson, console_chat, create_dispatcher, run_polling
 from bot.scoring import count_clients
 
 __all__ = ["chat_in_console", "register"]
@@ -21,6 +20,8 @@ __all__ = ["chat_in_console", "register"]
 
 def run_command(database: DatabaseOption = None) -> None:
     """The bot, by long polling; a Bot API it cannot use with these settings is one sentence."""
+    from bot.runtime import BotApiFailure, MissingToken, run_polling  # imported here: see bot.cli's docstring
+
     settings = get_settings()
     logging.getLogger("tierbot").setLevel(logging.INFO)
     logging.getLogger("aiogram").setLevel(logging.INFO)
@@ -40,6 +41,8 @@ def run_command(database: DatabaseOption = None) -> None:
 
 def chat_in_console(database: str | None, target_id: str, *, admin: bool = False) -> None:
     """Chat as the client or adviser `target_id`, or with `admin` as the admin the operator calls `target_id`."""
+    from bot.runtime import UnknownPerson, console_chat, create_dispatcher  # imported here: see bot.cli's docstring
+
     settings = get_settings()
     terminal = sys.stdin.isatty()
 

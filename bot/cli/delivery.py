@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import CommandFailed, DatabaseOption, number, open_database, out, run
 from bot.cli.help import N_
 from bot.config import get_settings
-from bot.delivery.sender import Tally
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.runtime import BotApiFailure, MissingToken, run_sender
+
+if TYPE_CHECKING:
+    from bot.delivery.sender import Tally
 
 __all__ = ["print_tally", "register"]
 
@@ -53,6 +54,8 @@ def send(
 ) -> None:
     """Send the outbox's messages within Telegram's limits until stopped (SIGTERM, Ctrl-C), or with --once until
     none is due."""
+    from bot.runtime import BotApiFailure, MissingToken, run_sender  # imported here: see bot.cli's docstring
+
     settings = get_settings()
     logging.getLogger("tierbot").setLevel(logging.INFO)
 

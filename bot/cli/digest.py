@@ -4,7 +4,7 @@ with --dry-run show every adviser the digest the sender would send them next, wr
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from babel import Locale
@@ -16,7 +16,9 @@ from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.runtime import DigestPreview, plain, preview_digests
+
+if TYPE_CHECKING:
+    from bot.runtime import DigestPreview
 
 __all__ = ["print_queued", "register"]
 
@@ -39,6 +41,8 @@ def _language(locale: str) -> str:
 
 
 def _print_preview(preview: DigestPreview, now: datetime) -> None:
+    from bot.runtime import plain  # imported here: see bot.cli's docstring
+
     state = (_("in the outbox") if preview.outbox_id is not None
              else _("to be queued by “tierbot digest” or the next scoring run"))
     going = _("goes at once") if preview.not_before <= now else _("held until {moment}").format(
@@ -63,6 +67,8 @@ def digest(
     database: DatabaseOption = None,
 ) -> None:
     """Queue the digests of alerts that waited, or show what the sender would send next (--dry-run)."""
+    from bot.runtime import preview_digests  # imported here: see bot.cli's docstring
+
     settings = get_settings()
     now = datetime.now(UTC)
 
