@@ -25,14 +25,17 @@ def check_template(text: str, allowed: frozenset[str]) -> str | None:
     env = environment()
     try:
         tree = env.parse(text)
-        env.compile(text)
     except TemplateSyntaxError as error:
-        return _("not a valid template: {error} (at line {line})").format(error=error.message, line=error.lineno)
+        return _invalid(error)
     for node in tree.find_all((nodes.Filter, nodes.Test)):
         if isinstance(node, nodes.Filter) and node.name not in env.filters:
             return _("uses an unknown filter {name}").format(name=node.name)
         if isinstance(node, nodes.Test) and node.name not in env.tests:
             return _("uses an unknown test {name}").format(name=node.name)
+    try:
+        env.compile(text)
+    except TemplateSyntaxError as error:
+        return _invalid(error)
     if any(name.name in _GETTEXT for name in tree.find_all(nodes.Name)):
         return _("uses gettext, but the text is already in its locale's language")
     unknown = meta.find_undeclared_variables(tree) - allowed - set(env.globals)
@@ -40,6 +43,11 @@ def check_template(text: str, allowed: frozenset[str]) -> str | None:
         return _("uses {names}, but it knows only {known} and the template globals").format(
             names=", ".join(sorted(unknown)), known=", ".join(sorted(allowed)))
     return None
+
+
+def _invalid(error: TemplateSyntaxError) -> str:
+    return _("not a valid template: {error} (at line {line})").format(
+        error=(error.message or "").rstrip("."), line=error.lineno)
 
 
 def template_variables(text: str) -> frozenset[str]:
