@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiogram.utils.i18n import I18n
+from support.paths import REPOSITORY
 
 from bot.accounts import AdviserContact
 from bot.campaigns.content import (
@@ -224,6 +225,26 @@ def test_the_digest_is_the_files_sha256_and_follows_an_edit(tmp_path: Path) -> N
     after = load_survey("pulse", tmp_path)
     assert (before.titles["en"], after.titles["en"]) == ("How are we doing?", "How did we do?")
     assert after.digest == hashlib.sha256(path.read_bytes()).hexdigest() != before.digest
+
+
+def test_the_examples_of_the_docs_are_the_shipped_files(tmp_path: Path) -> None:
+    docs = (REPOSITORY / "docs" / "campaigns.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```toml\n# templates/(surveys|strategies)/(\w+)\.toml\n(.*?)```", docs, re.DOTALL)
+    assert {(folder, name) for folder, name, _text in examples} == {("surveys", "annual_review"),
+                                                                    ("strategies", "self_service")}
+    for folder, name, text in examples:
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+        kind = CampaignKind.SURVEY if folder == "surveys" else CampaignKind.STRATEGY
+        shown, shipped = load_template(kind, name, tmp_path), load_template(kind, name)
+        assert shown.titles == shipped.titles
+        if isinstance(shown, Survey) and isinstance(shipped, Survey):
+            assert shown.intros == shipped.intros
+            assert shown.questions == shipped.questions
+        else:
+            assert isinstance(shown, StrategyMessage)
+            assert isinstance(shipped, StrategyMessage)
+            assert (shown.strategy, shown.products, shown.bodies) == (shipped.strategy, shipped.products,
+                                                                       shipped.bodies)
 
 
 # --- bad files ---------------------------------------------------------------------------------------------
