@@ -22,14 +22,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, NoReturn
 
-from jinja2 import TemplateSyntaxError, meta, nodes
-
 from bot.db.models import CampaignKind, SurveyScale
 from bot.i18n import LOCALES
 from bot.i18n import gettext as _
-from bot.i18n.rendering import environment
+from bot.i18n.sources import check_template
 from bot.resources import TEMPLATES_DIR
-from tiering import RANKING
+from tiering import RANKING, STRATEGIES
 
 __all__ = ["STRATEGIES_DIR", "STRATEGY_VARIABLES", "SURVEYS_DIR", "ContentError", "Question", "ShelfItem",
            "StrategyMessage", "Survey", "load_strategy", "load_survey", "load_template", "template_ids"]
@@ -42,7 +40,8 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # What a strategy message's body may use: the client's name, their adviser (`bot.accounts.AdviserContact`, or
 # None), and the products it names, as `ShelfItem`s in the file's order.
 STRATEGY_VARIABLES: Final = frozenset({"client_name", "adviser", "products"})
-_GETTEXT: Final = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+# The strategies a message may serve: those the method gives a segment (`tiering.STRATEGIES`), most urgent first.
+_STRATEGIES: Final = tuple(s for s in RANKING if any(s in served for served in STRATEGIES.values()))
 
 
 class ContentError(ValueError):
@@ -127,11 +126,9 @@ def load_template(kind: CampaignKind, template_id: str, directory: Path | None =
     source = folder / f"{template_id}.toml"
     if not _ID.fullmatch(template_id) or not source.is_file():
         known = template_ids(kind, folder)
-        close = difflib.get_close_matches(template_id, known, n=1)
         what = _("There is no survey “{id}”") if kind is CampaignKind.SURVEY else _(
             "There is no strategy message “{id}”")
-        hint = _(" (did you mean “{close}”?)").format(close=close[0]) if close else ""
-        _raise(what.format(id=template_id[:40]) + hint + _("; there are: {known}.").format(
+        _raise(what.format(id=template_id[:40]) + _hint(template_id, known) + _("; there are: {known}.").format(
             known=", ".join(known) or "-"))
     data = source.read_bytes()
     return _parse(kind, source, data, hashlib.sha256(data).hexdigest())
@@ -168,6 +165,12 @@ def _raise(message: str) -> NoReturn:
     raise ContentError(message)
 
 
+def _hint(word: str, known: Iterable[str]) -> str:
+    """" (did you mean “x”?)" for the closest of `known` to a mistyped `word`, or nothing."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return _(" (did you mean “{close}”?)").format(close=close[0]) if close else ""
+
+
 class _Reader:
     """Reads one file's document, refusing the first key it cannot use."""
 
@@ -181,9 +184,7 @@ class _Reader:
         allowed = tuple(allowed)
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = _(" (did you mean “{close}”?)").format(close=close[0]) if close else ""
-                self.fail(f"{where}{key}", _("is not a key of this file{hint}").format(hint=hint))
+                self.fail(f"{where}{key}", _("is not a key of this file{hint}").format(hint=_hint(key, allowed)))
 
     def text(self, table: Mapping[str, Any], key: str, where: str) -> str:
         if key not in table:
@@ -251,8 +252,10 @@ class _Reader:
                     self.fail(f"{locale}.questions.{question_id}", _(
                         "is missing (every question is given in every locale: {locales})").format(
                         locales=", ".join(LOCALES)))
-                keys = ("text", "low", "high", "comment") if comment else ("text", "low", "high")
-                self.only(table_of, where, keys)
+                if "comment" in table_of and not comment:
+                    self.fail(f"{where}comment", _("is given, but the question asks for no comment (set comment = "
+                                                   "true for it in questions)"))
+                self.only(table_of, where, ("text", "low", "high", "comment"))
                 texts[question_id][locale] = self.text(table_of, "text", where)
                 lows[question_id][locale] = self.text(table_of, "low", where)
                 highs[question_id][locale] = self.text(table_of, "high", where)
@@ -267,10 +270,12 @@ class _Reader:
     def strategy(self, digest: str) -> StrategyMessage:
         self.only(self.document, "", ("strategy", "products", *LOCALES))
         strategy = self.document.get("strategy")
-        if strategy not in RANKING:
-            close = difflib.get_close_matches(str(strategy), RANKING, n=1)
-            hint = _(" (did you mean “{close}”?)").format(close=close[0]) if close else ""
-            self.fail("strategy", _("must be one of the method's strategies{hint}").format(hint=hint))
+        if strategy not in _STRATEGIES:
+            hint = _hint(str(strategy), _STRATEGIES)
+            if hint:
+                self.fail("strategy", _("must be one of the method's strategies{hint}").format(hint=hint))
+            self.fail("strategy", _("must be one of the method's strategies: {known}").format(
+                known=", ".join(_STRATEGIES)))
         products = self.document.get("products", [])
         if not isinstance(products, list) or not all(isinstance(p, str) and p for p in products):
             self.fail("products", _("must be a list of product ids of the shelf"))
@@ -285,21 +290,7 @@ class _Reader:
                                MappingProxyType(bodies), digest)
 
     def body(self, text: str, key: str) -> str:
-        env = environment()
-        try:
-            tree = env.parse(text)
-            env.compile(text)
-        except TemplateSyntaxError as error:
-            self.fail(key, _("is not a valid template: {error} (at line {line})").format(
-                error=error.message, line=error.lineno))
-        for node in tree.find_all((nodes.Filter, nodes.Test)):
-            known = env.filters if isinstance(node, nodes.Filter) else env.tests
-            if node.name not in known:
-                self.fail(key, _("uses {name}, which templates do not know").format(name=node.name))
-        if any(name.name in _GETTEXT for name in tree.find_all(nodes.Name)):
-            self.fail(key, _("uses gettext, but a body is already in its locale's language"))
-        unknown = meta.find_undeclared_variables(tree) - STRATEGY_VARIABLES - set(env.globals)
-        if unknown:
-            self.fail(key, _("uses {names}, but a body knows only {known} and the template globals").format(
-                names=", ".join(sorted(unknown)), known=", ".join(sorted(STRATEGY_VARIABLES))))
+        problem = check_template(text, STRATEGY_VARIABLES)
+        if problem is not None:
+            self.fail(key, problem)
         return text

@@ -12,11 +12,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
-from jinja2 import TemplateSyntaxError, meta, nodes
-
 from bot.faq.lexicon import normalize
 from bot.i18n import LOCALES
-from bot.i18n.rendering import environment
+from bot.i18n.sources import check_template, template_variables
 from bot.resources import TEMPLATES_DIR
 
 __all__ = ["FAQ_DIR", "TITLE_MAX_CHARS", "FaqEntry", "FaqError", "load_entries"]
@@ -28,7 +26,6 @@ TITLE_MAX_CHARS: Final = 40
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _LOCALE_KEYS: Final = ("title", "questions", "answer")
 _ANSWER_VARIABLES: Final = frozenset({"contact", "me", "role", "rules"})
-_GETTEXT: Final = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
 class FaqError(ValueError):
@@ -77,29 +74,10 @@ def _text(source: Path, key: str, value: object) -> str:
 def _answer(source: Path, key: str, value: object) -> tuple[str, frozenset[str]]:
     """The answer's source, and the answer variables it uses."""
     text = _text(source, key, value)
-    env = environment()
-    try:
-        tree = env.parse(text)
-        env.compile(text)
-    except TemplateSyntaxError as error:
-        where = f"(at line {error.lineno} of the answer)"
-        raise FaqError(f"{source}: {key}: not a valid template: {error.message} {where}") from None
-    # Filters and tests in a branch are only looked up when the branch runs: check them all now.
-    for node in tree.find_all((nodes.Filter, nodes.Test)):
-        kind, known = ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
-        if node.name not in known:
-            raise FaqError(f"{source}: {key}: uses an unknown {kind} {node.name}")
-    if any(name.name in _GETTEXT for name in tree.find_all(nodes.Name)):
-        raise FaqError(f"{source}: {key}: uses gettext, but an answer is already in its locale's language")
-    used = meta.find_undeclared_variables(tree)
-    unknown = used - _ANSWER_VARIABLES - set(env.globals)
-    if unknown:
-        names = ", ".join(sorted(unknown))
-        raise FaqError(
-            f"{source}: {key}: uses {names}, but an answer knows only contact, me, role, rules and the template "
-            "globals"
-        )
-    return text, frozenset(used & _ANSWER_VARIABLES)
+    problem = check_template(text, _ANSWER_VARIABLES)
+    if problem is not None:
+        raise FaqError(f"{source}: {key}: {problem}")
+    return text, template_variables(text) & _ANSWER_VARIABLES
 
 
 def _questions(source: Path, key: str, value: object) -> tuple[str, ...]:
