@@ -125,7 +125,6 @@ def firm(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.db
 def test_invites_last_days_or_hours_and_say_when_in_which_zone(firm: Path) -> None:
     shanghai = tierbot("invite", "client", "C00001", "--hours", "2", cwd=firm,
                        settings={"TZ": "Asia/Shanghai", "TIERBOT_BOT_USERNAME": "firm_bot"})
@@ -155,7 +154,6 @@ def test_invites_last_days_or_hours_and_say_when_in_which_zone(firm: Path) -> No
     assert len(_invites(firm)) == 3
 
 
-@pytest.mark.db
 def test_invites_for_every_id_of_a_file_or_none(firm: Path) -> None:
     clients = firm / "new-clients.csv"
     clients.write_text("client_id,name\nC00003,李秀英\n\nC00001,张伟\n", encoding="utf-8")
@@ -204,7 +202,6 @@ def test_invites_for_every_id_of_a_file_or_none(firm: Path) -> None:
     assert len(_invites(firm)) == 4
 
 
-@pytest.mark.db
 def test_score_tables_name_the_tiers_in_the_language_of_the_cli(firm: Path) -> None:
     tried = tierbot("score", "--dry-run", cwd=firm, settings={"TIERBOT_DEFAULT_LOCALE": "zh_Hans"})
     assert tried.returncode == 0, tried.stderr

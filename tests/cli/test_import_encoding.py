@@ -51,7 +51,6 @@ def _stored_names(tmp_path: Path) -> list[str]:
             "SELECT name FROM advisers UNION ALL SELECT name FROM clients ORDER BY name")]
 
 
-@pytest.mark.db
 def test_import_with_encoding_gb18030(tierbot: Tierbot, export: Path, tmp_path: Path) -> None:
     assert tierbot("db", "upgrade").exit_code == 0
 
@@ -61,7 +60,6 @@ def test_import_with_encoding_gb18030(tierbot: Tierbot, export: Path, tmp_path: 
     assert _stored_names(tmp_path) == sorted(["王丽", "张伟", "李娜"])
 
 
-@pytest.mark.db
 def test_without_the_option_the_error_names_it(tierbot: Tierbot, export: Path, tmp_path: Path) -> None:
     assert tierbot("db", "upgrade").exit_code == 0
     (export / "clients.csv").unlink()
@@ -72,7 +70,6 @@ def test_without_the_option_the_error_names_it(tierbot: Tierbot, export: Path, t
     assert _stored_names(tmp_path) == []
 
 
-@pytest.mark.db
 def test_the_hint_in_chinese(tierbot: Tierbot, export: Path) -> None:
     assert tierbot("db", "upgrade").exit_code == 0
     with Catalogs("zh_Hans").activated(), use_locale("zh_Hans"):
