@@ -11,7 +11,6 @@ locally. It prints the p50 and p99 latency of each, and how many snapshots the l
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Chat, Message, Update, User
-from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
+from harness import AS_OF, child_step, demo_databases, in_child, parse_arguments
 from sqlalchemy import func, insert, select
 
 from bot.config import FirmSettings, Settings
@@ -31,7 +30,6 @@ from bot.db.models import AuditEntry, Client, Role, ScoringRun, TelegramAccount,
 from bot.importer import import_path
 from bot.runtime import ConsoleSession, bot_defaults, create_dispatcher
 from bot.scoring import load_rules, score_clients
-from bot.telegram import create_i18n
 
 ADMIN_USER_ID = 9_000_000
 AUDITED_CLIENTS = 500
@@ -102,21 +100,11 @@ async def _measure(url: str, count: int) -> dict[str, Any]:
             "audit_p99_ms": audit_p99, "snapshots": snapshots, "trails": shown, "updates": count}
 
 
-def child(step: str, url: str, folder: str, count: str) -> None:
-    with create_i18n("en").context():
-        if step == "prepare":
-            asyncio.run(_prepare(url, Path(folder)))
-            report_to_parent({})
-        else:
-            report_to_parent(asyncio.run(_measure(url, int(count))))
-
-
 def main() -> None:
     args = parse_arguments(__doc__ or "", ("STEP", "URL", "FOLDER", "COUNT"), {"updates": 200})
     count = str(args.updates)
     if args.child:
-        start_child()
-        child(*args.child)
+        child_step(_prepare, _measure, *args.child)
         return
 
     for backend, url, folder in demo_databases(args):

@@ -12,7 +12,6 @@ of tierbot's /help, which passes the same middlewares (one read of the reader) a
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
 import time
@@ -22,7 +21,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Chat, Message, Update, User
-from harness import AS_OF, demo_databases, in_child, parse_arguments, report_to_parent, start_child
+from harness import AS_OF, child_step, demo_databases, in_child, parse_arguments
 from sqlalchemy import insert, select
 
 from bot.config import FirmSettings, Settings
@@ -32,7 +31,6 @@ from bot.db.models import Client, Role, TelegramAccount
 from bot.importer import import_path
 from bot.runtime import ConsoleSession, bot_defaults, create_dispatcher
 from bot.scoring import load_rules, score_clients
-from bot.telegram import create_i18n
 
 BOUND_USERS = 5_000
 FIRST_USER_ID = 10_000_000
@@ -107,21 +105,11 @@ async def _measure(url: str, count: int) -> dict[str, Any]:
             "p50_ms": cut[49] * 1000, "p99_ms": cut[98] * 1000, "cards": cards, "updates": count}
 
 
-def child(step: str, url: str, folder: str, count: str) -> None:
-    with create_i18n("en").context():
-        if step == "prepare":
-            asyncio.run(_prepare(url, Path(folder)))
-            report_to_parent({})
-        else:
-            report_to_parent(asyncio.run(_measure(url, int(count))))
-
-
 def main() -> None:
     args = parse_arguments(__doc__ or "", ("STEP", "URL", "FOLDER", "COUNT"), {"updates": 5_000})
     count = str(args.updates)
     if args.child:
-        start_child()
-        child(*args.child)
+        child_step(_prepare, _measure, *args.child)
         return
 
     for backend, url, folder in demo_databases(args):

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -130,6 +130,21 @@ async def _admin(server: str, statement: str) -> None:
     async with engine.connect() as connection:
         await connection.execute(text(statement))
     await engine.dispose()
+
+
+def child_step(prepare: Callable[[str, Path], Coroutine[Any, Any, None]],
+               measure: Callable[[str, int], Coroutine[Any, Any, dict[str, Any]]],
+               step: str, url: str, folder: str, count: str) -> None:
+    """In the child process of a prepare-then-measure benchmark: run its `step` in English and report the figures."""
+    from bot.telegram import create_i18n  # aiogram's, as the bot runs it; only the chat benchmarks need it
+
+    start_child()
+    with create_i18n("en").context():
+        if step == "prepare":
+            asyncio.run(prepare(url, Path(folder)))
+            report_to_parent({})
+        else:
+            report_to_parent(asyncio.run(measure(url, int(count))))
 
 
 def start_child() -> None:
