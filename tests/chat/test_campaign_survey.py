@@ -14,12 +14,19 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support.campaigns import awake_zone, buttons, render_as_sender, set_status, set_timezone, start_campaign
+from support.campaigns import (
+    awake_zone,
+    buttons,
+    render_as_sender,
+    set_status,
+    set_timezone,
+    start_campaign,
+    survey_folder,
+)
 from support.chat import Chat
 from support.mocked_bot import callback_update
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
-from bot.campaigns import content
 from bot.db.models import CampaignKind, CampaignStatus, Client, Role, SurveyAnswer, SurveyScale
 from bot.delivery.sender import Rendered
 
@@ -36,54 +43,6 @@ WHY_IN_ENGLISH = "<i>What is the main reason for your score? Reply with a few wo
 THANKS = "That was the last question. Thank you for your time: your answers help us serve you better."
 FORGED = "This button is not from a survey sent to you, so nothing was recorded."
 
-# A survey of three questions on the three scales, the second and third without a "why?".
-THREE_SCALES = '''
-questions = [
-    { id = "recommend", scale = "nps", comment = true },
-    { id = "satisfied", scale = "csat" },
-    { id = "easy", scale = "ces" },
-]
-
-[en]
-title = "After your review"
-intro = "Three quick questions."
-
-[en.questions.recommend]
-text = "Would you recommend us?"
-low = "Not at all likely"
-high = "Extremely likely"
-comment = "Why?"
-
-[en.questions.satisfied]
-text = "How satisfied are you with your review?"
-low = "Very dissatisfied"
-high = "Very satisfied"
-
-[en.questions.easy]
-text = "We made it easy to get what I needed."
-low = "Strongly disagree"
-high = "Strongly agree"
-
-[zh_Hans]
-title = "回顾之后"
-intro = "三个简短的问题。"
-
-[zh_Hans.questions.recommend]
-text = "您会推荐我们吗？"
-low = "完全不可能"
-high = "非常可能"
-comment = "为什么？"
-
-[zh_Hans.questions.satisfied]
-text = "您对这次回顾满意吗？"
-low = "非常不满意"
-high = "非常满意"
-
-[zh_Hans.questions.easy]
-text = "我们让您轻松办成了所需的事。"
-low = "非常不同意"
-high = "非常同意"
-'''
 
 
 async def _client(chat: Chat, clients: ScoredClients, *where: object, language_code: str = "en") -> tuple[str, int]:
@@ -118,14 +77,7 @@ def _alert(chat: Chat) -> AnswerCallbackQuery:
 
 @pytest.fixture
 def three_scales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The operator's survey folder, holding the three-question survey too."""
-    folder = tmp_path / "surveys"
-    folder.mkdir()
-    for survey in content.SURVEYS_DIR.glob("*.toml"):
-        (folder / survey.name).write_bytes(survey.read_bytes())
-    (folder / "after_review.toml").write_text(THREE_SCALES, encoding="utf-8")
-    monkeypatch.setattr(content, "SURVEYS_DIR", folder)
-    return "after_review"
+    return survey_folder(tmp_path, monkeypatch)
 
 
 async def test_the_survey_arrives_with_its_intro_and_nps_in_two_rows_with_both_ends_written(

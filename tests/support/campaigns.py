@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts import load_reader
+from bot.campaigns import content
 from bot.config import DeliverySettings, get_settings
 from bot.db import session_factory, unit_of_work
 from bot.db.models import (
@@ -51,8 +53,57 @@ from support.chat import Chat
 from support.mocked_bot import MockedBot
 from support.paths import GOOD_IMPORT
 
-__all__ = ["Started", "asleep_zone", "awake_zone", "buttons", "render_as_sender", "send_due", "set_status",
-           "set_timezone", "small_firm", "start_campaign"]
+__all__ = ["THREE_SCALES", "Started", "asleep_zone", "awake_zone", "buttons", "render_as_sender", "send_due",
+           "set_status", "set_timezone", "small_firm", "start_campaign", "survey_folder"]
+
+# A survey of three questions on the three scales, the second and third without a "why?".
+THREE_SCALES = '''
+questions = [
+    { id = "recommend", scale = "nps", comment = true },
+    { id = "satisfied", scale = "csat" },
+    { id = "easy", scale = "ces" },
+]
+
+[en]
+title = "After your review"
+intro = "Three quick questions."
+
+[en.questions.recommend]
+text = "Would you recommend us?"
+low = "Not at all likely"
+high = "Extremely likely"
+comment = "Why?"
+
+[en.questions.satisfied]
+text = "How satisfied are you with your review?"
+low = "Very dissatisfied"
+high = "Very satisfied"
+
+[en.questions.easy]
+text = "We made it easy to get what I needed."
+low = "Strongly disagree"
+high = "Strongly agree"
+
+[zh_Hans]
+title = "回顾之后"
+intro = "三个简短的问题。"
+
+[zh_Hans.questions.recommend]
+text = "您会推荐我们吗？"
+low = "完全不可能"
+high = "非常可能"
+comment = "为什么？"
+
+[zh_Hans.questions.satisfied]
+text = "您对这次回顾满意吗？"
+low = "非常不满意"
+high = "非常满意"
+
+[zh_Hans.questions.easy]
+text = "我们让您轻松办成了所需的事。"
+low = "非常不同意"
+high = "非常同意"
+'''
 
 # Every whole-hour offset there is: one of them is day, and one night, whenever a test runs.
 _ZONES = [f"Etc/GMT{offset:+d}" if offset else "Etc/GMT" for offset in range(-14, 13)]
@@ -164,3 +215,15 @@ async def small_firm(engine: AsyncEngine, directory: Path) -> Chat:
     async with engine.begin() as connection:
         await connection.execute(update(Client).values(timezone=awake_zone()))
     return Chat(engine, rate_limit=False)
+
+
+def survey_folder(directory: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The operator's survey folder, in `directory`, holding THREE_SCALES (as "after_review") besides the surveys
+    that ship; its survey's id."""
+    folder = directory / "surveys"
+    folder.mkdir()
+    for survey in content.SURVEYS_DIR.glob("*.toml"):
+        (folder / survey.name).write_bytes(survey.read_bytes())
+    (folder / "after_review.toml").write_text(THREE_SCALES, encoding="utf-8")
+    monkeypatch.setattr(content, "SURVEYS_DIR", folder)
+    return "after_review"
