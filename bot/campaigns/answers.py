@@ -174,16 +174,27 @@ async def record_rating(session: AsyncSession, allowed: AllowedClient, campaign_
                        ask_comment=question.comment is not None)
 
 
-async def record_comment(session: AsyncSession, allowed: AllowedClient, campaign_id: int, index: int, text: str, *,
-                         settings: Settings, now: datetime) -> SurveyStep | AnswerRefusal:
-    """Keep `text` (up to COMMENT_MAX_CHARS) as the "why?" of the allowed client's answer to question `index`;
-    ANSWERED when that answer has a comment already, or none asks for one."""
+async def _asking_why(session: AsyncSession, allowed: AllowedClient, campaign_id: int, index: int, *,
+                      settings: Settings, now: datetime) -> tuple[_Open, Question] | AnswerRefusal:
+    """The open survey and its question `index`, which asks "why?"; FORGED when there is no such question, or it
+    asks none."""
     opened = await _open_survey(session, allowed, campaign_id, settings=settings, now=now)
     if isinstance(opened, AnswerRefusal):
         return opened
     question = opened.survey.question(index)
     if question is None or question.comment is None:
         return AnswerRefusal.FORGED
+    return opened, question
+
+
+async def record_comment(session: AsyncSession, allowed: AllowedClient, campaign_id: int, index: int, text: str, *,
+                         settings: Settings, now: datetime) -> SurveyStep | AnswerRefusal:
+    """Keep `text` (up to COMMENT_MAX_CHARS) as the "why?" of the allowed client's answer to question `index`;
+    ANSWERED when that answer has a comment already, or has no rating."""
+    asking = await _asking_why(session, allowed, campaign_id, index, settings=settings, now=now)
+    if isinstance(asking, AnswerRefusal):
+        return asking
+    opened, question = asking
     kept = await session.execute(
         update(SurveyAnswer)
         .where(SurveyAnswer.campaign_id == campaign_id, SurveyAnswer.client_id == allowed.client_id,
@@ -198,12 +209,10 @@ async def skip_comment(session: AsyncSession, allowed: AllowedClient, campaign_i
                        settings: Settings, now: datetime) -> SurveyStep | AnswerRefusal:
     """The allowed client skips the "why?" of question `index`: nothing is written; the next step. FORGED when the
     question asks none or has no rating yet (a skip comes after a rating)."""
-    opened = await _open_survey(session, allowed, campaign_id, settings=settings, now=now)
-    if isinstance(opened, AnswerRefusal):
-        return opened
-    question = opened.survey.question(index)
-    if question is None or question.comment is None:
-        return AnswerRefusal.FORGED
+    asking = await _asking_why(session, allowed, campaign_id, index, settings=settings, now=now)
+    if isinstance(asking, AnswerRefusal):
+        return asking
+    opened, question = asking
     if question.id not in await _answered(session, campaign_id, allowed.client_id):
         return AnswerRefusal.FORGED
     return await _step(session, opened, allowed.client_id)
