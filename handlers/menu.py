@@ -53,8 +53,11 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] |
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
 
 
+MENU_KEYS: Final = ("tier", "faq", "settings")  # the reply keyboard's buttons
+
+
 def _labels() -> dict[str, str]:
-    return {key: render("menu_button.html.j2", key=key) for key in ("tier", "faq", "settings")}
+    return {key: render("menu_button.html.j2", key=key) for key in MENU_KEYS}
 
 
 def main_menu(reader: Reader) -> ReplyKeyboardMarkup:

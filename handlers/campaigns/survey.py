@@ -6,8 +6,8 @@ Every press is checked by `bot.campaigns.answers` (the presser the campaign's re
 question and rating real, the question not answered yet); a refusal is the button's alert and changes nothing. What
 is confirmed is confirmed once committed.
 
-While a "why?" waits, a /command or a refusal word leaves it empty and is then handled as ever; so is any text
-after `COMMENT_WAIT`, which is no answer to a question asked that long ago.
+While a "why?" waits, a /command, a menu button or a refusal word leaves it empty and is then handled as ever; so
+is any text after `COMMENT_WAIT`, which is no answer to a question asked that long ago.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
@@ -33,6 +34,7 @@ from bot.i18n import render
 from bot.telegram import send, show
 from handlers.callbacks import SurveyCb, SurveySkipCb
 from handlers.campaigns.views import step_view
+from handlers.menu import MENU_KEYS, MenuButton
 
 __all__ = ["COMMENT_WAIT", "SurveyComment", "router"]
 
@@ -108,15 +110,21 @@ async def skip(callback: CallbackQuery, callback_data: SurveySkipCb, session: As
 
 class WaitingComment(Filter):
     """A text message while a "why?" waits, passed to the handler as `waiting` (the state's data), and whether it
-    leaves the comment empty (`leaves`: a /command, a refusal word, or text long after the question)."""
+    leaves the comment empty (`leaves`: a /command, a menu button, a refusal word, or text long after the
+    question)."""
 
-    async def __call__(self, message: Message, state: FSMContext, **_data: Any) -> bool | dict[str, Any]:
+    def __init__(self) -> None:
+        self._menu = tuple(MenuButton(key) for key in MENU_KEYS)
+
+    async def __call__(self, message: Message, state: FSMContext, i18n: I18n, **_data: Any) -> bool | dict[str, Any]:
         waiting = await _waiting(state)
         if message.text is None or waiting is None:
             return False
         asked_at = waiting.get("asked_at")
         stale = not isinstance(asked_at, str) or datetime.fromisoformat(asked_at) + COMMENT_WAIT < datetime.now(UTC)
         leaves = stale or message.text.startswith("/") or is_refusal(message.text)
+        for button in self._menu:
+            leaves = leaves or await button(message, i18n)
         return {"waiting": waiting, "leaves": leaves}
 
 

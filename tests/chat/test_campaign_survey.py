@@ -152,6 +152,12 @@ async def test_a_command_or_a_refusal_word_while_the_why_waits_leaves_it_empty_a
 
     client_id, user_id, campaign_id, rendered = await _surveyed(chat, clients)
     await chat.press(user_id, buttons(rendered.reply_markup)["8"])
+    card, thanks = await chat.send(user_id, "📊 My tier")  # the menu's button
+    assert ("Tier:" in card, thanks) == (True, THANKS)
+    assert await _answers(chat.engine, campaign_id) == [(client_id, "recommend", 8, None)]
+
+    client_id, user_id, campaign_id, rendered = await _surveyed(chat, clients)
+    await chat.press(user_id, buttons(rendered.reply_markup)["8"])
     thanks, stopped = await chat.send(user_id, "STOP")  # both confirmed once committed, the survey's first
     assert stopped.startswith("Done: you will no longer receive our strategy messages")
     assert thanks == THANKS
