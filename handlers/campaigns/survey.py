@@ -133,7 +133,7 @@ def _ids(waiting: dict[str, Any]) -> tuple[int, int] | None:
     return (campaign, question) if isinstance(campaign, int) and isinstance(question, int) else None
 
 
-async def _send_after_commit(unit_of_work: UnitOfWork, bot: Bot, chat_id: int, view: tuple[str, Any]) -> None:
+def _send_after_commit(unit_of_work: UnitOfWork, bot: Bot, chat_id: int, view: tuple[str, Any]) -> None:
     text, keyboard = view
 
     async def deliver() -> None:
@@ -153,13 +153,13 @@ async def comment(message: Message, waiting: dict[str, Any], leaves: bool, sessi
         step = None if ids is None or isinstance(allowed, AnswerRefusal) else await survey_step(
             session, allowed, ids[0], settings=settings, now=datetime.now(UTC))
         if isinstance(step, SurveyStep):
-            await _send_after_commit(unit_of_work, message.bot, message.chat.id, step_view(step))
+            _send_after_commit(unit_of_work, message.bot, message.chat.id, step_view(step))
         raise SkipHandler  # what the message says is handled as it would be without a survey
     step = await record_comment(session, allowed, *ids, message.text, settings=settings, now=datetime.now(UTC))
     if isinstance(step, AnswerRefusal):
         await send(message.bot, message.chat.id, render("campaigns/refused.html.j2", reason=step.value))
         return
-    await _send_after_commit(unit_of_work, message.bot, message.chat.id, step_view(step, commented=True))
+    _send_after_commit(unit_of_work, message.bot, message.chat.id, step_view(step, commented=True))
 
 
 def router() -> Router:
