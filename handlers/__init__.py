@@ -2,9 +2,10 @@
 
 `routers()` makes them afresh for each dispatcher (a router belongs to one parent only), in the order
 `bot.runtime` includes them: the groups for bound readers first (staff before clients, so that an adviser who has
-left is refused a client's card as well), then the refusals of staff and admin commands to everyone else, then what
-anyone is served, whose fallback takes whatever is left. `renderers()` names what renders each kind of message the
-outbox's sender sends.
+left is refused a client's card as well), then the refusals of staff and admin commands to everyone else, then
+campaigns (a survey's answers and comments, consent to marketing) before the client's views and what anyone is
+served, whose free text and fallback take whatever is left. `renderers()` names what renders each kind of message
+the outbox's sender sends; `campaign_sample` renders a campaign's message for an operator's preview.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ from aiogram import Router
 
 from bot.alerts import DIGEST_KIND
 from bot.delivery.sender import Renderer
-from handlers import admin, adviser, client, common
+from handlers import admin, adviser, campaigns, client, common
+from handlers.campaigns import render_sample as campaign_sample
 from handlers.digest import render_digest
 from handlers.menu import COMMAND_MENUS, command_menu
 
-__all__ = ["COMMAND_MENUS", "command_menu", "renderers", "routers"]
+__all__ = ["COMMAND_MENUS", "campaign_sample", "command_menu", "renderers", "routers"]
 
 
 def routers() -> list[Router]:
-    return [adviser.router(), admin.router(), adviser.outsiders_router(), admin.refusals.router(), client.router(),
-            common.router()]
+    return [adviser.router(), admin.router(), adviser.outsiders_router(), admin.refusals.router(), campaigns.router(),
+            client.router(), common.router()]
 
 
 def renderers() -> dict[str, Renderer]:
     """What renders each kind of message of the outbox, by kind, for the sender that `bot.runtime` builds."""
-    return {DIGEST_KIND: render_digest}
+    return {DIGEST_KIND: render_digest, **campaigns.renderers()}

@@ -23,7 +23,7 @@ from bot.scoring import load_rules
 from handlers.callbacks import SummaryCb
 from tiering import TierRules
 
-__all__ = ["BUTTONS", "LISTED", "render_digest"]
+__all__ = ["BUTTONS", "LISTED", "render_digest", "rules_in_force"]
 
 # Buttons under the message, one per client: a keyboard of ten rows is as much as a phone shows at once.
 BUTTONS: Final = 10
@@ -32,7 +32,7 @@ LISTED: Final = 15
 
 
 @cache
-def _rules_in_force() -> TierRules:
+def rules_in_force() -> TierRules:
     """The tier names and order the chat shows, loaded once per process as the dispatcher loads them."""
     return load_rules(get_settings().firm.rules_file)
 
@@ -52,7 +52,7 @@ async def render_digest(session: AsyncSession, queued: Queued, reader: Reader) -
     """The digest of the alerts `queued` carries, for `reader` in the locale in force; None when none of its
     clients is the reader's any more."""
     run = queued.payload.get("scoring_run")
-    rules = _rules_in_force()
+    rules = rules_in_force()
     digest = await load_digest(session, reader, _ids(queued.payload.get("alerts")),
                                scoring_run=run if isinstance(run, int) else None, rules=rules)
     if digest is None:

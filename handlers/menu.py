@@ -13,11 +13,12 @@ from aiogram.utils.i18n import I18n
 from bot.accounts import Reader, Role
 from bot.i18n import LOCALES, render
 
-# The command menu of each role, in its order; a person bound to nobody gets the clients' (the default menu).
+# The command menu of each role, in its order, set in their chat; a person bound to nobody gets the default menu.
 SHARED_COMMANDS: Final = ("faq", "language", "settings", "help")  # what anyone may use, an adviser who left too
+CONSENT_COMMANDS: Final = ("unsubscribe", "subscribe")  # a client's no, and yes again, to marketing
 COMMAND_MENUS: Final[dict[Role | None, tuple[str, ...]]] = {
     None: ("tier", *SHARED_COMMANDS),
-    Role.CLIENT: ("tier", *SHARED_COMMANDS),
+    Role.CLIENT: ("tier", *SHARED_COMMANDS[:-1], *CONSENT_COMMANDS, SHARED_COMMANDS[-1]),
     Role.ADVISER: ("clients", "client", "tier", *SHARED_COMMANDS),
     Role.ADMIN: ("clients", "client", "stats", "audit", "tier", *SHARED_COMMANDS),
 }
@@ -37,12 +38,13 @@ def command_menu(role: Role | None) -> list[BotCommand]:
 
 
 def chat_commands(reader: Reader) -> list[BotCommand] | None:
-    """Staff get their own command menu in their chat, in their language, rendered now (it is set after the unit of
-    work commits, out of the update's locale); an adviser who has left the firm gets the shared commands alone, in
-    place of the staff menu their chat had; everyone else keeps the default menu the bot sets when it starts."""
+    """Clients and staff get their own command menu in their chat, in their language, rendered now (it is set after
+    the unit of work commits, out of the update's locale): a client's has /unsubscribe and /subscribe; an adviser
+    who has left the firm gets the shared commands alone, in place of the staff menu their chat had; a reader bound
+    to nobody keeps the default menu the bot sets when it starts."""
     if reader.departed:
         return _described(SHARED_COMMANDS)
-    return command_menu(reader.role) if reader.staff else None
+    return command_menu(reader.role) if reader.bound else None
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] | None) -> None:
@@ -51,8 +53,11 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand] |
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
 
 
+MENU_KEYS: Final = ("tier", "faq", "settings")  # the reply keyboard's buttons
+
+
 def _labels() -> dict[str, str]:
-    return {key: render("menu_button.html.j2", key=key) for key in ("tier", "faq", "settings")}
+    return {key: render("menu_button.html.j2", key=key) for key in MENU_KEYS}
 
 
 def main_menu(reader: Reader) -> ReplyKeyboardMarkup:

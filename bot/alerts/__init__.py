@@ -14,10 +14,11 @@ from bot.alerts.digests import (
     load_digest,
     pending_digests,
     queue_digests,
+    reachable_advisers,
 )
 from bot.alerts.policy import StandingChange, alerts_due
 from bot.alerts.store import raise_alerts
 
 __all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "PendingDigest", "StandingChange",
            "alerts_due", "dedupe_key", "digests_to_queue", "load_digest", "pending_digests", "queue_digests",
-           "raise_alerts"]
+           "raise_alerts", "reachable_advisers"]

@@ -39,7 +39,7 @@ from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
 from tiering import TierRules
 
 __all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQueued", "PendingDigest", "dedupe_key",
-           "digests_to_queue", "load_digest", "pending_digests", "queue_digests"]
+           "digests_to_queue", "load_digest", "pending_digests", "queue_digests", "reachable_advisers"]
 
 DIGEST_KIND: Final = "alert_digest"
 
@@ -80,15 +80,16 @@ def dedupe_key(scoring_run: int, adviser_id: str) -> str:
 
 
 def _waiting(today: date) -> Select[int, str, str | None]:
-    """Alerts in no digest yet, of advisers with the firm on `today`."""
+    """Alerts in no digest yet, of advisers with the firm on `today`. Feedback alerts are never in a digest: they go
+    at once, on their own (`bot.campaigns.answers`)."""
     return (
         select(Alert.id, Alert.adviser_id, Adviser.timezone)
         .join(Adviser, Adviser.adviser_id == Alert.adviser_id)
-        .where(Alert.outbox_id.is_(None), Adviser.with_the_firm_on(today))
+        .where(Alert.outbox_id.is_(None), Alert.kind != AlertKind.FEEDBACK, Adviser.with_the_firm_on(today))
     )
 
 
-def _reachable() -> Select[int]:
+def reachable_advisers() -> Select[int]:
     """Adviser accounts a push can reach: not blocked, and not the console's."""
     return select(TelegramAccount.telegram_user_id).where(
         TelegramAccount.role == Role.ADVISER, TelegramAccount.blocked_at.is_(None),
@@ -99,7 +100,7 @@ async def _recipients(connection: AsyncConnection, adviser_ids: Sequence[str]) -
     """Each adviser's account to push to: the most recently bound one that has not blocked the bot (the phone they
     use now; an older account may be a phone they no longer have)."""
     rows = await connection.execute(
-        _reachable().add_columns(TelegramAccount.adviser_id)
+        reachable_advisers().add_columns(TelegramAccount.adviser_id)
         .where(TelegramAccount.adviser_id.in_(adviser_ids))
         .order_by(TelegramAccount.bound_at.desc(), TelegramAccount.telegram_user_id.desc())
     )
@@ -117,7 +118,7 @@ async def _plan(connection: AsyncConnection, *, schedule: DigestSchedule, now: d
     if run is None:
         return []
     waiting = _waiting(now.astimezone(UTC).date()).where(
-        exists(_reachable().where(TelegramAccount.adviser_id == Alert.adviser_id))).order_by(Alert.id)
+        exists(reachable_advisers().where(TelegramAccount.adviser_id == Alert.adviser_id))).order_by(Alert.id)
     # Locked (PostgreSQL), so that a queueing running at the same time waits, then finds them in a digest.
     rows = (await connection.execute(waiting.with_for_update(of=Alert) if lock else waiting)).all()
     by_adviser: dict[str, list[int]] = {}

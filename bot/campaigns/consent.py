@@ -8,15 +8,32 @@ Service messages (surveys, alerts) are not marketing and do not ask this ledger.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Final
 
 from sqlalchemy import ColumnElement, Select, and_, exists, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Client, ConsentPurpose, ConsentRecord
+from bot.accounts import AllowedClient, Reader, Refusal, grant_access
+from bot.db.models import Client, ConsentPurpose, ConsentRecord, Role
+from bot.faq import normalize
+from bot.i18n.rendering import environment
 
-__all__ = ["has_consent", "record_consent", "refused"]
+__all__ = ["CONFIRMATION_TEMPLATE", "REFUSAL_WORDS", "ConsentChange", "change_marketing", "has_consent",
+           "is_refusal", "marketing_allowed", "record_consent", "refused", "text_version"]
+
+# A message that is one of these words and nothing else (any case, any punctuation) refuses marketing, as
+# /unsubscribe does: the opt-out words of SMS practice, in both languages.
+REFUSAL_WORDS: Final = frozenset({"退订", "stop", "unsubscribe"})
+# The confirmation a client is shown when they refuse or allow marketing in the chat: the wording a record names.
+CONFIRMATION_TEMPLATE: Final = "campaigns/consent.html.j2"
+
+# A session (the chat's unit of work, which then knows it wrote) or a connection (a command's transaction).
+Executor = AsyncConnection | AsyncSession
 
 
 def _latest(purpose: ConsentPurpose) -> Select[str, bool]:
@@ -33,14 +50,14 @@ def refused(purpose: ConsentPurpose = ConsentPurpose.MARKETING) -> ColumnElement
     return exists().where(latest.c.client_id == Client.client_id, latest.c.granted.is_(False))
 
 
-async def has_consent(connection: AsyncConnection, client_id: str,
-                      purpose: ConsentPurpose = ConsentPurpose.MARKETING) -> bool:
+async def has_consent(connection: Executor, client_id: str, purpose: ConsentPurpose = ConsentPurpose.MARKETING
+                      ) -> bool:
     """Whether `purpose` may reach the client now: their latest record says yes, or there is none."""
     row = (await connection.execute(_latest(purpose).where(ConsentRecord.client_id == client_id))).first()
     return row is None or bool(row.granted)
 
 
-async def record_consent(connection: AsyncConnection, client_id: str, *, granted: bool, channel: str,
+async def record_consent(connection: Executor, client_id: str, *, granted: bool, channel: str,
                          text_version: str, now: datetime, telegram_user_id: int | None = None,
                          purpose: ConsentPurpose = ConsentPurpose.MARKETING) -> bool:
     """Add a record; returns whether it changed anything (False: the client's latest record already said so, and
@@ -51,3 +68,55 @@ async def record_consent(connection: AsyncConnection, client_id: str, *, granted
         client_id=client_id, purpose=purpose, granted=granted, at=now, channel=channel[:32],
         text_version=text_version[:64], telegram_user_id=telegram_user_id))
     return True
+
+
+# --- in the chat ---------------------------------------------------------------------------------------
+
+
+def is_refusal(text: str) -> bool:
+    """`text` is one of the refusal words and nothing else."""
+    return normalize(text) in REFUSAL_WORDS
+
+
+@cache
+def _source_digest(template: str) -> str:
+    environment_ = environment()
+    assert environment_.loader is not None
+    source, _filename, _uptodate = environment_.loader.get_source(environment_, template)
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+def text_version(template: str, locale: str) -> str:
+    """The version of the wording a person was shown: the template's name, the first 12 hex digits of the SHA-256
+    of its source (read once per process) and the locale, e.g. "campaigns/consent.html.j2@3f2a9c1d4e5b:zh_Hans"."""
+    return f"{template}@{_source_digest(template)}:{locale}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChange:
+    """What a client's word did: marketing is now `granted` or not, and `changed` says whether it was otherwise
+    before (False: it was so already, and nothing was recorded)."""
+
+    granted: bool
+    changed: bool
+
+
+async def change_marketing(session: AsyncSession, allowed: AllowedClient, *, granted: bool, channel: str,
+                           locale: str, now: datetime) -> ConsentChange:
+    """Record the allowed client's yes or no to marketing, said in the chat through `channel`
+    ("telegram:command", "telegram:word", "telegram:button") and confirmed with `CONFIRMATION_TEMPLATE` in
+    `locale`; in the caller's unit of work."""
+    changed = await record_consent(session, allowed.client_id, granted=granted, channel=channel,
+                                   text_version=text_version(CONFIRMATION_TEMPLATE, locale), now=now,
+                                   telegram_user_id=allowed.reader.user_id)
+    return ConsentChange(granted, changed)
+
+
+async def marketing_allowed(session: AsyncSession, reader: Reader) -> bool | None:
+    """Whether marketing may reach the reader, a client; None for anyone else (/settings shows it to clients)."""
+    if reader.role is not Role.CLIENT:
+        return None
+    allowed = await grant_access(session, reader, None)
+    if isinstance(allowed, Refusal):
+        return None
+    return await has_consent(session, allowed.client_id)

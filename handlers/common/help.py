@@ -9,6 +9,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader, display_name, example_client
+from bot.campaigns.consent import marketing_allowed
 from bot.i18n import render
 from bot.telegram import send
 from handlers.common.language import LANGUAGE_NAMES, language_picker
@@ -24,7 +25,8 @@ async def help_command(message: Message, reader: Reader, session: AsyncSession) 
 async def settings(message: Message, reader: Reader, session: AsyncSession, i18n: I18n) -> None:
     assert message.bot is not None
     name = await display_name(session, reader)
-    text = render("settings.html.j2", reader=reader, name=name, language=LANGUAGE_NAMES[i18n.current_locale])
+    text = render("settings.html.j2", reader=reader, name=name, language=LANGUAGE_NAMES[i18n.current_locale],
+                  marketing=await marketing_allowed(session, reader))
     await send(message.bot, message.chat.id, text, language_picker())
 
 

@@ -148,4 +148,7 @@ async def test_staff_get_their_command_menu_in_their_chat_and_language(chat: Cha
     client = new_user_id()
     chat.bot.session.clear()
     await chat.send(client, f"/start {await chat.invite(Role.CLIENT, client_id)}")
-    assert not [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]  # the default menu is theirs
+    # A client gets theirs too, in their language: /unsubscribe and /subscribe among the commands anyone has.
+    (menu,) = [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]
+    assert [c.command for c in menu.commands] == ["tier", "faq", "language", "settings", "unsubscribe", "subscribe",
+                                                  "help"]
