@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import accounts, chat, data, delivery, digest, scoring
+from bot.cli.campaign import campaign_app
 from bot.cli.common import err
 from bot.cli.database import db_app
 from bot.cli.faq import faq_app
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 for group in (data, scoring, digest, accounts, chat, delivery):
     group.register(app)
 app.add_typer(faq_app, name="faq")
+app.add_typer(campaign_app, name="campaign")
 
 
 def _show_version(shown: bool) -> None:
