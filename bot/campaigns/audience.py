@@ -266,7 +266,7 @@ async def named_products_risk(connection: AsyncConnection, message: StrategyMess
     if not message.products:
         return None
     levels = dict((await connection.execute(
-        select(Product.product_id, Product.risk_level).where(Product.product_id.in_(message.products)))).tuples())
+        select(Product.product_id, Product.risk_level).where(Product.product_id.in_(message.products)))).all())
     missing = [product for product in message.products if product not in levels]
     if missing:
         raise UnknownProducts(_("The strategy message “{id}” names products the database does not hold: {products}; "
