@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaigns import STRATEGY_KIND, SURVEY_KIND
@@ -437,26 +437,20 @@ async def campaign_status(session: AsyncSession, campaign_id: int, *, now: datet
     campaign = _view(await _campaign(session, campaign_id))
     recipients = await session.scalar(select(func.count()).select_from(CampaignRecipient).where(
         CampaignRecipient.campaign_id == campaign_id)) or 0
-    by_status: Counter[OutboxStatus] = Counter()
-    delivered = not_sent = held = 0
-    last_sent_at: datetime | None = None
-    for status, sent_message, due_later, count, last in await session.execute(
-            select(OutboxMessage.status, OutboxMessage.message_id.is_not(None), OutboxMessage.next_attempt_at > now,
-                   func.count(), func.max(OutboxMessage.sent_at))
-            .where(OutboxMessage.campaign_id == campaign_id)
-            .group_by(OutboxMessage.status, OutboxMessage.message_id.is_not(None),
-                      OutboxMessage.next_attempt_at > now)):
-        by_status[status] += count
-        if status is OutboxStatus.SENT and sent_message:
-            delivered += count
-            if last is not None and (last_sent_at is None or last > last_sent_at):
-                last_sent_at = last
-        elif status is OutboxStatus.SENT:
-            not_sent += count
-        if status is OutboxStatus.PENDING and due_later:
-            held += count
+    with_message = OutboxMessage.message_id.is_not(None)
+    rows = (await session.execute(
+        select(OutboxMessage.status, func.count(), func.sum(case((with_message, 1), else_=0)),
+               func.sum(case((OutboxMessage.next_attempt_at > now, 1), else_=0)),
+               func.max(case((with_message, OutboxMessage.sent_at))))
+        .where(OutboxMessage.campaign_id == campaign_id).group_by(OutboxMessage.status))).all()
+    by_status = {status: count for status, count, *_rest in rows}
+    sent = next((row for row in rows if row[0] is OutboxStatus.SENT), None)
+    delivered = 0 if sent is None else int(sent[2])
+    not_sent = by_status.get(OutboxStatus.SENT, 0) - delivered
+    held = next((int(row[3]) for row in rows if row[0] is OutboxStatus.PENDING), 0)
+    last_sent_at = None if sent is None else sent[4]
     answered = None
     if campaign.kind is CampaignKind.SURVEY:
         answered = await session.scalar(select(func.count(func.distinct(SurveyAnswer.client_id))).where(
             SurveyAnswer.campaign_id == campaign_id)) or 0
-    return Progress(campaign, recipients, dict(by_status), delivered, not_sent, held, answered, last_sent_at)
+    return Progress(campaign, recipients, by_status, delivered, not_sent, held, answered, last_sent_at)
