@@ -95,7 +95,8 @@ def test_a_bad_term_is_one_sentence_naming_it(text: str, sentence: str) -> None:
 def test_the_sentence_speaks_the_current_locale() -> None:
     with use_locale("zh_Hans"), pytest.raises(AudienceError) as refused:
         parse_audience("tier=mdi", RULES)
-    assert str(refused.value) == "TRANSLATION"
+    assert str(refused.value) == ("“tier=mdi”：没有等级“mdi”（是否想输入“mid”？）；可用的等级为 ordinary, mid, "
+                                  "high_net_worth。")
 
 
 def test_the_reasons_that_apply_to_each_kind_follow_the_engine_s_guard(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_a_campaign_from_draft_to_close(tierbot: Tierbot, firm: dict[str, int], 
         "  0  adviser departed: their adviser has left the firm; give them another adviser first.",
         "  0  complaint open: a client with an open complaint is not surveyed.",
         "The sender (“tierbot send”, or “tierbot run”) sends them within Telegram's limits."]
-    campaigns, recipients, outbox = asyncio.run(_read(database_url))
+    _campaigns, recipients, outbox = asyncio.run(_read(database_url))
     assert (recipients, [row.telegram_user_id for row in outbox]) == (3, [firm["C01"], firm["C02"], firm["C03"]])
 
     _refused(tierbot("campaign", "start", "1"), "Campaign 1 has started already: starting it again adds nothing.")
@@ -205,13 +205,14 @@ def test_no_campaign_yet_and_chinese(tierbot: Tierbot, firm: dict[str, int], mon
                           "tier=mid")
         typo = tierbot("campaign", "create", "--kind", "survey", "--template", "relationship_nps", "--audience",
                        "tier=mdi")
-    assert created.stdout.splitlines()[0] == "TRANSLATION"
-    assert typo.stderr == "TRANSLATION"
+    assert created.stdout.splitlines()[0] == "活动 1，调查问卷“relationship_nps”，受众“tier=mid”：已创建为草稿。"
+    assert typo.stderr == ("“tier=mdi”：没有等级“mdi”（是否想输入“mid”？）；可用的等级为 ordinary, mid, "
+                           "high_net_worth。\n")
 
 
 def test_preview_shows_the_audience_the_reasons_and_a_sample_per_language(tierbot: Tierbot, firm: dict[str, int],
                                                                          database_url: str) -> None:
-    """Needs the chat's renderers (handlers.render_sample)."""
+    """Needs the chat's renderers (handlers.campaign_sample)."""
     assert tierbot("campaign", "create", "--kind", "survey", "--template", "relationship_nps", "--audience",
                    "all").exit_code == 0
     preview = tierbot("campaign", "preview", "1")
