@@ -16,7 +16,7 @@ from tiering.assessment import (
     tier_gap,
 )
 from tiering.churn import BetaGeo
-from tiering.dimensions import Dimension, DimensionScore, Reason, Segment
+from tiering.dimensions import DIMENSION_SEGMENTS, Dimension, DimensionScore, Reason, Segment
 from tiering.facts import ClientFacts, ShelfProduct
 from tiering.recommendations import (
     PRODUCT_STRATEGIES,
@@ -31,6 +31,7 @@ from tiering.rules import DEFAULT_RULES_PATH, RulesError, Tier, TierRules, parse
 
 __all__ = [
     "DEFAULT_RULES_PATH",
+    "DIMENSION_SEGMENTS",
     "PRODUCT_STRATEGIES",
     "RANKING",
     "STRATEGIES",

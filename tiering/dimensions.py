@@ -32,6 +32,7 @@ from tiering.facts import ClientFacts
 from tiering.rules import TierRules
 
 __all__ = [
+    "DIMENSION_SEGMENTS",
     "Dimension",
     "DimensionScore",
     "DimensionScores",
@@ -185,6 +186,14 @@ _ACTIVITY: Final = (Segment.LOW_FREQUENCY, Segment.HIGH_FREQUENCY)
 _NEEDS: Final = (Segment.SINGLE_NEED, Segment.DIVERSE_NEEDS)
 _LOYALTY: Final = (Segment.LOYAL, Segment.POTENTIAL_CHURN)
 _LIFECYCLE: Final = (Segment.NEW, Segment.GROWTH, Segment.MATURE, Segment.DECLINE)
+# The segments each dimension puts a client in, in the engine's order.
+DIMENSION_SEGMENTS: Final[Mapping[Dimension, tuple[Segment, ...]]] = {
+    Dimension.ASSET_SIZE: tuple(_ASSET.values()),
+    Dimension.ACTIVITY: _ACTIVITY,
+    Dimension.LIFECYCLE: _LIFECYCLE,
+    Dimension.COMPLEXITY: _NEEDS,
+    Dimension.LOYALTY: _LOYALTY,
+}
 _LIFECYCLE_BASE: Final = np.array([50.0, 75.0, 65.0, 25.0])
 # A relative AUM trend of 10% a month moves the lifecycle score by its full 10 points.
 _TREND_EFFECT_CAP: Final = 0.1

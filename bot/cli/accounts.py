@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from babel import Locale
@@ -32,10 +33,11 @@ ADMIN_ID = re.compile(r"[A-Za-z0-9._@-]{1,48}")
 _LOOKS_LIKE_A_HEADER = re.compile(r"(?i)(.*[_ ])?id")
 
 
-def when(moment: datetime) -> str:
-    """A moment for the operator: in this machine's time zone, which is shown, in the CLI's locale."""
+def when(moment: datetime, zone: str | None = None) -> str:
+    """A moment for the operator: in the time zone `zone` (else this machine's), which is shown, in the CLI's
+    locale."""
     locale = get_settings().firm.default_locale
-    local = moment.astimezone()
+    local = moment.astimezone(ZoneInfo(zone) if zone else None)
     zone = format_datetime(local, "z", tzinfo=local.tzinfo, locale=locale)
     time = f"{format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)} {zone}"
     pattern: str = Locale.parse(locale).datetime_formats["medium"]  # "{1}, {0}": the date, then the time

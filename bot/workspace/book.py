@@ -38,10 +38,12 @@ __all__ = [
     "BookRow",
     "BookSort",
     "assessment_expiry",
+    "assessment_lapsed_on",
     "book_page",
     "expired_by",
     "names_an_id",
     "search_by_name",
+    "tier_changed_since",
 ]
 
 PAGE_SIZE: Final = 10
@@ -157,7 +159,7 @@ async def _latest_run_day(session: AsyncSession) -> date | None:
     return await session.scalar(select(func.max(ScoringRun.as_of)).where(ScoringRun.finished_at.is_not(None)))
 
 
-def _tier_changed_since(day: date) -> ColumnElement[bool]:
+def tier_changed_since(day: date) -> ColumnElement[bool]:
     """The client's tier changed in a run after `day`: read from the partial index of tier changes by run."""
     return Client.client_id.in_(
         select(TierSnapshot.client_id)
@@ -166,9 +168,15 @@ def _tier_changed_since(day: date) -> ColumnElement[bool]:
     )
 
 
-def _assessment_due(rules: TierRules, today: date) -> ColumnElement[bool]:
-    by = expired_by(today + timedelta(days=ASSESSMENT_WARNING_DAYS), rules.suitability.assessment_valid_months)
+def assessment_lapsed_on(rules: TierRules, day: date) -> ColumnElement[bool]:
+    """SQL: the client has no valid risk assessment on `day` (no level, never assessed, or assessed `valid_months`
+    whole months before it or longer): `tiering.risk_assessment_status` is not None."""
+    by = expired_by(day, rules.suitability.assessment_valid_months)
     return or_(Client.risk_level.is_(None), Client.risk_assessed_on.is_(None), Client.risk_assessed_on <= by)
+
+
+def _assessment_due(rules: TierRules, today: date) -> ColumnElement[bool]:
+    return assessment_lapsed_on(rules, today + timedelta(days=ASSESSMENT_WARNING_DAYS))
 
 
 async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) -> ColumnElement[bool]:
@@ -181,7 +189,7 @@ async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) 
             return TierState.loyalty_segment == Segment.POTENTIAL_CHURN.value
         case BookFilter.CHANGED:
             latest = await _latest_run_day(session)
-            return false() if latest is None else _tier_changed_since(latest - timedelta(days=CHANGED_WITHIN_DAYS))
+            return false() if latest is None else tier_changed_since(latest - timedelta(days=CHANGED_WITHIN_DAYS))
         case BookFilter.RISK:
             return _assessment_due(rules, datetime.now(UTC).date())
     return true()
