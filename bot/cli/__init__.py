@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import accounts, chat, data, delivery, digest, scoring
+from bot.cli import (
+    accounts,
+    campaign_report,  # noqa: F401  (its commands join campaign_app as it is imported)
+    chat,
+    data,
+    delivery,
+    digest,
+    scoring,
+)
 from bot.cli.campaign import campaign_app
 from bot.cli.common import err
 from bot.cli.database import db_app

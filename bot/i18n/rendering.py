@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from bot.config import get_settings
 from bot.i18n.catalogs import current_locale, gettext, ngettext
 from bot.i18n.tables import text_table
-from bot.i18n.vocabulary import category_name, dimension_name, segment_name, tier_name
+from bot.i18n.vocabulary import category_name, dimension_name, language_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
 
 __all__ = ["environment", "format_money", "render", "render_string"]
@@ -95,7 +95,7 @@ def environment() -> Environment:
     env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day,
                        moment=format_moment, table=text_table)
     env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
-                       category_name=category_name, locale=current_locale)
+                       category_name=category_name, language_name=language_name, locale=current_locale)
     return env
 
 

@@ -1,4 +1,4 @@
-"""The names a reader sees for the engine's ids: tiers, dimensions, segments, product categories.
+"""The names a reader sees for the engine's ids: tiers, dimensions, segments, product categories, and languages.
 
 Marked with N_ so that extraction puts them in the catalogs; translated when shown, in the reader's locale.
 Tier names come from the rules file: the default rules' names are here; a firm's own names show as written
@@ -8,9 +8,12 @@ reads of themselves (`segment_name` gives the client's unless told `own=False`: 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-from bot.i18n.catalogs import gettext
+from babel import Locale, UnknownLocaleError
+
+from bot.i18n.catalogs import current_locale, gettext
 from tiering import TierRules
 
 
@@ -99,3 +102,17 @@ def segment_name(segment: str, *, own: bool = True) -> str:
 
 def category_name(category: str) -> str:
     return gettext(CATEGORIES.get(category, CATEGORIES["other"]))
+
+
+@cache
+def _language_name(locale: str, reader: str) -> str:
+    try:
+        return Locale.parse(locale).get_display_name(reader) or locale
+    except (ValueError, UnknownLocaleError):
+        return locale
+
+
+def language_name(locale: str) -> str:
+    """The language of a locale code as the reader names it ("Chinese (Simplified)", "中文（简体）"); a code Babel
+    does not know shows as it is."""
+    return _language_name(locale, current_locale())

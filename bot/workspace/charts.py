@@ -1,5 +1,5 @@
-"""The summary's chart: a radar of the five dimension scores beside the 12-month line of the client's assets, as one
-PNG for the adviser's chat, in the reader's language.
+"""Charts for staff, as PNGs in the reader's language: the summary's (a radar of the five dimension scores beside the
+12-month line of the client's assets) and a campaign's NPS by tier.
 
 Drawn with matplotlib's object-oriented API on the Agg canvas only: each chart is a `Figure` of its own, with fonts
 passed to each text rather than set in the global rcParams, so charts can be drawn in threads. Chinese labels need a
@@ -17,13 +17,13 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from textwrap import fill
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal, get_currency_symbol
@@ -36,16 +36,20 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.i18n import use_locale
-from bot.i18n.vocabulary import dimension_name
-from tiering import Dimension
+from bot.i18n import ngettext, use_locale
+from bot.i18n.vocabulary import dimension_name, tier_name
+from tiering import Dimension, TierRules
 
-__all__ = ["CACHE_SIZE", "chart_cached", "cjk_font_family", "summary_chart"]
+if TYPE_CHECKING:
+    from bot.campaigns.report import Group
+
+__all__ = ["CACHE_SIZE", "chart_cached", "cjk_font_family", "nps_by_tier_chart", "summary_chart"]
 
 logger = logging.getLogger("tierbot.workspace")
 
 CACHE_SIZE: Final = 256
 WIDTH, HEIGHT, DPI = 10, 5, 100  # inches at DPI: 1000 x 500 px, two panels a phone shows side by side
+NPS_WIDTH, NPS_HEIGHT = 8, 5  # 800 x 500 px: a handful of bars
 
 # Fonts that hold the Simplified Chinese glyphs, those drawn for mainland readers first.
 CJK_FAMILIES: Final = (
@@ -57,6 +61,7 @@ CJK_LOCALES: Final = frozenset({"zh_Hans"})
 
 _SCALE: Final = (25, 50, 75, 100)
 LINE_COLOUR, FILL_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#1f5f99", "#6fa8dc", "#c8ced6", "#2b2b2b"
+NEGATIVE_COLOUR, NOTE_COLOUR = "#c0504d", "#7a7a7a"
 
 _cache: OrderedDict[tuple[Hashable, str], bytes] = OrderedDict()
 _cache_lock = threading.Lock()  # the cache's alone, held for microseconds: the event loop may take it
@@ -76,13 +81,26 @@ def summary_chart(
     the cached PNG without drawing again, so a key must change whenever the figures do. A chart not cached is drawn
     here: call this in a thread unless `chart_cached` has just given the PNG.
     """
+    return _cached_or_drawn(key, locale, lambda: _render(dimension_scores, aum_trend, locale))
+
+
+def nps_by_tier_chart(groups: Sequence[Group], locale: str, *, rules: TierRules) -> bytes:
+    """The PNG of a survey question's NPS by tier (`Report.nps_by_tier()`, lowest tier first): a bar per tier with
+    its NPS and its count of answers, on an axis from -100 to 100 with its 0 line; a tier with too few answers for
+    a score gets its count and no bar. Cached by the figures, the rules and the locale; draws when not cached (in
+    a thread, from the event loop)."""
+    key = ("nps_by_tier", rules.digest(), tuple((group.key, group.score.counts) for group in groups))
+    return _cached_or_drawn(key, locale, lambda: _png(_nps_figure(groups, locale, rules)))
+
+
+def _cached_or_drawn(key: Hashable, locale: str, draw: Callable[[], bytes]) -> bytes:
     png = chart_cached(key, locale)
     if png is not None:
         return png
     with _drawing:  # one drawing at a time; a thread that waited here for the same chart finds it cached
         png = chart_cached(key, locale)
         if png is None:
-            png = _render(dimension_scores, aum_trend, locale)
+            png = draw()
             _remember((key, locale), png)
     return png
 
@@ -105,22 +123,31 @@ def _remember(cache_key: tuple[Hashable, str], png: bytes) -> None:
 
 def _render(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequence[tuple[date, Decimal]],
             locale: str) -> bytes:
-    figure = _figure(dimension_scores, aum_trend, locale)
+    return _png(_figure(dimension_scores, aum_trend, locale))
+
+
+def _png(figure: Figure) -> bytes:
     buffer = BytesIO()
     FigureCanvasAgg(figure)  # the figure's canvas from now on: Agg, whatever backend pyplot would pick
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def _figure(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequence[tuple[date, Decimal]],
-            locale: str) -> Figure:
-    """The chart as a Figure, its labels in `locale`, else in English where the machine has no font for them."""
+def _families(locale: str) -> tuple[list[str], str]:
+    """The font families for labels in `locale`, and the locale to label in: English where the machine has no font
+    for it."""
     families = [LATIN_FAMILY]
     if locale in CJK_LOCALES:
         if (cjk := cjk_font_family()) is None:
-            locale = "en"
-        else:
-            families.insert(0, cjk)
+            return families, "en"
+        families.insert(0, cjk)
+    return families, locale
+
+
+def _figure(dimension_scores: Sequence[tuple[Dimension, float]], aum_trend: Sequence[tuple[date, Decimal]],
+            locale: str) -> Figure:
+    """The chart as a Figure, its labels in `locale`, else in English where the machine has no font for them."""
+    families, locale = _families(locale)
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor="white")
     with use_locale(locale):
         figure.text(0.26, 0.92, _("Dimension scores"), ha="center", fontproperties=_font(families, 16),
@@ -195,6 +222,57 @@ def _assets(axes: Axes, aum_trend: Sequence[tuple[date, Decimal]], families: lis
     axes.set_xlim(days[0] - margin, days[-1] + margin)
     axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8)
     axes.tick_params(length=0)
+
+
+def _nps_figure(groups: Sequence[Group], locale: str, rules: TierRules) -> Figure:
+    families, locale = _families(locale)
+    figure = Figure(figsize=(NPS_WIDTH, NPS_HEIGHT), dpi=DPI, facecolor="white")
+    with use_locale(locale):
+        figure.text(0.5, 0.92, _("NPS by tier"), ha="center", fontproperties=_font(families, 16), color=TEXT_COLOUR)
+        figure.text(0.5, 0.03, _("NPS: the percentage of promoters (9–10) minus that of detractors (0–6)"), ha="center",
+                    fontproperties=_font(families, 10), color=NOTE_COLOUR)
+        _nps_bars(figure.add_axes((0.1, 0.2, 0.86, 0.64)), groups, rules, families, locale)
+    return figure
+
+
+def _nps_bars(axes: Axes, groups: Sequence[Group], rules: TierRules, families: list[str], locale: str) -> None:
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.set_ylim(-100, 100)
+    ticks = [-100, -50, 0, 50, 100]
+    axes.set_yticks(ticks, [format_decimal(tick, format="#,##0;−#,##0", locale=locale) for tick in ticks],
+                    fontproperties=_font(families, 11), color=TEXT_COLOUR)
+    axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8)
+    axes.axhline(0, color=TEXT_COLOUR, linewidth=1.2)
+    axes.tick_params(length=0)
+    positions = list(range(len(groups)))
+    axes.set_xlim(-0.6, max(len(groups), 1) - 0.4)
+    names = [fill(tier_name(rules, g.key) if g.key and rules.rank(g.key) is not None else g.key or _("not known"),
+                  width=14) for g in groups]
+    axes.set_xticks(positions, names, fontproperties=_font(families, 12), color=TEXT_COLOUR)
+    if not groups:
+        axes.text(0.5, 0.75, _("No answers yet"), transform=axes.transAxes, ha="center", va="center",
+                  fontproperties=_font(families, 13), color=NOTE_COLOUR)
+    for position, group in zip(positions, groups, strict=True):
+        score = group.score
+        answers = ngettext("{count} answer", "{count} answers", score.answers).format(
+            count=format_decimal(score.answers, locale=locale))
+        if score.nps is None:
+            axes.text(position, 6, _("too few answers") + "\n" + answers, ha="center", va="bottom", linespacing=1.5,
+                      fontproperties=_font(families, 10), color=NOTE_COLOUR)
+            continue
+        nps = score.nps
+        axes.bar(position, nps, width=0.6, color=LINE_COLOUR if nps >= 0 else NEGATIVE_COLOUR)
+        up = nps >= 0
+        axes.text(position, nps + (3 if up else -3), _signed(nps, locale), ha="center", va="bottom" if up else "top",
+                  fontproperties=_font(families, 13), color=TEXT_COLOUR)
+        axes.text(position, -3 if up else 3, answers, ha="center", va="top" if up else "bottom",
+                  fontproperties=_font(families, 10), color=NOTE_COLOUR)
+
+
+def _signed(value: float, locale: str) -> str:
+    """A score with its sign, as the reader writes numbers: "+25", "−10", "0"."""
+    return "0" if abs(value) < 0.5 else format_decimal(value, format="+#,##0;−#,##0", locale=locale)
 
 
 def _amount_labels(ticks: Sequence[float], locale: str) -> list[str]:
