@@ -211,14 +211,39 @@ async def test_a_strategy_message_in_chinese(engine: AsyncEngine) -> None:
     assert table.splitlines()[0].split() == ["等级", "English", "中文", "合计"]
     assert "预览：未写入、未发送任何内容。" in preview
 
-    (question,) = await chat.press(admin, chat.buttons()[_labels(chat)[0]])
-    assert "将向 4 位客户发送消息" in question, question
-    (started,) = await chat.press(admin, chat.buttons()[_labels(chat)[0]])
-    assert "已启动：已排入 4 条消息，每位接收人一条。" in started, started
+    (question,) = await chat.press(admin, chat.buttons()["▶️ 启动"])
+    assert question.startswith("<b>启动活动 1？</b>")
+    assert "将向 4 位客户发送消息：每人一条策略消息" in question, question
+    assert _labels(chat) == ["✅ 确认启动", "✖️ 取消"]
+    start = chat.buttons()["✅ 确认启动"]
+    (started,) = await chat.press(admin, start)
+    assert started.startswith("<b>已启动：已排入 4 条消息，每位接收人一条。</b>"), started
+    assert "启动时未纳入：受众中的 1 位客户。\n• 1 从未绑定：" in started
     _fits_a_phone(started)
     assert await _queued(engine) == (4, 4)
+    assert await chat.press(admin, start) == ["活动 1 已经开始：再次启动不会新增任何消息。"]
+    assert _labels(chat) == ["⬅️ 返回", "📋 全部活动"]
+    assert await _queued(engine) == (4, 4)
+
+    (card,) = await chat.press(admin, chat.buttons()["⬅️ 返回"])
+    assert _labels(chat) == ["🔄 刷新", "⏸ 暂停", "📊 报告", "⏹ 关闭", "📋 全部活动"]
+    (paused,) = await chat.press(admin, chat.buttons()["⏸ 暂停"])
+    assert paused.startswith("<b>已暂停。</b>")
+    assert "已暂停：恢复之前，发送程序不会发送其任何消息。" in paused
+    (question,) = await chat.press(admin, chat.buttons()["⏹ 关闭"])  # a paused campaign closes too
+    assert question.startswith("<b>关闭活动 1？</b>")
+    assert "该调查问卷将不再接受作答。" not in question  # a strategy message takes no answers
+    (closed,) = await chat.press(admin, chat.buttons()["✅ 确认关闭"])
+    assert closed.startswith("<b>已关闭：尚未发送的 4 条消息将不再发送。</b>"), closed
+    assert _labels(chat) == ["📊 报告", "📋 全部活动"]
+    (report,) = await chat.press(admin, chat.buttons()["📊 报告"])
+    assert report.startswith("<b>活动 1：策略消息“")
+    assert not chat.bot.session.sent(SendPhoto)  # a strategy message has no NPS to chart
     assert (await _campaigns(engine))[0][:4] == (CampaignKind.STRATEGY, "seminars", "tier=mid,high_net_worth",
-                                                 CampaignStatus.RUNNING)
+                                                 CampaignStatus.CLOSED)
+    async with engine.connect() as connection:
+        ended = (await connection.execute(select(OutboxMessage.status, OutboxMessage.error))).all()
+    assert ended == [(OutboxStatus.SENT, "campaign_closed")] * 4
 
 
 async def test_bad_input_to_campaigns_new_is_one_sentence_and_creates_nothing(engine: AsyncEngine) -> None:
@@ -290,6 +315,9 @@ async def test_presses_from_anyone_but_an_admin_change_nothing(engine: AsyncEngi
         "There is no campaign 99."]
     assert await chat.press(admin, CampaignCb(action=CampaignAction.REPORT, campaign=99).pack()) == [
         "There is no campaign 99."]
+    for action in (CampaignAction.START_CONFIRMED, CampaignAction.REPORT):  # past any campaign's id
+        assert await chat.press(admin, CampaignCb(action=action, campaign=2**40).pack()) == []
+        assert [answer.text for answer in chat.bot.session.sent(AnswerCallbackQuery)] == [STALE]
 
 
 async def test_drafts_are_dropped_and_the_list_is_paged(engine: AsyncEngine) -> None:
