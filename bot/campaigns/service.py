@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, case, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.campaigns import STRATEGY_KIND, SURVEY_KIND
 from bot.campaigns.audience import (
@@ -36,6 +36,7 @@ from bot.campaigns.audience import (
     UnknownProducts,
     named_products_risk,
     parse_audience,
+    reader_locale_sql,
     resolve_audience,
 )
 from bot.campaigns.content import ContentError, StrategyMessage, Survey, load_template
@@ -46,10 +47,14 @@ from bot.db.models import (
     CampaignKind,
     CampaignRecipient,
     CampaignStatus,
+    Client,
     OutboxMessage,
     OutboxStatus,
     SurveyAnswer,
+    TelegramAccount,
+    TierState,
 )
+from bot.db.tier_columns import DIMENSION_COLUMNS
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
 from bot.i18n import gettext as _
@@ -64,7 +69,6 @@ __all__ = ["CLOSED_ERROR", "CampaignError", "CampaignView", "Closed", "Preview",
 # How a campaign's message not sent when it closed ends: sent with no message, as a message with nothing left to
 # say ends (the sender's convention), so that no sender takes it and fatigue does not count it.
 CLOSED_ERROR = "campaign_closed"
-_BATCH = 5000  # rows a statement of a start's bulk inserts
 
 
 class CampaignError(Exception):
@@ -244,6 +248,7 @@ async def create_campaign(session: AsyncSession, *, kind: CampaignKind, template
     """A draft campaign sending `template` (of `directory`, default the shipped templates of `kind`) to `audience`,
     not before `not_before` (None: as soon as it starts). The template, the audience (under `rules`, default the
     firm's), the advisers it names and the products the message names are checked before anything is written."""
+    kind = CampaignKind(kind)  # the enum, given its value ("survey") too
     content = _content(kind, template, directory)
     parsed = _audience(audience, rules, None)
     await _check_advisers(session, parsed.advisers)
@@ -320,6 +325,29 @@ def _send_times(recipients: Sequence[Recipient], start: datetime, quiet: QuietHo
     return times
 
 
+async def _record_recipients(connection: AsyncConnection, campaign_id: int, kind: CampaignKind, now: datetime,
+                             default_locale: str) -> None:
+    """A recipient for each message the campaign queued, with their outbox id and what they are now (the tier, the
+    locale they read, their adviser and the dimensions' segments), in one statement over its outbox rows."""
+    as_json = func.json_object if connection.dialect.name == "sqlite" else func.json_build_object
+    segments = as_json(*(part for dimension, columns in DIMENSION_COLUMNS.items()
+                         for part in (literal(dimension.value), TierState.__table__.c[columns.segment])), type_=JSON)
+    recipients = (
+        select(literal(campaign_id), Client.client_id, literal(kind, CampaignRecipient.kind.type),
+               OutboxMessage.telegram_user_id, OutboxMessage.id, literal(now, CampaignRecipient.queued_at.type),
+               TierState.tier, reader_locale_sql(TelegramAccount.locale, Client.locale, default_locale),
+               Client.adviser_id, segments)
+        .select_from(OutboxMessage)
+        .join(Client, OutboxMessage.dedupe_key == literal(dedupe_key(campaign_id, "")) + Client.client_id)
+        .join(TierState, TierState.client_id == Client.client_id)
+        .join(TelegramAccount, TelegramAccount.telegram_user_id == OutboxMessage.telegram_user_id)
+        .where(OutboxMessage.campaign_id == campaign_id)
+    )
+    await connection.execute(insert(CampaignRecipient).from_select(
+        ["campaign_id", "client_id", "kind", "telegram_user_id", "outbox_id", "queued_at", "tier", "locale",
+         "adviser_id", "segments"], recipients))
+
+
 async def start_campaign(session: AsyncSession, campaign_id: int, *, settings: Settings, now: datetime,
                          rules: TierRules | None = None, directory: Path | None = None) -> Started:
     """Start a draft, in the caller's transaction: its status moves to running (compare-and-set: a second start, or
@@ -345,20 +373,11 @@ async def start_campaign(session: AsyncSession, campaign_id: int, *, settings: S
     start = max(now, campaign.not_before or now)
     times = _send_times(recipients, start, settings.delivery.quiet, settings.firm.timezone)
     kind = SURVEY_KIND if campaign.kind is CampaignKind.SURVEY else STRATEGY_KIND
-    rows = [{"campaign_id": campaign_id, "client_id": r.client_id, "kind": campaign.kind,
-             "telegram_user_id": r.telegram_user_id, "queued_at": now, "tier": r.tier, "locale": r.locale,
-             "adviser_id": r.adviser_id, "segments": dict(r.segments)} for r in recipients]
-    for first in range(0, len(rows), _BATCH):
-        await connection.execute(insert(CampaignRecipient), rows[first:first + _BATCH])
     await enqueue_many(connection, [
         Outgoing(kind, r.telegram_user_id, dedupe_key(campaign_id, r.client_id), at,
                  {"campaign_id": campaign_id, "client_id": r.client_id}, campaign_id)
         for r, at in zip(recipients, times, strict=True)], now=now)
-    await connection.execute(
-        update(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id).values(
-            outbox_id=select(OutboxMessage.id).where(
-                OutboxMessage.dedupe_key == literal(dedupe_key(campaign_id, "")) + CampaignRecipient.client_id)
-            .scalar_subquery()))
+    await _record_recipients(connection, campaign_id, campaign.kind, now, settings.firm.default_locale)
     await session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
         content_digest=content.digest, exclusions={reason.value: n for reason, n in resolution.exclusions.items()}))
     return Started(_view(await _campaign(session, campaign_id)), len(recipients), resolution.exclusions,

@@ -219,11 +219,12 @@ def test_preview_shows_the_audience_the_reasons_and_a_sample_per_language(tierbo
     assert preview.exit_code == 0, preview.output
     shown = preview.stdout
     assert shown.startswith("Campaign 1, survey “relationship_nps” to “all”: a start now reaches 4 clients.\n")
-    table = [line.split() for line in shown.splitlines()[1:6]]
-    assert table == [["tier", "English", "Chinese", "(Simplified)", "all"], [],
-                     ["Mid-tier", "2", "1", "3"], ["High-net-worth", "1", "0", "1"], ["all", "3", "1", "4"]], shown
+    table = [[cell.strip() for cell in re.split("[│┃]", line)] for line in shown.splitlines()[1:6]]
+    assert [table[0], *table[2:]] == [["tier", "English", "Chinese (Simplified)", "all"],
+                                      ["Mid-tier", "2", "1", "3"], ["High-net-worth", "1", "0", "1"],
+                                      ["all", "3", "1", "4"]], shown
     assert "Left out: 1 client of the audience.\n  1  never bound:" in shown
-    assert "What C02 would read, in English:\nWe would like to hear how our service is working for you." in shown
+    assert "What C02 would read, in English:\nHow are we doing?\nWe would like to hear how our service" in shown
     assert "What C01 would read, in Chinese (Simplified):\n" in shown
     assert "我们希望了解您对我们服务的感受" in shown
     assert "  [0]  [1]  [2]  [3]  [4]  [5]\n  [6]  [7]  [8]  [9]  [10]\n" in shown

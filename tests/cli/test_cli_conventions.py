@@ -46,7 +46,8 @@ def test_version_is_the_package_version() -> None:
 
 @pytest.mark.parametrize("command", [(), ("score",), ("invite",), ("run",), ("console",), ("import",),
                                      ("demo-data",), ("demo",), ("db",), ("db", "upgrade"), ("faq",),
-                                     ("faq", "match")], ids=" ".join)
+                                     ("faq", "match"), ("campaign",), ("campaign", "create"),
+                                     ("campaign", "start")], ids=" ".join)
 def test_help_shows_no_type_placeholders(command: tuple[str, ...]) -> None:
     shown = help_of(*command)
     assert not re.search(r"<[a-z%][^>]*>", shown), shown  # <bool>, <str>, <path>, <int range>, <%Y-%m-%d>
