@@ -12,9 +12,11 @@ from aiogram.methods import EditMessageText, SendMessage
 from markupsafe import escape
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
+from support.campaign_results import TEST_SURVEYS
 from support.chat import Chat
 from support.scored_clients import ADVISER_READS_ENGLISH, ScoredClients
 
+from bot.campaigns import content
 from bot.db.models import (
     AuditEntry,
     Balance,
@@ -196,6 +198,43 @@ async def test_the_last_survey_s_answers(chat: Chat, clients: ScoredClients) -> 
         async with chat.engine.begin() as connection:
             await connection.execute(delete(SurveyAnswer).where(SurveyAnswer.campaign_id == campaign))
             await connection.execute(delete(Campaign).where(Campaign.id == campaign))
+
+
+async def test_the_last_survey_of_several_questions_with_a_comment(chat: Chat, clients: ScoredClients,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest survey the client answered, each answered question in the survey's order with its rating out of
+    its scale and the comment given; an older survey's answers are not shown."""
+    monkeypatch.setattr(content, "SURVEYS_DIR", TEST_SURVEYS)
+    client_id = await clients.take(ADVISER_READS_ENGLISH, Client.adviser_id.is_not(None), tier="mid")
+    older, latest = datetime(2026, 8, 3, 9, 0, tzinfo=UTC), datetime(2026, 10, 27, 15, 30, tzinfo=UTC)
+    async with chat.engine.begin() as connection:
+        campaigns = (await connection.execute(insert(Campaign).returning(Campaign.id), [
+            {"kind": CampaignKind.SURVEY, "template": template, "audience": "tier=mid",
+             "status": CampaignStatus.CLOSED, "created_by": "tests", "created_at": at}
+            for template, at in (("relationship_nps", older), ("check", latest))])).scalars().all()
+        await connection.execute(insert(SurveyAnswer), [
+            {"campaign_id": campaigns[0], "client_id": client_id, "question": "recommend", "scale": SurveyScale.NPS,
+             "rating": 2, "comment": "Slow", "answered_at": older},
+            # Answered in another order than asked, and the CSAT question skipped.
+            {"campaign_id": campaigns[1], "client_id": client_id, "question": "effort", "scale": SurveyScale.CES,
+             "rating": 6, "comment": None, "answered_at": latest + timedelta(minutes=2)},
+            {"campaign_id": campaigns[1], "client_id": client_id, "question": "recommend", "scale": SurveyScale.NPS,
+             "rating": 9, "comment": "顾问很专业 & <快>", "answered_at": latest},
+        ])
+    try:
+        (text,) = await chat.send(await _their_adviser(chat, client_id), f"/client {client_id}")
+        assert ("<b>Last survey</b>\nService check, answered on Oct 27, 2026:\n"
+                "• Would you recommend us? 9/10 “顾问很专业 &amp; &lt;快&gt;”\n"
+                "• Was it easy? 6/7\n\n") in text
+        assert "Slow" not in text
+        (chinese,) = await chat.send(await _their_adviser(chat, client_id, "zh_Hans"), f"/client {client_id}")
+        assert ("<b>最近一次问卷</b>\n服务回访，2026年10月27日作答：\n"
+                "• 您会推荐我们吗？ 9/10 “顾问很专业 &amp; &lt;快&gt;”\n"
+                "• 办理容易吗？ 6/7\n\n") in chinese
+    finally:
+        async with chat.engine.begin() as connection:
+            await connection.execute(delete(SurveyAnswer).where(SurveyAnswer.campaign_id.in_(campaigns)))
+            await connection.execute(delete(Campaign).where(Campaign.id.in_(campaigns)))
 
 
 async def test_search_by_part_of_a_name(chat: Chat, clients: ScoredClients) -> None:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
-from typer.testing import CliRunner
 from click.testing import Result
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.campaign_results import STARTED, Answer, Recipient, add_answers, add_campaign, add_firm
+from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.db.models import CampaignKind, CampaignStatus, OutboxStatus, SurveyScale
@@ -86,7 +86,8 @@ def test_the_report_its_csv_and_its_chart(firm: tuple[int, int], database_url: s
             "  English              5       0 2/1/2\n  Chinese (Simplified) 1 too few\n") in text
     assert "• C06 · 2/10 · Nov 2, 2026, 10:05\u202fAM: “@SUM(A1:A9)”\n" in text
     assert "• C01 · 10/10 · Nov 2, 2026, 10:00\u202fAM: “很满意”\n" in text
-    assert "<pre>" not in text and "<b>" not in text  # terminal text, not Telegram's HTML
+    assert "<pre>" not in text  # terminal text, not Telegram's HTML
+    assert "<b>" not in text
     assert text.endswith("“很满意”\nWrote 7 recipients' rows to answers.csv.\nDrew NPS by tier to nps.png.\n")
 
     data = (out / "answers.csv").read_bytes()
@@ -116,14 +117,16 @@ def test_the_report_its_csv_and_its_chart(firm: tuple[int, int], database_url: s
     assert sorted(path.name for path in out.iterdir()) == ["answers.csv", "nps.png"]  # no temporary file left
 
 
-def test_the_report_in_chinese_and_a_strategy_message_s(firm: tuple[int, int], database_url: str, tmp_path: Path) -> None:
+def test_the_report_in_chinese_and_a_strategy_message_s(firm: tuple[int, int], database_url: str,
+                                                        tmp_path: Path) -> None:
     survey, strategy = firm
     result = tierbot("campaign", "report", str(survey), cwd=tmp_path, database_url=database_url, locale="zh_Hans")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("活动 1：调查“我们做得怎么样？”\n受众：tier=mid\n已于 2026年12月2日 09:00 结束")
     assert "回复率：100.0%（已触达的 6 位客户中有 6 位至少回答了一个问题）。" in result.stdout
     assert "1. 您有多大可能向朋友或同事推荐我们？\n" in result.stdout
-    assert "              n  NPS 推/中/贬\n合计          6  +17    3/1/2\n等级\n  中端客户    6  +17    3/1/2\n" in result.stdout
+    assert ("              n  NPS 推/中/贬\n合计          6  +17    3/1/2\n等级\n"
+            "  中端客户    6  +17    3/1/2\n") in result.stdout
     assert "• C01 · 10/10 · 2026年11月2日 10:00: “很满意”\n" in result.stdout
 
     strategy_report = _in_process(str(strategy), database_url=database_url)

@@ -38,8 +38,8 @@ def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
     result = tierbot("--help", cwd=tmp_path)
     assert result.returncode == 0
     listed = set(re.findall(r"^│ ([a-z][\w-]*)\s{2,}", result.stdout, re.MULTILINE))
-    assert listed == {"console", "db", "demo", "demo-data", "faq", "import", "invite", "run", "score", "send", "digest",
-                      "campaign"}
+    assert listed == {"campaign", "console", "db", "demo", "demo-data", "faq", "import", "invite", "run", "score",
+                      "send", "digest"}
 
 
 @pytest.mark.db

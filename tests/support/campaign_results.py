@@ -35,11 +35,14 @@ from bot.db.models import (
     SurveyScale,
     TelegramAccount,
 )
+from support.paths import TEST_DATA
 
-__all__ = ["STARTED", "Answer", "Recipient", "account_of", "add_answers", "add_campaign", "add_firm",
+__all__ = ["STARTED", "TEST_SURVEYS", "Answer", "Recipient", "account_of", "add_answers", "add_campaign", "add_firm",
            "refuse_marketing"]
 
 STARTED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+# Survey files of the tests' own, for `bot.campaigns.content.SURVEYS_DIR`: "check" asks NPS (and why), CSAT and CES.
+TEST_SURVEYS = TEST_DATA / "surveys"
 
 
 def account_of(client_id: str) -> int:
