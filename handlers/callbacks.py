@@ -92,3 +92,31 @@ class ConsentCb(CallbackData, prefix="cons"):
     """The button under a marketing message (and /unsubscribe's answer) that refuses, or allows again, marketing."""
 
     action: ConsentAction
+
+
+class CampaignAction(StrEnum):
+    CARD = "card"  # the campaign's card, its figures as they are now
+    PREVIEW = "preview"
+    START = "start"  # asks to confirm
+    START_CONFIRMED = "start!"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CLOSE = "close"  # asks to confirm
+    CLOSE_CONFIRMED = "close!"
+    REPORT = "report"
+
+
+class CampaignCb(CallbackData, prefix="camp"):
+    """A button of an admin's campaign card: the action and the campaign, and the page of the list the card was
+    opened from (for its Back button). Checked on every press: the presser must be an admin, and the action must fit
+    the campaign's state when pressed (the service's compare-and-set refuses a stale one)."""
+
+    action: CampaignAction
+    campaign: int
+    page: int = 0
+
+
+class CampaignListCb(CallbackData, prefix="camps"):
+    """A page of an admin's list of campaigns, from 0, newest first."""
+
+    page: int

@@ -20,7 +20,7 @@ COMMAND_MENUS: Final[dict[Role | None, tuple[str, ...]]] = {
     None: ("tier", *SHARED_COMMANDS),
     Role.CLIENT: ("tier", *SHARED_COMMANDS[:-1], *CONSENT_COMMANDS, SHARED_COMMANDS[-1]),
     Role.ADVISER: ("clients", "client", "tier", *SHARED_COMMANDS),
-    Role.ADMIN: ("clients", "client", "stats", "audit", "tier", *SHARED_COMMANDS),
+    Role.ADMIN: ("clients", "client", "stats", "audit", "campaigns", "tier", *SHARED_COMMANDS),
 }
 # The commands that show the firm's clients to staff, refused whole to an adviser who has left the firm.
 STAFF_COMMANDS: Final = tuple(command for command in COMMAND_MENUS[Role.ADMIN] if command not in SHARED_COMMANDS)

@@ -3,6 +3,8 @@ consent and fatigue rules, the answers taken in chat, and the results. Imports n
 
 from typing import Final
 
+from bot.db.models import CampaignKind, CampaignStatus
+
 # The outbox kinds of campaigns (each rendered by the renderer `handlers.renderers()` names for it). Payloads:
 # a survey or strategy message {"campaign_id": 7, "client_id": "C00042"} (dedupe key "campaign:7:C00042"); a
 # feedback alert to the adviser {"alert_id": 12} (dedupe key "feedback:7:C00042").
@@ -10,4 +12,4 @@ SURVEY_KIND: Final = "survey"
 STRATEGY_KIND: Final = "strategy"
 FEEDBACK_KIND: Final = "feedback_alert"
 
-__all__ = ["FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND"]
+__all__ = ["FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND", "CampaignKind", "CampaignStatus"]

@@ -34,7 +34,7 @@ async def campaign_samples(session: AsyncSession, preview: Preview) -> list[Camp
     for recipient in preview.samples:
         reader = await load_reader(session, recipient.telegram_user_id)
         with use_locale(recipient.locale):
-            rendered = await handlers.campaign_sample(  # type: ignore[attr-defined]  # the chat's, once merged
+            rendered = await handlers.campaign_sample(  # the chat's, once merged
                 session, campaign.id, str(campaign.kind), campaign.template, reader)
         samples.append(CampaignSample(recipient.client_id, recipient.telegram_user_id, recipient.locale, rendered))
     return samples

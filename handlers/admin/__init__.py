@@ -1,4 +1,5 @@
-"""What admins are served: the firm at a glance (/stats) and a client's audit trail (/audit CLIENT).
+"""What admins are served: the firm at a glance (/stats), a client's audit trail (/audit CLIENT) and the campaigns
+(/campaigns).
 
 `router()` is the group's parent router, whose filter admits admins only, on messages and button presses alike;
 `refusals.router()` answers the same commands from anyone else, after the groups for bound readers.
@@ -10,7 +11,7 @@ from aiogram import Router
 
 from bot.accounts import Role
 from bot.telegram import RoleFilter
-from handlers.admin import audit, refusals, stats
+from handlers.admin import audit, campaigns, refusals, stats
 
 __all__ = ["refusals", "router"]
 
@@ -20,5 +21,5 @@ def router() -> Router:
     admin = RoleFilter(Role.ADMIN)
     router.message.filter(admin)
     router.callback_query.filter(admin)
-    router.include_routers(stats.router(), audit.router())
+    router.include_routers(stats.router(), audit.router(), campaigns.router())
     return router
