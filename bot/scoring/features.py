@@ -359,27 +359,36 @@ def _note_latest(latest: dict[str, date], client_id: str, at: datetime | str) ->
 
 
 def _survey_scores_statement() -> Select[*tuple[Any, ...]]:
+    """The answers of each client's latest survey up to the run's day (the campaign of their latest answer)."""
+    answered = and_(SurveyAnswer.client_id >= bindparam("first"), SurveyAnswer.client_id <= bindparam("last"),
+                    SurveyAnswer.answered_at < bindparam("end_at"))
     ranked = (
         select(
-            SurveyAnswer.client_id, SurveyAnswer.rating, SurveyAnswer.scale,
+            SurveyAnswer.client_id, SurveyAnswer.campaign_id,
             func.row_number().over(partition_by=SurveyAnswer.client_id,
                                    order_by=(SurveyAnswer.answered_at.desc(), SurveyAnswer.id.desc())).label("rank"),
         )
-        .where(SurveyAnswer.client_id >= bindparam("first"), SurveyAnswer.client_id <= bindparam("last"),
-               SurveyAnswer.answered_at < bindparam("end_at"))
+        .where(answered)
         .subquery()
     )
-    return select(ranked.c.client_id, ranked.c.rating, ranked.c.scale).where(ranked.c.rank == 1)
+    latest = select(ranked.c.client_id, ranked.c.campaign_id).where(ranked.c.rank == 1).subquery()
+    return (
+        select(SurveyAnswer.client_id, SurveyAnswer.rating, SurveyAnswer.scale)
+        .join(latest, and_(latest.c.client_id == SurveyAnswer.client_id,
+                           latest.c.campaign_id == SurveyAnswer.campaign_id))
+        .where(answered)
+    )
 
 
 _SURVEY_SCORES: Final = _survey_scores_statement()
 
 
 async def _survey_scores(connection: AsyncConnection, parameters: dict[str, Any]) -> dict[str, float]:
-    """Each client's latest survey rating up to the run's day, scaled to 0..1 by its scale (NPS 0-10, CSAT 1-5,
-    CES 1-7)."""
-    scores: dict[str, float] = {}
+    """Each client's latest survey score up to the run's day: the mean of that survey's answers, each scaled to 0..1
+    by its scale (NPS 0-10, CSAT 1-5, CES 1-7)."""
+    scaled: dict[str, list[float]] = {}
     for client_id, rating, scale in await connection.execute(_SURVEY_SCORES, parameters):
         low, high = SurveyScale(scale).bounds
-        scores[client_id] = min(max((rating - low) / (high - low), 0.0), 1.0)
+        scaled.setdefault(client_id, []).append(min(max((rating - low) / (high - low), 0.0), 1.0))
+    scores = {client_id: sum(values) / len(values) for client_id, values in scaled.items()}
     return scores

@@ -62,12 +62,12 @@ async def test_a_survey_answer_changes_loyalty_at_the_next_run(engine: AsyncEngi
             _answer(campaign_id, "C00001", SurveyScale.NPS, 7, datetime(2026, 10, 30, 10, tzinfo=UTC)),
             # After the run's day (its first moment after): not counted by a run as of AS_OF.
             _answer(campaign_id, "C00001", SurveyScale.CSAT, 1, datetime(2026, 11, 1, tzinfo=UTC)),
+            # A survey of several questions counts as the mean of its answers, up to the run day's last second.
             _answer(campaign_id, "C00002", SurveyScale.NPS, 1, datetime(2026, 9, 1, tzinfo=UTC)),
-            # The latest answer counts, to the run day's last second.
             _answer(campaign_id, "C00002", SurveyScale.CSAT, 4, datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC)),
             _answer(campaign_id, "C00003", SurveyScale.CES, 5, datetime(2026, 10, 15, tzinfo=UTC)),
         ])
-    scaled = {"C00001": 7 / 10, "C00002": (4 - 1) / 4, "C00003": (5 - 1) / 6}
+    scaled = {"C00001": 7 / 10, "C00002": (1 / 10 + (4 - 1) / 4) / 2, "C00003": (5 - 1) / 6}
     assert await _survey_facts(engine, AS_OF) == pytest.approx(scaled)
 
     await score_clients(engine, RULES, as_of=AS_OF)
@@ -77,6 +77,6 @@ async def test_a_survey_answer_changes_loyalty_at_the_next_run(engine: AsyncEngi
         assert after[client_id] == pytest.approx((2 * before[client_id] + 100 * survey_score) / 3)
         assert after[client_id] != pytest.approx(before[client_id])
 
-    # A run as of a later day reads the answer given after AS_OF: C00001's CSAT of 1, the lowest, is 0.
+    # A run as of a later day reads the answer given after AS_OF too: C00001's CSAT of 1, the lowest, is 0.
     later = await _survey_facts(engine, date(2026, 11, 30))
-    assert later == pytest.approx({**scaled, "C00001": 0.0})
+    assert later == pytest.approx({**scaled, "C00001": (7 / 10 + 0.0) / 2})
