@@ -161,7 +161,7 @@ class SharedPacer(Pacer):
         self._shared_gap = round(_MICRO / rate)
         self._book, self._pause = redis.register_script(_BOOK), redis.register_script(_PAUSE)
         self._paused = redis.register_script(_PAUSED)
-        self._reconnect_after = reconnect_after
+        self.reconnect_after = reconnect_after
         self._alone_until = -math.inf  # Redis failed: paced alone until then, then Redis is asked again
         self._asking = False  # one turn at a time finds out whether Redis is back
 
@@ -249,7 +249,7 @@ class SharedPacer(Pacer):
             logger.error("the shared send rate cannot be read from Redis (%s): this sender paces itself alone at "
                          "%.4g/s (the rate divided among %d senders) until Redis answers again",
                          type(error).__name__, self.rate / self.senders, self.senders)
-        self._alone_until = self._now() + self._reconnect_after
+        self._alone_until = self._now() + self.reconnect_after
 
     def _back(self) -> None:
         if not self.shared:
