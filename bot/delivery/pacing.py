@@ -8,10 +8,15 @@ Two pacers, one interface (`turn`, `pause`, `paused_for`, `aclose`):
   slot booked atomically by a Lua script on the Redis server's clock (the next free slot on a grid of 1 / rate: a
   GCRA without bursts), so that several senders together never go faster than the rate; a 429 one of them gets
   holds all of them. The per-chat interval stays with each process: a claim holds a row for one sender only, and a
-  campaign has one row per chat, so two senders write to one chat at once only when two different pushes (a digest
-  and a survey) meet there, which Telegram's short bursts allow and its 429 corrects. When Redis cannot be reached
-  the shared pacer says so in one log line and paces this process alone at the rate divided by the number of
-  senders the settings name (`TIERBOT_DELIVERY_SENDERS`) until Redis answers again (one line more).
+  campaign has one row per chat, so two senders write to one chat at once only when two different pushes (a
+  digest and a survey) meet there, which Telegram's short bursts allow and its 429 corrects. When Redis cannot be
+  reached the shared pacer says so in one log line and paces this process alone at the rate divided by the number
+  of senders the settings name (`TIERBOT_DELIVERY_SENDERS`) until Redis answers again (one line more).
+
+Both also count the turns as they are taken (the shared pacer in Redis): never more than the rate's worth in any
+one second. A slot is exact, but a process may wake for it late (a busy event loop, a busy machine), and a late
+turn taken at once would bunch with the next ones; counted, it waits until the second it would overfill has passed.
+So the requests Telegram sees, each a moment after its turn, keep to the rate but for those moments.
 
 No aiogram here: the sender calls `pause` with Telegram's wait.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +63,7 @@ class Pacer:
         self._next = -math.inf  # the earliest time of the next send, to any chat
         self._chats: dict[int, float] = {}  # the earliest time of the next send to each chat
         self._paused_until = -math.inf
+        self._taken: deque[float] = deque()  # when the turns of the last second were taken
 
     @staticmethod
     def _now() -> float:
@@ -88,10 +95,28 @@ class Pacer:
             if at > now and not await sleep_unless(at - now, stop):
                 return False
             if self._paused_until <= at:
-                self._forget(now)
-                return True
+                taken = await self._count_turn(stop)
+                if taken is not None:
+                    self._forget(now)
+                    return taken
             self._chats[chat_id] = booked_before  # a pause began while waiting: book again after it
         return False
+
+    async def _count_turn(self, stop: asyncio.Event | None) -> bool | None:
+        """Count the turn among the last second's, first waiting while that second holds the rate's worth: True
+        when it is taken, None when a pause began meanwhile (it is not), False when `stop` is set first."""
+        taken, most = self._taken, _most_in_a_second(self.rate)
+        while True:
+            now = self._now()
+            while taken and taken[0] < now - 1.0:
+                taken.popleft()
+            if self._paused_until > now:
+                return None
+            if len(taken) < most:
+                taken.append(now)
+                return True
+            if not await sleep_unless(taken[0] + 1.0 - now, stop):
+                return False
 
     def _forget(self, now: float) -> None:
         if len(self._chats) > self._REMEMBERED_CHATS:
@@ -131,10 +156,26 @@ keep()
 return {now, paused}
 """
 
-# The wait in force: {now, paused}.
-_PAUSED = _PACE + """
-return {now, paused}
+# The turn of the slot ARGV[1] comes: {0, now, paused} when a wait that covers it has begun since it was booked; else
+# it is counted among the sends of the last second (the sorted set KEYS[2]): {1, now, µs to wait} when that second
+# holds ARGV[2] already, else {2, now, 0}, the turn taken.
+_TAKE = _PACE + """
+if paused > tonumber(ARGV[1]) then
+  return {0, now, paused}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.0f', now - 1000000))
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
+  local oldest = tonumber(redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2])
+  return {1, now, math.max(1, oldest + 1000000 - now)}
+end
+redis.call('ZADD', KEYS[2], string.format('%.0f', now), redis.call('HINCRBY', KEYS[1], 'seq', 1))
+redis.call('PEXPIRE', KEYS[2], 2000)
+return {2, now, 0}
 """
+
+
+def _most_in_a_second(rate: float) -> int:
+    return max(1, math.floor(rate + 1e-9))
 
 _MICRO = 1_000_000
 _UNREACHABLE = (RedisError, OSError)  # OSError: TimeoutError and refused connections the client lets through
@@ -160,7 +201,7 @@ class SharedPacer(Pacer):
         self.rate, self.senders, self.key, self._redis = rate, senders, key, redis
         self._shared_gap = round(_MICRO / rate)
         self._book, self._pause = redis.register_script(_BOOK), redis.register_script(_PAUSE)
-        self._paused = redis.register_script(_PAUSED)
+        self._take = redis.register_script(_TAKE)
         self.reconnect_after = reconnect_after
         self._alone_until = -math.inf  # Redis failed: paced alone until then, then Redis is asked again
         self._asking = False  # one turn at a time finds out whether Redis is back
@@ -199,9 +240,9 @@ class SharedPacer(Pacer):
             wait = slot.local - self._now()
             if wait > 0 and not await sleep_unless(wait, stop):
                 return False
-            if not await self._paused_since(slot):
-                self._forget(self._now())
-                return True
+            taken = await self._take_turn(slot, stop)
+            if taken is not None:
+                return taken
             self._chats[chat_id] = booked_before  # a pause began while waiting: book again after it
         return False
 
@@ -218,15 +259,25 @@ class SharedPacer(Pacer):
         self._learn(now, paused, local_now)
         return _Slot(int(at), local_now + (int(at) - int(now)) / _MICRO)
 
-    async def _paused_since(self, slot: _Slot) -> bool:
-        """Whether a wait covering `slot` was asked for since it was booked (by any sender)."""
-        try:
-            now, paused = await self._paused(keys=[self.key])
-        except _UNREACHABLE as error:
-            self._lost(error)
-            return self._paused_until > slot.local  # what this process knows
-        self._learn(now, paused)
-        return int(paused) > slot.at
+    async def _take_turn(self, slot: _Slot, stop: asyncio.Event | None) -> bool | None:
+        """Take the turn of `slot`, counted in Redis among the last second's sends (waiting while that second holds
+        the rate's worth); None when a wait that covers it has begun since it was booked (by any sender), False when
+        `stop` is set first."""
+        most = _most_in_a_second(self.rate)
+        while True:
+            try:
+                state, now, value = await self._take(keys=[self.key, f"{self.key}:sent"], args=[slot.at, most])
+            except _UNREACHABLE as error:
+                self._lost(error)
+                return await self._count_turn(stop)  # counted here alone, then
+            if int(state) == 0:
+                self._learn(now, value)
+                return None
+            if int(state) == 2:
+                self._forget(self._now())
+                return True
+            if not await sleep_unless(int(value) / _MICRO, stop):
+                return False
 
     def _learn(self, now: Any, paused: Any, local_now: float | None = None) -> None:
         """Take in the wait in force in Redis (`paused`, read at the server's `now`)."""

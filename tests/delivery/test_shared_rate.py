@@ -1,6 +1,6 @@
 """The send rate shared through Redis: several senders of one bot together never go faster than the configured rate,
 a 429 one of them gets holds all of them, and a Redis that cannot be reached leaves each sender pacing itself at its
-share (one log line), until Redis answers again (one more).
+share (one log line), until Redis answers again (one more). And turns that come late do not bunch.
 
 The bounds are logical ones on the recorded schedule (the stand-in's `ApiCall.at`, the pacers' turns, on one clock):
 never more than the rate in any second, allowing one for the window's two ends; no turn inside a wait. Nothing here
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -95,6 +96,22 @@ async def test_two_pacers_sharing_redis_never_go_faster_than_the_rate_together(p
     assert second.shared
     await first.aclose()
     await second.aclose()
+
+
+async def test_turns_a_busy_process_wakes_late_for_do_not_bunch() -> None:
+    # In one process, where a turn is taken when it is counted. (Through Redis it is counted on the server, a
+    # round trip before the process has it; the same Lua count holds, on the server's clock.)
+    pacer = Pacer(RATE, 0.0)
+
+    async def busy() -> None:  # the event loop held for a while, as a busy process holds it: turns come late
+        await asyncio.sleep(0.3)
+        time.sleep(0.6)  # noqa: ASYNC251 - holding the loop is the point
+
+    turns, _ = await asyncio.gather(_turns(pacer, range(20)), busy())
+
+    # The late ones go at once only as far as the last second has room: no burst of all that were due.
+    assert busiest_window(turns) <= RATE + 1
+    await pacer.aclose()
 
 
 async def test_a_wait_telegram_asks_of_one_pacer_holds_every_pacer_of_the_bot(prefix: str) -> None:
