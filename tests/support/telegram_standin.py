@@ -23,7 +23,8 @@ answer, and `limits=FloodLimits(...)` for Telegram's flood control (a message to
 last one to it, or more than 30 in a second overall, is a 429 with retry_after). `stall_next` and `drop_next`
 make a call's answer never come or its connection close before the answer, with or without the message having
 been delivered; between `stop()` and `start()` the port refuses connections, and `start()` again takes the same
-port with everything the stand-in knew. Each call records when it arrived (`ApiCall.at`, the event loop's clock).
+port with everything the stand-in knew. Each call records when it arrived (`ApiCall.at`, the event loop's clock);
+`busiest_second()` counts the most calls of a method that arrived within any one second, to hold against a rate.
 
     async with BotApiStandIn() as tg:
         ...  # start the bot against tg.base_url with tg.token
