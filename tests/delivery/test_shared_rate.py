@@ -156,6 +156,15 @@ async def test_redis_lost_mid_run_each_sender_paces_alone_at_its_share_then_shar
     await relay.cut()
 
 
+async def test_without_redis_each_sender_paces_itself_at_its_share() -> None:
+    pacer = create_pacer(Settings(delivery=DeliverySettings(rate=RATE, senders=2, per_chat_interval=0.0)), BOT_ID)
+
+    turns = await _turns(pacer, range(6))
+
+    assert not isinstance(pacer, SharedPacer)
+    assert busiest_window(turns) <= RATE / 2 + 1  # at the whole rate, all six would fall in a second
+
+
 async def _shared_after_a_turn(pacer: SharedPacer) -> bool:
     await pacer.turn(99)
     return pacer.shared
