@@ -50,6 +50,10 @@ async def sleep_unless(seconds: float, stop: asyncio.Event | None) -> bool:
     return False
 
 
+def _most_in_a_second(rate: float) -> int:
+    return max(1, math.floor(rate + 1e-9))
+
+
 class Pacer:
     """When each piece may go, within one process: evenly spaced at `rate` across all chats, at least
     `per_chat_interval` apart in one chat, and none while Telegram has asked everyone to wait (a 429's
@@ -64,6 +68,7 @@ class Pacer:
         self._chats: dict[int, float] = {}  # the earliest time of the next send to each chat
         self._paused_until = -math.inf
         self._taken: deque[float] = deque()  # when the turns of the last second were taken
+        self._most = _most_in_a_second(rate)
 
     @staticmethod
     def _now() -> float:
@@ -85,7 +90,8 @@ class Pacer:
         """Wait for the next send to `chat_id` the limits allow, and take it; False when `stop` is set first.
 
         Each turn is booked when asked for, on a grid of `1 / rate` (a late wake-up does not push the next turns
-        back), so the rate holds however many sends wait at once.
+        back), so the rate holds however many sends wait at once; and counted when it is taken, so that turns woken
+        for late do not bunch: never more than the rate's worth in any second.
         """
         while stop is None or not stop.is_set():
             now = self._now()
@@ -105,14 +111,14 @@ class Pacer:
     async def _count_turn(self, stop: asyncio.Event | None) -> bool | None:
         """Count the turn among the last second's, first waiting while that second holds the rate's worth: True
         when it is taken, None when a pause began meanwhile (it is not), False when `stop` is set first."""
-        taken, most = self._taken, _most_in_a_second(self.rate)
+        taken = self._taken
         while True:
             now = self._now()
             while taken and taken[0] < now - 1.0:
                 taken.popleft()
             if self._paused_until > now:
                 return None
-            if len(taken) < most:
+            if len(taken) < self._most:
                 taken.append(now)
                 return True
             if not await sleep_unless(taken[0] + 1.0 - now, stop):
@@ -173,10 +179,6 @@ redis.call('PEXPIRE', KEYS[2], 2000)
 return {2, now, 0}
 """
 
-
-def _most_in_a_second(rate: float) -> int:
-    return max(1, math.floor(rate + 1e-9))
-
 _MICRO = 1_000_000
 _UNREACHABLE = (RedisError, OSError)  # OSError: TimeoutError and refused connections the client lets through
 
@@ -202,6 +204,7 @@ class SharedPacer(Pacer):
         self._shared_gap = round(_MICRO / rate)
         self._book, self._pause = redis.register_script(_BOOK), redis.register_script(_PAUSE)
         self._take = redis.register_script(_TAKE)
+        self._shared_most = _most_in_a_second(rate)
         self.reconnect_after = reconnect_after
         self._alone_until = -math.inf  # Redis failed: paced alone until then, then Redis is asked again
         self._asking = False  # one turn at a time finds out whether Redis is back
@@ -263,10 +266,10 @@ class SharedPacer(Pacer):
         """Take the turn of `slot`, counted in Redis among the last second's sends (waiting while that second holds
         the rate's worth); None when a wait that covers it has begun since it was booked (by any sender), False when
         `stop` is set first."""
-        most = _most_in_a_second(self.rate)
         while True:
             try:
-                state, now, value = await self._take(keys=[self.key, f"{self.key}:sent"], args=[slot.at, most])
+                state, now, value = await self._take(keys=[self.key, f"{self.key}:sent"],
+                                                     args=[slot.at, self._shared_most])
             except _UNREACHABLE as error:
                 self._lost(error)
                 return await self._count_turn(stop)  # counted here alone, then

@@ -4,9 +4,9 @@ within Telegram's limits and marks how it ended; the one part of delivery that t
 A message is sent at most once. Its claim is committed before anything is sent; a claimed row is pending again
 only when nothing of it was sent and its request certainly never reached Telegram (the connection could not be
 made) or was never begun (the sender is stopping, its renderer says not now, its campaign was paused or closed
-meanwhile). When a send may have happened and its answer is not known (a
-timeout, a dropped connection, a server error, a sender that died), the row is reported unknown and never sent
-again. docs/delivery.md states the whole guarantee.
+meanwhile). When a send may have happened and its answer is not known (a timeout, a dropped connection, a server
+error, a sender that died), the row is reported unknown and never sent again. docs/delivery.md states the whole
+guarantee.
 """
 
 from __future__ import annotations
