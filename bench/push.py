@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import sys
 import tempfile
@@ -386,6 +387,10 @@ def _part_audience(args: argparse.Namespace) -> None:
         return bool(in_child(__file__, "complete", url)["complete"])
 
     print(f"audience: a campaign to everyone of {args.clients:,} clients, resolved and queued", flush=True)
+    if importlib.util.find_spec("bot.campaigns.service") is None:
+        print("           bot.campaigns.service (create_campaign, preview_campaign, start_campaign) is not there yet: "
+              "not measured", flush=True)
+        return
     for backend, url in cached_databases(args, "push", build, complete):
         for kind, template in ((CampaignKind.SURVEY, SURVEY), (CampaignKind.STRATEGY, STRATEGY)):
             print(f"{backend:<10} {machine_load()}", flush=True)
