@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import gc
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -19,7 +20,9 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +177,99 @@ def _peak_rss_kib() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def machine_load() -> str:
+    """The machine's load, printed before each figure: a shared machine's other work shows in all of them."""
+    return f"machine load {os.getloadavg()[0]:.1f} over the last minute, {os.cpu_count()} cores"
+
+
+def rss_mib() -> float:
+    """The process's resident memory now, in MiB (to set a step's peak against what the process held before it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def in_children(script: str, *argument_lists: list[str]) -> list[dict[str, Any]]:
+    """Run `script --child ARGS` for each list of ARGS, all at once, and return each one's figures (as in_child)."""
+    children = [subprocess.Popen([sys.executable, script, "--child", *arguments], stdout=subprocess.PIPE, text=True)
+                for arguments in argument_lists]
+    results = []
+    for child in children:
+        output, _ = child.communicate()
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, child.args)
+        figures: dict[str, Any] = {}
+        for line in output.splitlines():
+            figures.update(json.loads(line))
+        results.append(figures)
+    return results
+
+
+@contextmanager
+def database_copy(url: str) -> Iterator[str]:
+    """A scratch copy of the database at `url` (a cached one), for a step that writes: a copy of the SQLite file, or
+    a PostgreSQL database made from it as a template; removed afterwards."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        source = Path(parsed.database or "")
+        with tempfile.TemporaryDirectory(prefix="tierbot-bench-") as scratch:
+            copy = Path(scratch) / source.name
+            for suffix in ("", "-wal"):  # a write-ahead log not yet checkpointed holds part of the database
+                if source.with_name(source.name + suffix).exists():
+                    shutil.copyfile(source.with_name(source.name + suffix), copy.with_name(copy.name + suffix))
+            yield parsed.set(database=str(copy)).render_as_string(hide_password=False)
+        return
+    name = f"tierbot_bench_copy_{uuid.uuid4().hex[:8]}"
+    server = parsed.set(database="postgres").render_as_string(hide_password=False)
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class StandInProcess:
+    """The Bot API stand-in of the tests (tests/support/telegram_standin.py) serving in a process of its own, as
+    Telegram runs elsewhere: where it listens, and once it has stopped, (arrival on its clock, ok, error code) of each
+    sendMessage it was sent."""
+
+    token: str
+    base_url: str
+    calls: list[tuple[float, bool, int | None]] = field(default_factory=list)
+
+
+@contextmanager
+def standin_process(latency: float, per_second: int, users: list[int]) -> Iterator[StandInProcess]:
+    """The stand-in answering each call after `latency` seconds, with Telegram's flood control (a second per chat,
+    `per_second` messages a second overall), the private chats of `users` known to it."""
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=_serve_standin, args=(theirs, latency, per_second, users))
+    process.start()
+    token, base_url = ours.recv()
+    standin = StandInProcess(token, base_url)
+    try:
+        yield standin
+    finally:
+        ours.send("stop")
+        standin.calls = ours.recv()
+        process.join()
+
+
+def _serve_standin(pipe: Connection, latency: float, per_second: int, users: list[int]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from support.telegram_standin import BotApiStandIn, FloodLimits
+
+    async def serve() -> None:
+        async with BotApiStandIn(latency=latency, limits=FloodLimits(per_second=per_second)) as standin:
+            for user in users:
+                standin.add_user(user)
+            pipe.send((standin.token, standin.base_url))
+            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+            pipe.send([(call.at, bool(call.ok), (call.error or {}).get("error_code"))
+                       for call in standin.calls("sendMessage")])
+
+    asyncio.run(serve())

@@ -54,8 +54,11 @@ class DatabaseSettings(BaseSettings):
 class RedisSettings(BaseSettings):
     model_config = _section("TIERBOT_REDIS_")
 
-    # Optional: conversation state survives restarts and is shared by several bot processes when set.
+    # Optional: conversation state survives restarts and is shared by several bot processes when set, and the
+    # outbox's senders share the send rate through it.
     url: SecretStr | None = None
+    # The start of the names of the keys tierbot writes itself ("<prefix>:pace:<bot id>", the senders' pace).
+    prefix: str = Field(default="tierbot", min_length=1, max_length=64)
 
 
 class FirmSettings(BaseSettings):
@@ -103,8 +106,12 @@ class DeliverySettings(BaseSettings):
 
     model_config = _section("TIERBOT_DELIVERY_")
 
-    # Messages per second across all chats (Telegram allows about 30 for a bot; a margin is kept).
+    # Messages per second across all chats (Telegram allows about 30 for a bot; a margin is kept), for all the
+    # senders of the bot together.
     rate: float = Field(default=25.0, gt=0, le=1000)
+    # How many sender processes share the rate. With Redis they share it exactly; without Redis, or while it cannot
+    # be reached, each sends at rate / senders.
+    senders: int = Field(default=1, ge=1, le=100)
     # At most one message per chat in this many seconds (Telegram's limit for a private chat is about 1/s).
     per_chat_interval: float = Field(default=1.0, ge=0)
     # Pushes are held from the start to the end of quiet hours, in the recipient's time zone ("21:00-08:00").

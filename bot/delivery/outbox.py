@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models import Alert, Campaign, CampaignStatus, OutboxMessage, OutboxStatus, TelegramAccount
 
-__all__ = ["Outgoing", "Queued", "Recipient", "claim", "enqueue", "enqueue_many", "expire_leases", "mark",
-           "mark_sent", "next_due", "pending_among", "recipient", "release", "renew_lease", "reschedule"]
+__all__ = ["Outgoing", "Queued", "Recipient", "claim", "enqueue", "enqueue_many", "expire_leases", "held_campaigns",
+           "mark", "mark_sent", "next_due", "pending_among", "recipient", "release", "renew_lease", "reschedule"]
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -45,6 +45,7 @@ class Queued:
     telegram_user_id: int
     payload: dict[str, Any]
     attempts: int
+    campaign_id: int | None = None  # the campaign it belongs to, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,11 @@ async def claim(connection: AsyncConnection, *, now: datetime, lease: timedelta,
         .where(OutboxMessage.id == due.c.id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.telegram_user_id, OutboxMessage.payload,
-                   OutboxMessage.attempts, OutboxMessage.next_attempt_at)
+                   OutboxMessage.attempts, OutboxMessage.next_attempt_at, OutboxMessage.campaign_id)
     )).all()
     rows = sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))  # RETURNING keeps no order
-    return [Queued(row.id, row.kind, row.telegram_user_id, row.payload, row.attempts) for row in rows]
+    return [Queued(row.id, row.kind, row.telegram_user_id, row.payload, row.attempts, row.campaign_id)
+            for row in rows]
 
 
 def _claimed(outbox_id: int) -> Update:
@@ -182,6 +184,15 @@ async def expire_leases(connection: AsyncConnection, *, now: datetime) -> list[i
 async def next_due(connection: AsyncConnection) -> datetime | None:
     """When the next pending row a sender may take falls due; None when none is pending."""
     return await connection.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(_claimable()))
+
+
+async def held_campaigns(connection: AsyncConnection, ids: Collection[int]) -> set[int]:
+    """Those of the campaigns `ids` that are no longer running (paused or closed): a sender puts back the rows of
+    theirs it claimed and has not begun to send."""
+    if not ids:
+        return set()
+    return set((await connection.execute(select(Campaign.id).where(
+        Campaign.id.in_(ids), Campaign.status != CampaignStatus.RUNNING))).scalars())
 
 
 async def pending_among(connection: AsyncConnection, ids: Collection[int]) -> set[int]:

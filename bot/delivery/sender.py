@@ -3,9 +3,10 @@ within Telegram's limits and marks how it ended; the one part of delivery that t
 
 A message is sent at most once. Its claim is committed before anything is sent; a claimed row is pending again
 only when nothing of it was sent and its request certainly never reached Telegram (the connection could not be
-made) or was never begun (the sender is stopping). When a send may have happened and its answer is not known (a
-timeout, a dropped connection, a server error, a sender that died), the row is reported unknown and never sent
-again. docs/delivery.md states the whole guarantee.
+made) or was never begun (the sender is stopping, its renderer says not now, its campaign was paused or closed
+meanwhile). When a send may have happened and its answer is not known (a timeout, a dropped connection, a server
+error, a sender that died), the row is reported unknown and never sent again. docs/delivery.md states the whole
+guarantee.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import enum
 import logging
 import math
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,9 +43,10 @@ from bot.db import session_factory, unit_of_work
 from bot.db.models import OutboxStatus
 from bot.delivery import outbox
 from bot.delivery.outbox import Queued
+from bot.delivery.pacing import Pacer, sleep_unless
 from bot.telegram import create_i18n, loggable, reader_locale, split_html
 
-__all__ = ["Pacer", "Postponed", "Rendered", "Renderer", "Sender", "Tally", "default_concurrency"]
+__all__ = ["HOLD_CHECK", "Postponed", "Rendered", "Renderer", "Sender", "Tally", "default_concurrency"]
 
 logger = logging.getLogger("tierbot.delivery")
 
@@ -81,73 +84,19 @@ class Tally:
     unknown: list[int] = field(default_factory=list)  # perhaps sent: the answer never came
     abandoned: list[int] = field(default_factory=list)  # claimed by a sender that stopped before marking them
     retried: int = 0  # sends put off, the connection to Telegram could not be made
-    postponed: int = 0  # put off by their renderer (quiet hours came, the campaign was paused)
+    postponed: int = 0  # put off by their renderer (quiet hours came), or held: their campaign was paused or closed
     released: int = 0  # claimed, not begun when the sender was stopped: pending again
+
+
+# How often the campaigns of the rows in flight are read: a row of a campaign paused (or closed) since it was
+# claimed is put back, unsent, within this many seconds, however long it has waited for its turn.
+HOLD_CHECK = 0.5
 
 
 def default_concurrency(rate: float) -> int:
     """Sends in flight (each waiting for its turn, rendering, sending or being marked): enough to keep `rate` with
     up to a second per message, as on a busy machine or far from Telegram."""
     return max(2, min(100, math.ceil(rate * 1.0)))
-
-
-async def _sleep(seconds: float, stop: asyncio.Event | None) -> bool:
-    """Sleep; False, at once, when `stop` is set before the time is up."""
-    if stop is None:
-        await asyncio.sleep(seconds)
-        return True
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return True
-    return False
-
-
-class Pacer:
-    """When each piece may go: evenly spaced at `rate` across all chats, at least `per_chat_interval` apart in one
-    chat, and none while Telegram has asked everyone to wait (a 429's retry_after)."""
-
-    _REMEMBERED_CHATS = 4096
-
-    def __init__(self, rate: float, per_chat_interval: float) -> None:
-        self._gap, self._per_chat = 1 / rate, per_chat_interval
-        self._next = -math.inf  # the earliest time of the next send, to any chat
-        self._chats: dict[int, float] = {}  # the earliest time of the next send to each chat
-        self._paused_until = -math.inf
-
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
-
-    @property
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - self._now())
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._now() + seconds)
-
-    async def turn(self, chat_id: int, stop: asyncio.Event | None = None) -> bool:
-        """Wait for the next send to `chat_id` the limits allow, and take it; False when `stop` is set first.
-
-        Each turn is booked when asked for, on a grid of `1 / rate` (a late wake-up does not push the next turns
-        back), so the rate holds however many sends wait at once.
-        """
-        while stop is None or not stop.is_set():
-            now = self._now()
-            booked_before = self._chats.get(chat_id, -math.inf)
-            at = max(now, self._next, booked_before, self._paused_until)
-            self._next, self._chats[chat_id] = at + self._gap, at + self._per_chat
-            if at > now and not await _sleep(at - now, stop):
-                return False
-            if self._paused_until <= at:
-                self._forget(now)
-                return True
-            self._chats[chat_id] = booked_before  # a pause began while waiting: book again after it
-        return False
-
-    def _forget(self, now: float) -> None:
-        if len(self._chats) > self._REMEMBERED_CHATS:
-            self._chats = {chat: at for chat, at in self._chats.items() if at > now}
 
 
 class _Outcome(enum.Enum):
@@ -158,7 +107,7 @@ class _Outcome(enum.Enum):
     UNKNOWN = "unknown"
     RETRY = "retry"  # the connection could not be made: try again later
     RELEASE = "release"  # not begun: pending again, its attempt not counted
-    POSTPONE = "postpone"  # its renderer says not now: pending again from `until`, its attempt not counted
+    POSTPONE = "postpone"  # not now (its renderer, or its campaign held): pending again from `until` if given
     LOST = "lost"  # no longer this sender's (reported unknown meanwhile): nothing to write
 
 
@@ -168,7 +117,7 @@ class _Verdict:
     error: str | None = None  # what happened, in a few words that quote nothing
     message_id: int | None = None  # the last piece sent, if any
     blocked: bool = False  # Telegram says the person blocked the bot
-    until: datetime | None = None  # when a postponed row is due again
+    until: datetime | None = None  # when a postponed row is due again (None: as it was, a held campaign's)
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -208,8 +157,10 @@ class Sender:
     """Sends the outbox's due messages with `bot` (whose session must not resend 429s itself, and whose requests
     must end within a third of the lease), each rendered by `renderers[kind]`.
 
-    `backoff` is the wait before the second try of a message whose connection could not be made, doubled for
-    each try after it; `poll_interval` how often the outbox is looked at when nothing is due sooner.
+    `pacer` keeps Telegram's limits (by default the in-process `Pacer` at the rate divided among
+    `settings.senders`; `bot.runtime` gives a `SharedPacer` when Redis is configured). `backoff` is the wait before
+    the second try of a message whose connection could not be made, doubled for each try after it; `poll_interval`
+    how often the outbox is looked at when nothing is due sooner (a resumed campaign's rows are claimed within it).
     """
 
     def __init__(
@@ -221,8 +172,9 @@ class Sender:
         settings: DeliverySettings,
         default_locale: str,
         concurrency: int | None = None,
+        pacer: Pacer | None = None,
         backoff: float = 2.0,
-        poll_interval: float = 2.0,
+        poll_interval: float = 0.5,
     ) -> None:
         self._engine, self._bot, self._renderers = engine, bot, dict(renderers)
         self._sessions = session_factory(engine)
@@ -230,7 +182,7 @@ class Sender:
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._i18n = create_i18n(default_locale)
         self.concurrency = concurrency or default_concurrency(settings.rate)
-        self.pacer = Pacer(settings.rate, settings.per_chat_interval)
+        self.pacer = pacer or Pacer(settings.rate / settings.senders, settings.per_chat_interval)
         self._ended = asyncio.Event()  # a send has ended: room for another
         # One write of this sender's at a time: SQLite takes one writer, and a writer refused the lock sleeps in
         # SQLite's busy handler for up to 100 ms a go, far longer than the writes it waits for take.
@@ -242,6 +194,9 @@ class Sender:
         self._tally = Tally()
         self._retrying: set[int] = set()
         self._refused: TelegramUnauthorizedError | None = None
+        self._campaigns: Counter[int] = Counter()  # the campaigns of the rows in flight: how many rows each
+        self._held: set[int] = set()  # those of them not running (paused, closed) when last read
+        self._held_read_at = -math.inf  # when that read began, on the loop's clock
 
     # --- the loop
 
@@ -254,6 +209,8 @@ class Sender:
         loop = asyncio.get_running_loop()
         in_flight: set[asyncio.Task[None]] = set()
         expired_at = -math.inf
+        done = asyncio.Event()
+        watching = asyncio.create_task(self._watch_campaigns(done))
         try:
             while not stop.is_set() and self._refused is None:
                 self._ended.clear()
@@ -286,6 +243,9 @@ class Sender:
         finally:
             if in_flight:
                 await asyncio.gather(*in_flight)
+            done.set()
+            await watching
+            await self.pacer.aclose()
         if self._refused is not None:
             raise self._refused
         return self._tally
@@ -314,6 +274,25 @@ class Sender:
             for wait in waits:
                 wait.cancel()
 
+    async def _watch_campaigns(self, done: asyncio.Event) -> None:
+        """Every HOLD_CHECK seconds until `done`, read which campaigns of the rows in flight are no longer running."""
+        loop = asyncio.get_running_loop()
+        while not done.is_set():
+            if self._campaigns:
+                read_at = loop.time()
+                try:
+                    async with self._reading, self._engine.connect() as connection:
+                        self._held = await outbox.held_campaigns(connection, list(self._campaigns))
+                    self._held_read_at = read_at
+                except (SQLAlchemyError, OSError):
+                    pass  # the last answer stands; the loop reports a database that cannot be read
+            await sleep_unless(HOLD_CHECK, done)
+
+    def _holds(self, row: Queued, claimed_at: float) -> bool:
+        """Whether the row's campaign was found paused or closed by a read begun after the row was claimed (an
+        older read may predate a resume that the claim itself has seen)."""
+        return row.campaign_id in self._held and self._held_read_at > claimed_at
+
     async def _expire_leases(self) -> list[int]:
         async with self._writing, self._engine.begin() as connection:
             expired = await outbox.expire_leases(connection, now=datetime.now(UTC))
@@ -329,7 +308,15 @@ class Sender:
     # --- one message
 
     async def _deliver(self, row: Queued, stop: asyncio.Event) -> None:
-        verdict = await self._attempt(row, stop)
+        if row.campaign_id is not None:
+            self._campaigns[row.campaign_id] += 1
+        try:
+            verdict = await self._attempt(row, stop)
+        finally:
+            if row.campaign_id is not None:
+                self._campaigns[row.campaign_id] -= 1
+                if not self._campaigns[row.campaign_id]:
+                    del self._campaigns[row.campaign_id]
         try:
             await self._conclude(row, verdict)
         except (SQLAlchemyError, OSError) as error:  # the row stays claimed: its lease's end reports it unknown
@@ -385,16 +372,20 @@ class Sender:
             markup = rendered.reply_markup if number == len(pieces) else None
             while True:
                 # Once a piece is out, the message is finished even when stopping: it cannot be taken back.
+                if delivered is None and self._holds(row, claimed_at):
+                    return _Verdict(_Outcome.POSTPONE)  # its campaign was paused or closed: put back as it is
                 if not await self.pacer.turn(chat_id, stop if delivered is None else None):
                     return _Verdict(_Outcome.RELEASE)
                 if loop.time() - held_since > self._settings.lease_seconds / 3:
                     if not await self._renew_lease(row):
                         return _Verdict(_Outcome.LOST, message_id=delivered)
                     held_since = loop.time()
+                if delivered is None and self._holds(row, claimed_at):
+                    return _Verdict(_Outcome.POSTPONE)  # paused while it waited for its turn
                 try:
                     message = await self._bot.send_message(chat_id, piece, reply_markup=markup)
                 except TelegramRetryAfter as error:  # Telegram did nothing with it: every send waits, then again
-                    self.pacer.pause(error.retry_after)
+                    await self.pacer.pause(error.retry_after)
                     logger.warning("outbox %d (%s): Telegram asks to wait %s s; every send waits",
                                    row.id, row.kind, error.retry_after)
                     continue
@@ -473,7 +464,6 @@ class Sender:
         elif outcome is _Outcome.RELEASE:
             await outbox.release(connection, row.id)
         elif outcome is _Outcome.POSTPONE:
-            assert verdict.until is not None
             await outbox.release(connection, row.id, until=verdict.until)
         elif outcome is not _Outcome.LOST:
             await outbox.mark(connection, row.id, OutboxStatus(outcome.value), error=verdict.error or "",

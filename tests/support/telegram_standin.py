@@ -23,7 +23,8 @@ answer, and `limits=FloodLimits(...)` for Telegram's flood control (a message to
 last one to it, or more than 30 in a second overall, is a 429 with retry_after). `stall_next` and `drop_next`
 make a call's answer never come or its connection close before the answer, with or without the message having
 been delivered; between `stop()` and `start()` the port refuses connections, and `start()` again takes the same
-port with everything the stand-in knew. Each call records when it arrived (`ApiCall.at`, the event loop's clock).
+port with everything the stand-in knew. Each call records when it arrived (`ApiCall.at`, the event loop's clock);
+`busiest_second()` counts the most calls of a method that arrived within any one second, to hold against a rate.
 
     async with BotApiStandIn() as tg:
         ...  # start the bot against tg.base_url with tg.token
@@ -46,7 +47,7 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -57,7 +58,8 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from PIL import Image
 
-__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "FloodLimits", "UploadedFile", "eventually", "parse_html"]
+__all__ = ["DEFAULT_TOKEN", "ApiCall", "BotApiStandIn", "FloodLimits", "UploadedFile", "busiest_window", "eventually",
+           "parse_html"]
 
 DEFAULT_TOKEN = "123456789:TEST-tierbot-standin-token"
 
@@ -416,6 +418,18 @@ class _LocalSession(AiohttpSession):
             await self._session.close()
 
 
+def busiest_window(times: Iterable[float], window: float = 1.0) -> int:
+    """The most of `times` (seconds, on one clock) that fall within any `window` seconds, its ends included: what
+    Telegram's flood control would count at its worst moment."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] > window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
     """`await check()`'s first true result, asked again until the bot has done what shows only outside its calls
     (in the database): the counterpart of `BotApiStandIn.wait_for`."""
@@ -692,6 +706,11 @@ class BotApiStandIn:
 
     def calls(self, method: str | None = None, *, after: int = 0) -> list[ApiCall]:
         return [call for call in self.requests[after:] if method is None or call.method.lower() == method.lower()]
+
+    def busiest_second(self, method: str = "sendMessage", *, after: int = 0) -> int:
+        """The most calls of `method` (answered or refused) that arrived within any one second: to hold against a
+        rate the bot must keep."""
+        return busiest_window(call.at for call in self.calls(method, after=after))
 
     async def wait_for(
         self,
