@@ -6,13 +6,13 @@ resume and close, surveys that close themselves, and the progress figures."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import POSTGRES_URL
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support.campaign_world import World, strategy_file
@@ -51,6 +51,7 @@ from bot.db.models import (
 )
 from bot.scoring import load_rules
 
+POSTGRES_URL = os.environ.get("TIERBOT_TEST_POSTGRES_URL")  # as tests/conftest.py reads it
 pytestmark = pytest.mark.db
 
 T = TypeVar("T")
