@@ -43,6 +43,7 @@ from bot.db.models import (
     TierState,
 )
 from bot.db.tier_columns import DIMENSION_COLUMNS
+from bot.delivery.outbox import delivered as reached_telegram
 from bot.i18n import LOCALES
 from bot.i18n import gettext as _
 from bot.i18n.vocabulary import N_
@@ -305,7 +306,7 @@ def _pushed(kind: CampaignKind, since: datetime) -> Select[int]:
                CampaignRecipient.queued_at >= since,
                or_(OutboxMessage.id.is_(None),
                    and_(OutboxMessage.status.not_in((OutboxStatus.UNREACHABLE, OutboxStatus.FAILED)),
-                        or_(OutboxMessage.status != OutboxStatus.SENT, OutboxMessage.message_id.is_not(None)))))
+                        or_(OutboxMessage.status != OutboxStatus.SENT, reached_telegram()))))
     )
 
 

@@ -36,6 +36,7 @@ from bot.db.models import (
     SurveyAnswer,
     SurveyScale,
 )
+from bot.delivery.outbox import delivered as reached_telegram
 from bot.i18n import gettext as _
 from bot.i18n.vocabulary import SEGMENTS, language_name, segment_name, tier_name
 from tiering import Dimension, Segment, TierRules
@@ -235,7 +236,8 @@ class Delivery:
     """The recipients by where their message is: pending counts those waiting, being sent, or not queued yet."""
 
     recipients: int
-    delivered: int
+    delivered: int  # reached Telegram (`bot.delivery.outbox.delivered`)
+    not_sent: int  # ended without a message: the campaign was closed first, or nothing was left to say
     unreachable: int
     failed: int
     unknown: int
@@ -333,13 +335,18 @@ def _questions(template: str) -> dict[str, Question]:
 
 
 async def _delivery(connection: AsyncConnection, campaign_id: int) -> Delivery:
+    went = reached_telegram().label("went")
     rows = await connection.execute(
-        select(OutboxMessage.status, func.count()).select_from(CampaignRecipient)
+        select(OutboxMessage.status, went, func.count()).select_from(CampaignRecipient)
         .outerjoin(OutboxMessage, OutboxMessage.id == CampaignRecipient.outbox_id)
-        .where(CampaignRecipient.campaign_id == campaign_id).group_by(OutboxMessage.status))
-    counts: Counter[OutboxStatus | None] = Counter({status: count for status, count in rows})
+        .where(CampaignRecipient.campaign_id == campaign_id).group_by(OutboxMessage.status, went))
+    counts: Counter[OutboxStatus | None] = Counter()
+    reached = 0
+    for status, message_went, count in rows:
+        counts[status] += count
+        reached += count if message_went else 0
     return Delivery(
-        recipients=sum(counts.values()), delivered=counts[OutboxStatus.SENT],
+        recipients=sum(counts.values()), delivered=reached, not_sent=counts[OutboxStatus.SENT] - reached,
         unreachable=counts[OutboxStatus.UNREACHABLE], failed=counts[OutboxStatus.FAILED],
         unknown=counts[OutboxStatus.UNKNOWN],
         pending=counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING] + counts[None])
@@ -452,7 +459,7 @@ async def _unsubscribed(connection: AsyncConnection, campaign_id: int, now: date
                                   ConsentRecord.purpose == ConsentPurpose.MARKETING,
                                   ConsentRecord.granted.is_(False), ConsentRecord.at >= OutboxMessage.sent_at,
                                   ConsentRecord.at <= now))
-        .where(CampaignRecipient.campaign_id == campaign_id, OutboxMessage.status == OutboxStatus.SENT)
+        .where(CampaignRecipient.campaign_id == campaign_id, reached_telegram())
         .order_by(ConsentRecord.at))
     unsubscribed: dict[str, _Unsubscribed] = {}
     for client_id, tier, locale, sent_at, at in rows:
@@ -466,7 +473,7 @@ async def _unsubscribes(connection: AsyncConnection, campaign_id: int, now: date
     delivered = (await connection.execute(
         select(CampaignRecipient.tier, CampaignRecipient.locale, func.count())
         .join(OutboxMessage, OutboxMessage.id == CampaignRecipient.outbox_id)
-        .where(CampaignRecipient.campaign_id == campaign_id, OutboxMessage.status == OutboxStatus.SENT)
+        .where(CampaignRecipient.campaign_id == campaign_id, reached_telegram())
         .group_by(CampaignRecipient.tier, CampaignRecipient.locale))).all()
     refused = (await _unsubscribed(connection, campaign_id, now)).values()
 

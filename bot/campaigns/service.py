@@ -56,6 +56,7 @@ from bot.db.models import (
 )
 from bot.db.tier_columns import DIMENSION_COLUMNS
 from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.delivery.outbox import delivered as reached_telegram
 from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
 from bot.i18n import gettext as _
 from bot.scoring import load_rules
@@ -456,7 +457,7 @@ async def campaign_status(session: AsyncSession, campaign_id: int, *, now: datet
     campaign = _view(await _campaign(session, campaign_id))
     recipients = await session.scalar(select(func.count()).select_from(CampaignRecipient).where(
         CampaignRecipient.campaign_id == campaign_id)) or 0
-    with_message = OutboxMessage.message_id.is_not(None)
+    with_message = reached_telegram()
     rows = (await session.execute(
         select(OutboxMessage.status, func.count(), func.sum(case((with_message, 1), else_=0)),
                func.sum(case((OutboxMessage.next_attempt_at > now, 1), else_=0)),

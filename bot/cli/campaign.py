@@ -290,7 +290,9 @@ def close(campaign: IdArgument, database: DatabaseOption = None) -> None:
 def _state(campaign: CampaignView) -> str:
     if campaign.status is CampaignStatus.DRAFT:
         return _("a draft, created {moment}").format(moment=_moment(campaign.created_at))
-    assert campaign.started_at is not None
+    if campaign.started_at is None:  # a draft closed before it was started
+        return _("closed {closed} without being started").format(
+            closed=_moment(campaign.closed_at or campaign.created_at))
     started = _moment(campaign.started_at)
     if campaign.status is CampaignStatus.CLOSED and campaign.closed_at is not None:
         return _("started {started}, closed {closed}").format(started=started, closed=_moment(campaign.closed_at))

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models import Alert, Campaign, CampaignStatus, OutboxMessage, OutboxStatus, TelegramAccount
 
-__all__ = ["Outgoing", "Queued", "Recipient", "claim", "enqueue", "enqueue_many", "expire_leases", "held_campaigns",
-           "mark", "mark_sent", "next_due", "pending_among", "recipient", "release", "renew_lease", "reschedule"]
+__all__ = ["Outgoing", "Queued", "Recipient", "claim", "delivered", "enqueue", "enqueue_many", "expire_leases",
+           "held_campaigns", "mark", "mark_sent", "next_due", "pending_among", "recipient", "release", "renew_lease",
+           "reschedule"]
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -87,6 +89,12 @@ async def enqueue(connection: AsyncConnection, messages: Sequence[Outgoing], *, 
         if result is not None:
             queued[result.dedupe_key] = result.id
     return queued
+
+
+def delivered() -> ColumnElement[bool]:
+    """SQL: the row's message reached Telegram (sent, with Telegram's id of it); a row closed unsent or with nothing
+    left to say is sent without one."""
+    return and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.message_id.is_not(None))
 
 
 def _claimable() -> ColumnElement[bool]:

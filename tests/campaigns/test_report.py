@@ -192,7 +192,7 @@ async def test_the_report_as_text_in_english_and_chinese(engine: AsyncEngine, su
     text = render("campaigns/report.html.j2", report=report, rules=RULES, zone="Asia/Shanghai")
     assert text.startswith("<b>Campaign 1: survey “Service check”</b>\nAudience: tier=mid\n"
                            "Running since Nov 2, 2026, 9:00\u202fAM.\nFigures as of Nov 5, 2026, 9:00\u202fAM.\n")
-    assert ("<pre>Recipients  20\nDelivered   14\nUnreachable  1\nFailed       1\nUnknown      1\n"
+    assert ("<pre>Recipients  20\nDelivered   14\nNot sent     0\nUnreachable  1\nFailed       1\nUnknown      1\n"
             "Pending      3</pre>") in text
     assert "Response rate: 73.3% (11 of 15 clients reached answered at least one question)." in text
     assert "Reached includes 1 client who answered although the send was not confirmed." in text

@@ -132,6 +132,9 @@ def test_a_campaign_from_draft_to_close(tierbot: Tierbot, firm: dict[str, int], 
     _refused(tierbot("campaign", "close", "1"), "Campaign 1 is closed already.")
     _, _, outbox = asyncio.run(_read(database_url))
     assert {(row.status, row.error) for row in outbox} == {(OutboxStatus.SENT, "campaign_closed")}
+    report = tierbot("campaign", "report", "1")  # closed before any went: none delivered, none reached
+    assert report.exit_code == 0, report.output
+    assert re.search(r"Delivered +0\nNot sent +3\n", report.stdout), report.stdout
 
     strategy = tierbot("campaign", "create", "--kind", "strategy", "--template", "seminars", "--audience", "all")
     assert strategy.exit_code == 0, strategy.output
@@ -142,6 +145,13 @@ def test_a_campaign_from_draft_to_close(tierbot: Tierbot, firm: dict[str, int], 
     assert [row[:5] for row in rows[2:]] == [["2", "strategy message", "seminars", "draft", "all"],
                                              ["1", "survey", "relationship_nps", "closed", "tier=mid"]]
     assert rows[2][6] == "-"
+
+    dropped = tierbot("campaign", "close", "2")  # a draft dropped before it was started
+    assert dropped.exit_code == 0, dropped.output
+    status = tierbot("campaign", "status", "2")
+    assert status.exit_code == 0, status.output
+    assert re.match(r"Campaign 2, strategy message “seminars” to “all”: closed .+ without being started\.\n",
+                    status.stdout), status.stdout
 
 
 def test_at_takes_an_offset_or_the_firm_s_time_zone(tierbot: Tierbot, firm: dict[str, int],
@@ -176,7 +186,8 @@ def test_bad_input_is_one_sentence_and_writes_nothing(tierbot: Tierbot, firm: di
              "“lifecycle=grwoth”: “grwoth” is not a segment of lifecycle (did you mean “growth”?); its segments are "
              "new, growth, mature, decline.")
     _refused(create("--template", "relationship"),
-             "There is no survey “relationship” (did you mean “relationship_nps”?); there are: relationship_nps.")
+             "There is no survey “relationship” (did you mean “relationship_nps”?); there are: annual_review, "
+             "effort_ces, relationship_nps, service_csat.")
     _refused(create("--kind", "poll"), "The kind must be survey or strategy, not “poll”.")
     _refused(create("--at", "tomorrow 9am"),
              "“tomorrow 9am” is not a time: write ISO 8601, such as 2026-12-01T09:30 (in the firm's time zone, "

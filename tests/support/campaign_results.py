@@ -108,6 +108,7 @@ async def add_campaign(connection: AsyncConnection, kind: CampaignKind, template
                 dedupe_key=f"campaign:{campaign_id}:{recipient.client_id}", status=recipient.status,
                 attempts=0 if recipient.status is OutboxStatus.PENDING else 1, next_attempt_at=started,
                 created_at=started, sent_at=sent_at, campaign_id=campaign_id,
+                message_id=1 if recipient.status is OutboxStatus.SENT else None,
             ).returning(OutboxMessage.id))).scalar_one()
         await connection.execute(insert(CampaignRecipient).values(
             campaign_id=campaign_id, client_id=recipient.client_id, kind=kind,
