@@ -35,7 +35,11 @@ class IsRefusalWord(Filter):
 async def _change(bot: Bot, chat_id: int, session: AsyncSession, reader: Reader, unit_of_work: UnitOfWork, *,
                   granted: bool, channel: str) -> None:
     allowed = await grant_access(session, reader, None)
-    assert not isinstance(allowed, Refusal)  # the router serves bound clients only
+    if isinstance(allowed, Refusal):
+        # A client account bound to no client record is, for what this asks, not linked to a client account.
+        reason = Refusal.NOT_LINKED if allowed is Refusal.NO_CLIENT else allowed
+        await send(bot, chat_id, render("tier/unavailable.html.j2", reason=reason, role=reader.role))
+        return
     change = await change_marketing(session, allowed, granted=granted, channel=channel, locale=current_locale(),
                                     now=datetime.now(UTC))
     text = render(CONFIRMATION_TEMPLATE, granted=change.granted, changed=change.changed)

@@ -4,19 +4,22 @@ people not linked are told these are not theirs; /settings and /help show them t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SetMyCommands
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support.campaigns import awake_zone, buttons, render_as_sender, set_timezone, start_campaign
 from support.chat import Chat, new_user_id
 from support.paths import REPOSITORY
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
+from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.db.models import CampaignKind, Client, ConsentRecord, Role
 from bot.delivery.sender import Rendered
+from handlers.campaigns import consent as consent_handlers
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -164,3 +167,22 @@ async def test_staff_and_people_not_linked_are_told_these_are_for_clients(chat: 
     async with chat.engine.connect() as connection:
         assert await connection.scalar(select(ConsentRecord.id).where(
             ConsentRecord.telegram_user_id.in_((admin, stranger)))) is None
+
+
+async def test_a_client_whose_access_is_refused_is_told_so_and_nothing_is_recorded(
+        chat: Chat, clients: ScoredClients, monkeypatch: pytest.MonkeyPatch) -> None:
+    client_id, user_id = await _client(chat, clients)
+
+    async def without_record(session: AsyncSession, reader: Reader, asked: str | None) -> AllowedClient | Refusal:
+        # The account's client record gone between loading the reader and the check (the schema forbids storing
+        # it so): the real check refuses it.
+        return await grant_access(session, dataclasses.replace(reader, client_id=None), asked)
+
+    monkeypatch.setattr(consent_handlers, "grant_access", without_record)
+    not_linked = "Your Telegram account is not linked to a client account yet"
+    for text in ("/unsubscribe", "/subscribe", "退订"):
+        (reply,) = await chat.send(user_id, text)
+        assert reply.startswith(not_linked), text
+    (reply,) = await chat.press(user_id, "cons:off")
+    assert reply.startswith(not_linked)
+    assert await _records(chat.engine, client_id) == []
