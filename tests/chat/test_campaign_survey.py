@@ -25,7 +25,7 @@ from support.campaigns import (
 )
 from support.chat import Chat
 from support.mocked_bot import callback_update
-from support.scored_clients import READS_ENGLISH, ScoredClients
+from support.scored_clients import ADVISER_READS_ENGLISH, READS_ENGLISH, ScoredClients
 
 from bot.db.models import CampaignKind, CampaignStatus, Client, Role, SurveyAnswer, SurveyScale
 from bot.delivery.sender import Rendered
@@ -287,7 +287,7 @@ async def test_forged_presses_get_one_sentence_and_record_nothing(chat: Chat, cl
 async def test_staff_and_strangers_pressing_a_survey_button_are_told_it_is_not_theirs(
         chat: Chat, clients: ScoredClients) -> None:
     client_id, _user_id, campaign_id, rendered = await _surveyed(chat, clients, "relationship_nps",
-                                                                 Client.adviser_id.is_not(None), READS_ENGLISH)
+                                                                 ADVISER_READS_ENGLISH, READS_ENGLISH)
     _name, adviser_id = await chat.client_row(client_id)
     adviser = await chat.bind(Role.ADVISER, adviser_id)
     await chat.press(adviser, buttons(rendered.reply_markup)["1"])
