@@ -2,8 +2,8 @@
 
 The latest record is in force; a client with none has the consent they gave the firm at onboarding, so marketing
 may reach them until they refuse it. Refusing is as easy as allowing: /unsubscribe, the words 退订 and "stop", or
-the button under every marketing message; each record keeps when, by which channel and which wording was shown.
-Service messages (surveys, alerts) are not marketing and do not ask this ledger.
+the button under every marketing message; each record keeps when, by which channel and which wording the client
+acted on. Service messages (surveys, alerts) are not marketing and do not ask this ledger.
 """
 
 from __future__ import annotations
@@ -19,18 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
-from bot.db.models import Client, ConsentPurpose, ConsentRecord, Role
+from bot.db.models import Campaign, CampaignKind, Client, ConsentPurpose, ConsentRecord, OutboxMessage, Role
 from bot.faq import normalize
 from bot.i18n.rendering import environment
 
-__all__ = ["CONFIRMATION_TEMPLATE", "REFUSAL_WORDS", "ConsentChange", "change_marketing", "has_consent",
-           "is_refusal", "marketing_allowed", "record_consent", "refused", "text_version"]
+__all__ = ["CONFIRMATION_TEMPLATE", "MENU_TEMPLATE", "REFUSAL_WORDS", "ConsentChange", "campaign_text_version",
+           "change_marketing", "has_consent", "is_refusal", "marketing_allowed", "record_consent", "refused",
+           "text_version"]
 
 # A message that is one of these words and nothing else (any case, any punctuation) refuses marketing, as
 # /unsubscribe does: the opt-out words of SMS practice, in both languages.
 REFUSAL_WORDS: Final = frozenset({"退订", "stop", "unsubscribe"})
-# The confirmation a client is shown when they refuse or allow marketing in the chat: the wording a record names.
+# The confirmation a client is shown when they refuse or allow marketing in the chat; its button undoes the change,
+# so a record made with that button names this wording.
 CONFIRMATION_TEMPLATE: Final = "campaigns/consent.html.j2"
+# The command menu that offers /unsubscribe and /subscribe: the wording a record made by a command or a word names.
+MENU_TEMPLATE: Final = "commands.html.j2"
 
 # A session (the chat's unit of work, which then knows it wrote) or a connection (a command's transaction).
 Executor = AsyncConnection | AsyncSession
@@ -101,14 +105,28 @@ class ConsentChange:
     changed: bool
 
 
+async def campaign_text_version(session: AsyncSession, allowed: AllowedClient, message_id: int, locale: str
+                                ) -> str | None:
+    """The version of the strategy message `message_id` in the allowed client's chat, as the outbox sent it: its
+    campaign's template file, the first 12 hex digits of the campaign's `content_digest` and `locale`, e.g.
+    "strategies/seminars.toml@3f2a9c1d4e5b:en"; None when that message is no campaign's strategy message."""
+    row = (await session.execute(
+        select(Campaign.template, Campaign.content_digest)
+        .join(OutboxMessage, OutboxMessage.campaign_id == Campaign.id)
+        .where(OutboxMessage.telegram_user_id == allowed.reader.user_id, OutboxMessage.message_id == message_id,
+               Campaign.kind == CampaignKind.STRATEGY))).first()
+    if row is None or row.content_digest is None:
+        return None
+    return f"strategies/{row.template}.toml@{row.content_digest[:12]}:{locale}"
+
+
 async def change_marketing(session: AsyncSession, allowed: AllowedClient, *, granted: bool, channel: str,
-                           locale: str, now: datetime) -> ConsentChange:
+                           text_version: str, now: datetime) -> ConsentChange:
     """Record the allowed client's yes or no to marketing, said in the chat through `channel`
-    ("telegram:command", "telegram:word", "telegram:button") and confirmed with `CONFIRMATION_TEMPLATE` in
-    `locale`; in the caller's unit of work."""
+    ("telegram:command", "telegram:word", "telegram:button") in answer to the wording `text_version` names (see
+    `text_version()` and `campaign_text_version()`); in the caller's unit of work."""
     changed = await record_consent(session, allowed.client_id, granted=granted, channel=channel,
-                                   text_version=text_version(CONFIRMATION_TEMPLATE, locale), now=now,
-                                   telegram_user_id=allowed.reader.user_id)
+                                   text_version=text_version, now=now, telegram_user_id=allowed.reader.user_id)
     return ConsentChange(granted, changed)
 
 

@@ -538,7 +538,7 @@ class SurveyAnswer(Base):
 
 class ConsentRecord(Base):
     """A client's yes or no to a purpose (marketing): the latest record is in force, none means yes (the firm's
-    onboarding consent). Kept for good, with when, by which channel and the version of the text shown."""
+    onboarding consent). Kept for good, with when, by which channel and the version of the text acted on."""
 
     __tablename__ = "consent_records"
     __table_args__ = (Index(None, "client_id", "purpose", "at"),)
@@ -549,7 +549,9 @@ class ConsentRecord(Base):
     granted: Mapped[bool]
     at: Mapped[datetime]
     channel: Mapped[str] = mapped_column(String(32))  # "telegram:command", "telegram:button", "telegram:word", "cli"
-    # Which wording the client was shown, e.g. "consent/unsubscribed@3f2a9c1d4e5b:zh_Hans".
+    # The wording the client acted on, as name@first 12 hex of its SHA-256:locale: the strategy message the button
+    # was under ("strategies/seminars.toml@3f2a9c1d4e5b:en", its campaign's content_digest), the command menu for a
+    # command or a word ("commands.html.j2@...:zh_Hans"), the confirmation whose button undid a change.
     text_version: Mapped[str] = mapped_column(String(64))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -78,15 +78,17 @@ async def rate(callback: CallbackQuery, callback_data: SurveyCb, session: AsyncS
     if isinstance(step, AnswerRefusal):
         _refuse(callback_answer, step)
         return
+    # Set here, not once committed: a quick comment may arrive before that (`record_comment` checks it again).
+    # Any "why?" still waiting, of this survey or another, is replaced: the client has moved on.
+    if step.ask_comment:
+        await state.set_state(SurveyComment.waiting)
+        await state.update_data({_WAITING: {"campaign": step.campaign_id, "question": step.answered,
+                                            "asked_at": now.isoformat()}})
+    else:
+        await _stop_waiting(state)
     text, keyboard = step_view(step)
 
     async def confirm() -> None:
-        if step.ask_comment:
-            await state.set_state(SurveyComment.waiting)
-            await state.update_data({_WAITING: {"campaign": step.campaign_id, "question": step.answered,
-                                                "asked_at": now.isoformat()}})
-        elif (waiting := await _waiting(state)) is not None and waiting.get("campaign") == step.campaign_id:
-            await _stop_waiting(state)  # a "why?" of this survey left unanswered: this rating moves past it
         await show(callback, text, keyboard)
 
     unit_of_work.after_commit(confirm)

@@ -16,6 +16,7 @@ from support.paths import REPOSITORY
 from bot.accounts import AllowedClient, Reader, grant_access
 from bot.campaigns.consent import (
     CONFIRMATION_TEMPLATE,
+    MENU_TEMPLATE,
     REFUSAL_WORDS,
     change_marketing,
     has_consent,
@@ -68,10 +69,11 @@ async def test_the_latest_record_is_in_force_and_a_client_without_one_has_consen
         allowed = await _allowed(work.session, "C00001", 7_001)
         assert await has_consent(work.session, "C00001")
         assert await marketing_allowed(work.session, allowed.reader) is True
-        first = await change_marketing(work.session, allowed, granted=False, channel="telegram:word", locale="en",
-                                       now=now)
+        version = text_version(MENU_TEMPLATE, "en")
+        first = await change_marketing(work.session, allowed, granted=False, channel="telegram:word",
+                                       text_version=version, now=now)
         again = await change_marketing(work.session, allowed, granted=False, channel="telegram:command",
-                                       locale="en", now=now + timedelta(seconds=1))
+                                       text_version=version, now=now + timedelta(seconds=1))
     assert (first.granted, first.changed, again.changed) == (False, True, False)
     async with engine.begin() as connection:  # a command's transaction: the ledger on a plain connection
         assert not await has_consent(connection, "C00001")

@@ -4,24 +4,29 @@ people not linked are told these are not theirs; /settings and /help show them t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SetMyCommands
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support.campaigns import awake_zone, buttons, render_as_sender, set_timezone, start_campaign
 from support.chat import Chat, new_user_id
 from support.paths import REPOSITORY
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
-from bot.db.models import CampaignKind, Client, ConsentRecord, Role
+from bot.accounts import AllowedClient, Reader, Refusal, grant_access
+from bot.campaigns.content import load_strategy
+from bot.db.models import Campaign, CampaignKind, Client, ConsentRecord, OutboxMessage, OutboxStatus, Role
 from bot.delivery.sender import Rendered
+from handlers.campaigns import consent as consent_handlers
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 SOURCE_DIGEST = hashlib.sha256(
     (REPOSITORY / "templates" / "campaigns" / "consent.html.j2").read_bytes()).hexdigest()[:12]
+MENU_DIGEST = hashlib.sha256((REPOSITORY / "templates" / "commands.html.j2").read_bytes()).hexdigest()[:12]
 SERVICE = ("Service messages are not marketing and still reach you: alerts about your account and our feedback "
            "surveys.")
 STOPPED = (
@@ -56,8 +61,10 @@ async def test_unsubscribe_and_subscribe_record_what_changed_with_the_wording_sh
     client_id, user_id = await _client(chat, clients)
     assert await chat.send(user_id, "/unsubscribe") == [STOPPED]
     assert chat.buttons() == {"🔔 Receive them again": "cons:on"}
+    # The command was offered by the command menu; the button that undid it, by the confirmation.
+    menu = f"commands.html.j2@{MENU_DIGEST}:en"
     version = f"campaigns/consent.html.j2@{SOURCE_DIGEST}:en"
-    assert await _records(chat.engine, client_id) == [(False, "telegram:command", version, user_id)]
+    assert await _records(chat.engine, client_id) == [(False, "telegram:command", menu, user_id)]
 
     (again,) = await chat.send(user_id, "/unsubscribe")
     assert again.startswith("You had already stopped our strategy messages, which are marketing; nothing has changed.")
@@ -67,7 +74,7 @@ async def test_unsubscribe_and_subscribe_record_what_changed_with_the_wording_sh
     assert chat.buttons() == {"🔕 Stop these messages": "cons:off"}
     (already,) = await chat.send(user_id, "/subscribe")
     assert already.startswith("You already receive our strategy messages, which are marketing; nothing has changed.")
-    assert await _records(chat.engine, client_id) == [(False, "telegram:command", version, user_id),
+    assert await _records(chat.engine, client_id) == [(False, "telegram:command", menu, user_id),
                                                      (True, "telegram:button", version, user_id)]
 
 
@@ -96,7 +103,7 @@ async def test_in_chinese_the_confirmation_and_its_version_are_chinese(chat: Cha
         "如需重新接收，请发送 /subscribe 或点击下方按钮。"]
     assert chat.buttons() == {"🔔 重新接收": "cons:on"}
     ((_granted, _channel, version, _user),) = await _records(chat.engine, client_id)
-    assert version == f"campaigns/consent.html.j2@{SOURCE_DIGEST}:zh_Hans"
+    assert version == f"commands.html.j2@{MENU_DIGEST}:zh_Hans"
 
 
 async def test_the_button_under_a_strategy_message_refuses_further_ones(chat: Chat, clients: ScoredClients) -> None:
@@ -108,10 +115,18 @@ async def test_the_button_under_a_strategy_message_refuses_further_ones(chat: Ch
     assert message.text.endswith("\n\n<i>Reply 退订 or /unsubscribe to stop these messages.</i>")
     assert buttons(message.reply_markup) == {"🔕 Stop these messages": "cons:off"}
 
-    assert await chat.press(user_id, "cons:off") == [STOPPED]
+    async with chat.engine.begin() as connection:  # as the sender records it: the message it sent
+        await connection.execute(update(OutboxMessage).where(OutboxMessage.id == first.outbox[client_id])
+                                 .values(message_id=77, status=OutboxStatus.SENT))
+        digest = load_strategy("seminars").digest  # what a start records
+        await connection.execute(update(Campaign).where(Campaign.id == first.campaign_id)
+                                 .values(content_digest=digest))
+
+    assert await chat.press(user_id, "cons:off") == [STOPPED]  # pressed under message 77
     assert not chat.bot.session.sent(AnswerCallbackQuery)[0].text  # said in a message, not an alert
-    ((granted, channel, *_),) = await _records(chat.engine, client_id)
-    assert (granted, channel) == (False, "telegram:button")
+    # The record names the strategy message the button was under, as its campaign sent it.
+    assert await _records(chat.engine, client_id) == [
+        (False, "telegram:button", f"strategies/seminars.toml@{digest[:12]}:en", user_id)]
     # The next strategy message is not sent: nothing to say to a client who refused marketing.
     second = await start_campaign(chat.engine, CampaignKind.STRATEGY, "seminars", {client_id: user_id})
     assert await render_as_sender(chat.engine, second.outbox[client_id]) is None
@@ -164,3 +179,22 @@ async def test_staff_and_people_not_linked_are_told_these_are_for_clients(chat: 
     async with chat.engine.connect() as connection:
         assert await connection.scalar(select(ConsentRecord.id).where(
             ConsentRecord.telegram_user_id.in_((admin, stranger)))) is None
+
+
+async def test_a_client_whose_access_is_refused_is_told_so_and_nothing_is_recorded(
+        chat: Chat, clients: ScoredClients, monkeypatch: pytest.MonkeyPatch) -> None:
+    client_id, user_id = await _client(chat, clients)
+
+    async def without_record(session: AsyncSession, reader: Reader, asked: str | None) -> AllowedClient | Refusal:
+        # The account's client record gone between loading the reader and the check (the schema forbids storing
+        # it so): the real check refuses it.
+        return await grant_access(session, dataclasses.replace(reader, client_id=None), asked)
+
+    monkeypatch.setattr(consent_handlers, "grant_access", without_record)
+    not_linked = "Your Telegram account is not linked to a client account yet"
+    for text in ("/unsubscribe", "/subscribe", "退订"):
+        (reply,) = await chat.send(user_id, text)
+        assert reply.startswith(not_linked), text
+    (reply,) = await chat.press(user_id, "cons:off")
+    assert reply.startswith(not_linked)
+    assert await _records(chat.engine, client_id) == []

@@ -25,7 +25,7 @@ from support.campaigns import (
 )
 from support.chat import Chat
 from support.mocked_bot import callback_update
-from support.scored_clients import READS_ENGLISH, ScoredClients
+from support.scored_clients import ADVISER_READS_ENGLISH, READS_ENGLISH, ScoredClients
 
 from bot.db.models import CampaignKind, CampaignStatus, Client, Role, SurveyAnswer, SurveyScale
 from bot.delivery.sender import Rendered
@@ -205,6 +205,26 @@ async def test_each_question_on_its_own_scale_in_order_then_the_thanks(
     assert scales == [SurveyScale.NPS, SurveyScale.CSAT, SurveyScale.CES]
 
 
+async def test_a_rating_in_another_survey_ends_the_why_that_waits(
+        chat: Chat, clients: ScoredClients, three_scales: str) -> None:
+    client_id, user_id, other_id, rendered = await _surveyed(chat, clients, three_scales)
+    await chat.press(user_id, buttons(rendered.reply_markup)["7"])
+    await chat.press(user_id, chat.buttons()["Skip"])  # the other survey now waits on its question 2, no "why?"
+    nps = await start_campaign(chat.engine, CampaignKind.SURVEY, "relationship_nps", {client_id: user_id})
+    nps_message = await render_as_sender(chat.engine, nps.outbox[client_id])
+    assert isinstance(nps_message, Rendered)
+    (asked,) = await chat.press(user_id, buttons(nps_message.reply_markup)["9"])
+    assert asked.endswith(WHY_IN_ENGLISH)
+    (second,) = await chat.press(user_id, f"sv:{other_id}:1:4")  # a rating that asks no "why?"
+    assert "Question 3 of 3" in second
+
+    (reply,) = await chat.send(user_id, "What does my tier mean?")
+    assert "Thank you for your comment" not in reply
+    assert await _answers(chat.engine, nps.campaign_id) == [(client_id, "recommend", 9, None)]
+    assert await _answers(chat.engine, other_id) == [
+        (client_id, "recommend", 7, None), (client_id, "satisfied", 4, None)]
+
+
 async def test_a_second_press_keeps_the_first_answer(chat: Chat, clients: ScoredClients) -> None:
     client_id, user_id, campaign_id, rendered = await _surveyed(chat, clients)
     await chat.press(user_id, buttons(rendered.reply_markup)["9"])
@@ -267,7 +287,7 @@ async def test_forged_presses_get_one_sentence_and_record_nothing(chat: Chat, cl
 async def test_staff_and_strangers_pressing_a_survey_button_are_told_it_is_not_theirs(
         chat: Chat, clients: ScoredClients) -> None:
     client_id, _user_id, campaign_id, rendered = await _surveyed(chat, clients, "relationship_nps",
-                                                                 Client.adviser_id.is_not(None), READS_ENGLISH)
+                                                                 ADVISER_READS_ENGLISH, READS_ENGLISH)
     _name, adviser_id = await chat.client_row(client_id)
     adviser = await chat.bind(Role.ADVISER, adviser_id)
     await chat.press(adviser, buttons(rendered.reply_markup)["1"])
