@@ -30,6 +30,7 @@ from bot.accounts import AdviserContact, Reader, Refusal, adviser_contact, grant
 from bot.alerts import DigestSchedule
 from bot.campaigns.consent import has_consent
 from bot.campaigns.content import ShelfItem, StrategyMessage, Survey, load_strategy, load_survey
+from bot.campaigns.service import survey_open
 from bot.config import Settings
 from bot.db.models import Campaign, CampaignKind, CampaignStatus, Client, Product, Role, SurveyScale
 from tiering import PRODUCT_STRATEGIES, TierRules, risk_assessment_status
@@ -162,7 +163,7 @@ async def survey_to_send(session: AsyncSession, payload: Mapping[str, Any], read
     if not isinstance(judged, _Recipient):
         return judged
     campaign, client = judged.campaign, judged.client
-    if campaign.started_at is None or campaign.started_at + timedelta(days=settings.campaign.answer_days) <= now:
+    if not survey_open(campaign.started_at, campaign.not_before, campaign.closed_at, settings, now):
         return None  # its answers would be refused
     if client.complaint_open:
         return None

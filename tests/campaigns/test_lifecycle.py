@@ -381,10 +381,27 @@ async def test_a_survey_closes_itself_when_its_answer_days_run_out(engine: Async
     assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=NOW)) == []
 
     started = NOW - timedelta(days=days)
-    assert survey_open(started, None, SETTINGS, NOW - timedelta(seconds=1))
-    assert not survey_open(started, None, SETTINGS, NOW)
-    assert not survey_open(None, None, SETTINGS, NOW)
-    assert not survey_open(NOW, NOW, SETTINGS, NOW)
+    assert survey_open(started, None, None, SETTINGS, NOW - timedelta(seconds=1))
+    assert not survey_open(started, None, None, SETTINGS, NOW)
+    assert not survey_open(None, None, None, SETTINGS, NOW)
+    assert not survey_open(NOW, None, NOW, SETTINGS, NOW)
+    assert survey_open(started, started + timedelta(days=1), None, SETTINGS, NOW)  # its days count from --at
+    assert not survey_open(started, started + timedelta(days=1), None, SETTINGS, NOW + timedelta(days=1))
+
+
+async def test_a_survey_sent_from_a_later_time_takes_answers_for_its_days_from_then(engine: AsyncEngine) -> None:
+    await _firm(engine)
+    days = SETTINGS.campaign.answer_days
+    start, at = NOW - timedelta(days=days + 5), NOW - timedelta(days=days - 5)  # --at 10 days after the start
+    survey_id = await _create(engine, not_before=at, now=start)
+    await _start(engine, survey_id, now=start)
+
+    assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=NOW)) == []
+    assert (await _unit(engine, lambda s: get_campaign(s, survey_id))).status is CampaignStatus.RUNNING
+    later = NOW + timedelta(days=6)
+    assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=later)) == [survey_id]
+    closed = await _unit(engine, lambda s: get_campaign(s, survey_id))
+    assert (closed.status, closed.closed_at) == (CampaignStatus.CLOSED, at + timedelta(days=days))
 
 
 async def test_status_counts_the_messages_by_how_they_ended_and_the_answers(engine: AsyncEngine) -> None:
