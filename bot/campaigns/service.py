@@ -282,7 +282,7 @@ async def preview_campaign(session: AsyncSession, campaign_id: int, *, settings:
     try:
         resolution = await resolve_audience(
             await session.connection(), _audience(campaign.audience, rules, settings), kind=campaign.kind,
-            message=_message(content), settings=settings, now=now, rules=rules)
+            message=_message(content), settings=settings, now=now, not_before=campaign.not_before, rules=rules)
     except UnknownProducts as error:
         _fail(str(error))
     by_tier_locale = Counter((r.tier, r.locale) for r in resolution.recipients)
@@ -374,7 +374,7 @@ async def start_campaign(session: AsyncSession, campaign_id: int, *, settings: S
     try:
         resolution = await resolve_audience(
             connection, _audience(campaign.audience, rules, settings), kind=campaign.kind, message=_message(content),
-            settings=settings, now=now, rules=rules)
+            settings=settings, now=now, not_before=campaign.not_before, rules=rules)
     except UnknownProducts as error:
         _fail(str(error))
     recipients = resolution.recipients
