@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.campaigns.consent import refused
-from bot.campaigns.content import StrategyMessage
+from bot.campaigns.content import StrategyMessage, needs_valid_assessment
 from bot.config import Settings
 from bot.db.models import (
     RECORD_ID,
@@ -48,7 +48,7 @@ from bot.i18n import gettext as _
 from bot.i18n.vocabulary import N_
 from bot.scoring import load_rules
 from bot.workspace.book import assessment_lapsed_on, tier_changed_since
-from tiering import DIMENSION_SEGMENTS, Dimension, Recommendation, TierRules, require_risk_assessment
+from tiering import DIMENSION_SEGMENTS, Dimension, TierRules
 
 __all__ = ["EVERYONE", "KEYS", "Audience", "AudienceError", "Exclusion", "Recipient", "Resolution", "UnknownProducts",
            "exclusions_for", "named_products_risk", "parse_audience", "reader_locale_sql", "resolve_audience"]
@@ -248,16 +248,9 @@ def exclusions_for(kind: CampaignKind, message: StrategyMessage | None) -> tuple
                Exclusion.ADVISER_DEPARTED]
     if message is not None and message.products:
         reasons.append(Exclusion.ABOVE_RISK_LEVEL)
-    if message is not None and _needs_assessment(message):
+    if message is not None and needs_valid_assessment(message):
         reasons.append(Exclusion.NO_RISK_ASSESSMENT)
     return tuple(reasons)
-
-
-def _needs_assessment(message: StrategyMessage) -> bool:
-    """The engine's guard: a client without a valid risk assessment is recommended no product and no strategy that
-    recommends products (`tiering.require_risk_assessment`); a message naming products recommends them."""
-    kept = require_risk_assessment((Recommendation(message.strategy),), "missing")
-    return bool(message.products) or message.strategy not in {recommendation.id for recommendation in kept}
 
 
 async def named_products_risk(connection: AsyncConnection, message: StrategyMessage) -> int | None:

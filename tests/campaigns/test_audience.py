@@ -24,7 +24,8 @@ from bot.campaigns.audience import (
     resolve_audience,
 )
 from bot.campaigns.consent import record_consent
-from bot.campaigns.content import load_strategy
+from bot.campaigns.content import load_strategy, template_ids
+from bot.campaigns.messages import unsuitable
 from bot.campaigns.service import Started, create_campaign, start_campaign
 from bot.config import CampaignSettings, FirmSettings, Settings
 from bot.db.models import CampaignKind, Client, OutboxStatus
@@ -379,3 +380,27 @@ async def test_fatigue_counts_from_when_the_messages_go_before_and_after(engine:
     assert (await _resolve(engine, "all", not_before=NOW + timedelta(days=100))).exclusions[
         Exclusion.SURVEYED_RECENTLY] == 1
     assert _ids(await _resolve(engine, "all", not_before=NOW + timedelta(days=111))) == ["C01"]
+
+
+@pytest.mark.db
+async def test_the_audience_and_the_send_agree_on_who_needs_a_risk_assessment(engine: AsyncEngine) -> None:
+    world = World(engine)
+    await world.adviser("A001")
+    shelf = {"FD01": 1, "FD05": 3, "WM01": 2}  # what the shipped messages name
+    for product_id, level in shelf.items():
+        await world.product(product_id, risk_level=level)
+    await world.client("C01", risk_level=None)  # never assessed
+    needs = {}
+    for template in template_ids(CampaignKind.STRATEGY):
+        resolution = await _resolve(engine, "all", kind=CampaignKind.STRATEGY, template=template)
+        kept_out = resolution.exclusions.get(Exclusion.NO_RISK_ASSESSMENT, 0) == 1
+        assert kept_out is (not resolution.recipients), template
+        why_not = unsuitable(load_strategy(template), risk_level=None, assessed_on=None, products=shelf,
+                             today=NOW.date(), valid_months=RULES.suitability.assessment_valid_months)
+        assert (why_not == "missing") is kept_out, template
+        assert why_not in (None, "missing"), template
+        needs[template] = kept_out
+    # Naming products (portfolio_advice, self_service) or serving a strategy that recommends them
+    # (integrated_planning) needs one; the others do not.
+    assert sorted(template for template, kept_out in needs.items() if kept_out) == [
+        "integrated_planning", "portfolio_advice", "self_service"]
