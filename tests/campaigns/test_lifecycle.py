@@ -147,9 +147,12 @@ async def test_create_checks_the_template_the_audience_and_the_time_before_writi
         return lambda session: create_campaign(session, **arguments)  # type: ignore[arg-type]
 
     assert await _refused(engine, create(template="relationship_nsp")) == (
-        "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: relationship_nps.")
+        "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: annual_review, "
+        "effort_ces, relationship_nps, service_csat.")
     assert await _refused(engine, create(kind=CampaignKind.STRATEGY, template="relationship_nps")) == (
-        "There is no strategy message “relationship_nps”; there are: seminars.")
+        "There is no strategy message “relationship_nps”; there are: dedicated_adviser, integrated_planning, "
+        "introduction, periodic_reports, plans_conversation, portfolio_advice, premium_service, "
+        "realtime_market_news, retention_outreach, self_service, seminars, value_added_service.")
     missing = await _refused(engine, create(template="pulse", directory=incomplete))
     assert missing.startswith(str(incomplete / "pulse.toml")), missing
     assert "zh_Hans.questions.ease: is missing (every question is given in every locale" in missing, missing
