@@ -3,9 +3,10 @@ closed loop: a low rating (an NPS detractor, 0-6, or a CSAT of 1-2) alerts the c
 
 Every press is checked again here, for callback data can be forged: the presser is the campaign's recipient (the
 client it went to, on the Telegram account it went to), the campaign a survey that still takes answers (not closed,
-started within `answer_days`), the question one of the survey's and the rating on its scale. A question is answered
-once: the answer's row is unique (campaign, client, question) and written with ON CONFLICT DO NOTHING, so that a
-second press, even one handled at the same moment by another process, records nothing and is told so.
+within `answer_days` of when it may first be sent: `service.survey_open`), the question one of the survey's and the
+rating on its scale. A question is answered once: the answer's row is unique (campaign, client, question) and
+written with ON CONFLICT DO NOTHING, so that a second press, even one handled at the same moment by another process,
+records nothing and is told so.
 
 The feedback alert is an `Alert` of kind feedback, written in the answer's unit of work, and queued through the
 outbox (kind `FEEDBACK_KIND`) to every Telegram account of the adviser's that a push reaches, due now or when
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -27,6 +28,7 @@ from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.alerts import DigestSchedule, reachable_advisers
 from bot.campaigns import FEEDBACK_KIND
 from bot.campaigns.content import ContentError, Question, Survey, load_survey
+from bot.campaigns.service import survey_open
 from bot.config import Settings
 from bot.db.models import (
     Adviser,
@@ -110,8 +112,8 @@ async def _open_survey(session: AsyncSession, allowed: AllowedClient, campaign_i
                CampaignRecipient.telegram_user_id == allowed.reader.user_id))).scalar_one_or_none()
     if row is None:
         return AnswerRefusal.FORGED
-    window = timedelta(days=settings.campaign.answer_days)
-    if row.status is CampaignStatus.CLOSED or row.started_at is None or row.started_at + window <= now:
+    if row.status is CampaignStatus.CLOSED or not survey_open(row.started_at, row.not_before, row.closed_at,
+                                                              settings, now):
         return AnswerRefusal.CLOSED
     return _Open(row, load_survey(row.template))
 

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.campaigns.consent import refused
-from bot.campaigns.content import StrategyMessage
+from bot.campaigns.content import StrategyMessage, needs_valid_assessment
 from bot.config import Settings
 from bot.db.models import (
     RECORD_ID,
@@ -49,7 +49,7 @@ from bot.i18n import gettext as _
 from bot.i18n.vocabulary import N_
 from bot.scoring import load_rules
 from bot.workspace.book import assessment_lapsed_on, tier_changed_since
-from tiering import DIMENSION_SEGMENTS, Dimension, Recommendation, TierRules, require_risk_assessment
+from tiering import DIMENSION_SEGMENTS, Dimension, TierRules
 
 __all__ = ["EVERYONE", "KEYS", "Audience", "AudienceError", "Exclusion", "Recipient", "Resolution", "UnknownProducts",
            "exclusions_for", "named_products_risk", "parse_audience", "reader_locale_sql", "resolve_audience"]
@@ -77,8 +77,8 @@ class Exclusion(enum.StrEnum):
     NEVER_BOUND = "never_bound"  # no Telegram account bound to the client
     UNREACHABLE = "unreachable"  # the account blocked the bot
     OPTED_OUT = "opted_out"  # refused marketing (strategy messages only)
-    SURVEYED_RECENTLY = "surveyed_recently"  # a survey reached them within the survey interval (surveys only)
-    CAPPED = "capped"  # the marketing cap of the window is reached (strategy messages only)
+    SURVEYED_RECENTLY = "surveyed_recently"  # a survey goes to them within the survey interval (surveys only)
+    CAPPED = "capped"  # the marketing cap of the window around it is reached (strategy messages only)
     ADVISER_DEPARTED = "adviser_departed"  # their adviser has left the firm
     COMPLAINT_OPEN = "complaint_open"  # not surveyed while a complaint is open (surveys only)
     ABOVE_RISK_LEVEL = "above_risk_level"  # a product the message names is above their risk level
@@ -249,16 +249,9 @@ def exclusions_for(kind: CampaignKind, message: StrategyMessage | None) -> tuple
                Exclusion.ADVISER_DEPARTED]
     if message is not None and message.products:
         reasons.append(Exclusion.ABOVE_RISK_LEVEL)
-    if message is not None and _needs_assessment(message):
+    if message is not None and needs_valid_assessment(message):
         reasons.append(Exclusion.NO_RISK_ASSESSMENT)
     return tuple(reasons)
-
-
-def _needs_assessment(message: StrategyMessage) -> bool:
-    """The engine's guard: a client without a valid risk assessment is recommended no product and no strategy that
-    recommends products (`tiering.require_risk_assessment`); a message naming products recommends them."""
-    kept = require_risk_assessment((Recommendation(message.strategy),), "missing")
-    return bool(message.products) or message.strategy not in {recommendation.id for recommendation in kept}
 
 
 async def named_products_risk(connection: AsyncConnection, message: StrategyMessage) -> int | None:
@@ -295,15 +288,18 @@ def _accounts() -> Select[tuple[str | None, int, str | None, datetime | None, in
                   ).where(TelegramAccount.role == Role.CLIENT)
 
 
-def _pushed(kind: CampaignKind, since: datetime) -> Select[int]:
-    """The client's (`Client`) messages of campaigns of `kind` queued since `since` that reached them or still may:
-    not ended unreachable or failed, nor ended without a message (nothing left to say, the campaign closed)."""
+def _pushed(kind: CampaignKind, sends_from: datetime, window: timedelta) -> Select[int]:
+    """The client's (`Client`) messages of campaigns of `kind` that go within `window` of `sends_from` (before or
+    after it: a message due after it counts too), that reached them or still may: not ended unreachable or failed,
+    nor ended without a message (nothing left to say, the campaign closed). A message goes when it was sent, else
+    when it is due (its row's `coalesce(sent_at, next_attempt_at)`; when the row is gone, when it was queued)."""
+    goes = func.coalesce(OutboxMessage.sent_at, OutboxMessage.next_attempt_at, CampaignRecipient.queued_at)
     return (
         select(literal(1))
         .select_from(CampaignRecipient)
         .outerjoin(OutboxMessage, OutboxMessage.id == CampaignRecipient.outbox_id)
         .where(CampaignRecipient.client_id == Client.client_id, CampaignRecipient.kind == kind,
-               CampaignRecipient.queued_at >= since,
+               goes > sends_from - window, goes < sends_from + window,
                or_(OutboxMessage.id.is_(None),
                    and_(OutboxMessage.status.not_in((OutboxStatus.UNREACHABLE, OutboxStatus.FAILED)),
                         or_(OutboxMessage.status != OutboxStatus.SENT, reached_telegram()))))
@@ -312,16 +308,16 @@ def _pushed(kind: CampaignKind, since: datetime) -> Select[int]:
 
 def _reasons(kind: CampaignKind, message: StrategyMessage | None, account: ColumnElement[int | None],
              blocked: ColumnElement[datetime | None], *, settings: Settings, rules: TierRules, now: datetime,
-             product_risk: int | None) -> list[tuple[ColumnElement[bool], str]]:
+             sends_from: datetime, product_risk: int | None) -> list[tuple[ColumnElement[bool], str]]:
     today = now.astimezone(UTC).date()
     fatigue = settings.campaign
     conditions: dict[Exclusion, ColumnElement[bool]] = {
         Exclusion.NEVER_BOUND: account.is_(None),
         Exclusion.UNREACHABLE: blocked.is_not(None),
         Exclusion.OPTED_OUT: refused(),
-        Exclusion.SURVEYED_RECENTLY: exists(_pushed(CampaignKind.SURVEY, now - timedelta(
+        Exclusion.SURVEYED_RECENTLY: exists(_pushed(CampaignKind.SURVEY, sends_from, timedelta(
             days=fatigue.survey_interval_days))),
-        Exclusion.CAPPED: _pushed(CampaignKind.STRATEGY, now - timedelta(days=fatigue.marketing_window_days))
+        Exclusion.CAPPED: _pushed(CampaignKind.STRATEGY, sends_from, timedelta(days=fatigue.marketing_window_days))
         .with_only_columns(func.count()).scalar_subquery() >= fatigue.marketing_cap,
         Exclusion.ADVISER_DEPARTED: not_(Adviser.with_the_firm_on(today)),
         Exclusion.COMPLAINT_OPEN: Client.complaint_open.is_(True),
@@ -350,10 +346,12 @@ def _filters(audience: Audience, locale: ColumnElement[str]) -> list[ColumnEleme
 
 async def resolve_audience(connection: AsyncConnection, audience: Audience, *, kind: CampaignKind,
                            message: StrategyMessage | None, settings: Settings, now: datetime,
-                           rules: TierRules | None = None) -> Resolution:
-    """Who of `audience` a campaign of `kind` (sending `message`, for a strategy message) would reach now, and how
-    many each reason keeps out; `rules` (default: the firm's) say how long a risk assessment stays valid. One
-    query. UnknownProducts when `message` names products the database does not hold."""
+                           not_before: datetime | None = None, rules: TierRules | None = None) -> Resolution:
+    """Who of `audience` a campaign of `kind` (sending `message`, for a strategy message), sent from `not_before`
+    (None: now), would reach, and how many each reason keeps out; `rules` (default: the firm's) say how long a
+    risk assessment stays valid. Fatigue counts the client's other messages that go within its window of when
+    this one may first go (`max(now, not_before)`), before or after. One query. UnknownProducts when `message`
+    names products the database does not hold."""
     rules = rules or load_rules(settings.firm.rules_file)
     if kind is CampaignKind.STRATEGY and message is None:
         raise ValueError("a strategy campaign is resolved with its message")
@@ -363,7 +361,7 @@ async def resolve_audience(connection: AsyncConnection, audience: Audience, *, k
     account = _accounts().subquery("account")
     locale = reader_locale_sql(account.c.locale, Client.locale, settings.firm.default_locale)
     reasons = _reasons(kind, message, account.c.telegram_user_id, account.c.blocked_at, settings=settings,
-                       rules=rules, now=now, product_risk=product_risk)
+                       rules=rules, now=now, sends_from=max(now, not_before or now), product_risk=product_risk)
     segment_columns = [TierState.__table__.c[columns.segment] for columns in DIMENSION_COLUMNS.values()]
     query = (
         select(Client.client_id, account.c.telegram_user_id, TierState.tier, locale, Client.adviser_id,

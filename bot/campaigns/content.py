@@ -27,10 +27,11 @@ from bot.i18n import LOCALES
 from bot.i18n import gettext as _
 from bot.i18n.sources import check_template
 from bot.resources import TEMPLATES_DIR
-from tiering import RANKING, STRATEGIES
+from tiering import RANKING, STRATEGIES, Recommendation, require_risk_assessment
 
 __all__ = ["STRATEGIES_DIR", "STRATEGY_VARIABLES", "SURVEYS_DIR", "ContentError", "Question", "ShelfItem",
-           "StrategyMessage", "Survey", "load_strategy", "load_survey", "load_template", "template_ids"]
+           "StrategyMessage", "Survey", "load_strategy", "load_survey", "load_template", "needs_valid_assessment",
+           "template_ids"]
 
 SURVEYS_DIR: Final = TEMPLATES_DIR / "surveys"
 STRATEGIES_DIR: Final = TEMPLATES_DIR / "strategies"
@@ -111,6 +112,14 @@ class StrategyMessage:
 
 def _directory(kind: CampaignKind) -> Path:
     return SURVEYS_DIR if kind is CampaignKind.SURVEY else STRATEGIES_DIR
+
+
+def needs_valid_assessment(message: StrategyMessage) -> bool:
+    """`message` goes only to a client with a valid risk assessment: it names products, or serves a strategy the
+    engine recommends no client without one (what `tiering.require_risk_assessment` drops). The one rule of the
+    audience (`audience.exclusions_for`) and of the send (`messages.unsuitable`)."""
+    kept = require_risk_assessment((Recommendation(message.strategy),), "missing")
+    return bool(message.products) or message.strategy not in {recommendation.id for recommendation in kept}
 
 
 def template_ids(kind: CampaignKind, directory: Path | None = None) -> list[str]:

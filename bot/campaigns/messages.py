@@ -29,10 +29,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import AdviserContact, Reader, Refusal, adviser_contact, grant_access
 from bot.alerts import DigestSchedule
 from bot.campaigns.consent import has_consent
-from bot.campaigns.content import ShelfItem, StrategyMessage, Survey, load_strategy, load_survey
+from bot.campaigns.content import (
+    ShelfItem,
+    StrategyMessage,
+    Survey,
+    load_strategy,
+    load_survey,
+    needs_valid_assessment,
+)
+from bot.campaigns.service import survey_open
 from bot.config import Settings
 from bot.db.models import Campaign, CampaignKind, CampaignStatus, Client, Product, Role, SurveyScale
-from tiering import PRODUCT_STRATEGIES, TierRules, risk_assessment_status
+from tiering import TierRules, risk_assessment_status
 
 __all__ = ["PAUSED_RETRY", "NotYet", "StrategyPush", "SurveyPush", "rating_rows", "strategy_sample",
            "strategy_to_send", "survey_sample", "survey_to_send", "unsuitable"]
@@ -83,11 +91,11 @@ def unsuitable(message: StrategyMessage, *, risk_level: int | None, assessed_on:
     """Why `message` may not go to a client assessed at `risk_level` (C1-C5 as 1-5) on `assessed_on`, judged on
     `today`; None when it may. `products` gives the risk level (R1-R5 as 1-5) of the shelf's products by id.
 
-    The engine's suitability guard: a message naming products, or serving a strategy that recommends products
-    (`tiering.PRODUCT_STRATEGIES`), needs a valid risk assessment ("missing", "expired"), and every product it
-    names at or below the client's risk level ("above_risk_level"); a product the shelf no longer has cannot be
-    vouched for ("unknown_product")."""
-    if not message.products and message.strategy not in PRODUCT_STRATEGIES:
+    The engine's suitability guard: a message that needs a valid risk assessment (`content.needs_valid_assessment`,
+    the audience's rule too) is refused without one ("missing", "expired"), and every product it names must be at
+    or below the client's risk level ("above_risk_level"); a product the shelf no longer has cannot be vouched for
+    ("unknown_product")."""
+    if not needs_valid_assessment(message):
         return None
     status = risk_assessment_status(risk_level, assessed_on, today, valid_months)
     if status is not None:
@@ -162,7 +170,7 @@ async def survey_to_send(session: AsyncSession, payload: Mapping[str, Any], read
     if not isinstance(judged, _Recipient):
         return judged
     campaign, client = judged.campaign, judged.client
-    if campaign.started_at is None or campaign.started_at + timedelta(days=settings.campaign.answer_days) <= now:
+    if not survey_open(campaign.started_at, campaign.not_before, campaign.closed_at, settings, now):
         return None  # its answers would be refused
     if client.complaint_open:
         return None

@@ -7,9 +7,10 @@ The states move one way, draft -> running <-> paused -> closed (a draft may be c
 move a compare-and-set of the status: of two starts (or pauses, resumes, closes) racing, one moves it and the other
 is told why it cannot.
 
-A survey takes answers for `settings.campaign.answer_days` after its start. The answer check refuses a press past
-that moment (`survey_open`); `close_ended_surveys` then writes such surveys closed, as of that moment, and ends their
-messages not sent yet: every `tierbot campaign` command runs it first, in its unit of work.
+A survey takes answers for `settings.campaign.answer_days` from when it may first be sent (its start, or its
+`not_before` when later). The answer check and the sender refuse past that moment (`survey_open`, the one rule);
+`close_ended_surveys` then writes such surveys closed, as of that moment, and ends their messages not sent yet:
+every `tierbot campaign` command runs it first, in its unit of work.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from tiering import TierRules
 __all__ = ["CLOSED_ERROR", "CampaignError", "CampaignView", "Closed", "Preview", "Progress", "Started",
            "campaign_status", "close_campaign", "close_ended_surveys", "create_campaign", "dedupe_key",
            "get_campaign", "list_campaigns", "pause_campaign", "preview_campaign", "resume_campaign",
-           "start_campaign", "survey_open"]
+           "start_campaign", "survey_ends_at", "survey_open"]
 
 # How a campaign's message not sent when it closed ends: sent with no message, as a message with nothing left to
 # say ends (the sender's convention), so that no sender takes it and fatigue does not count it.
@@ -164,11 +165,18 @@ def dedupe_key(campaign_id: int, client_id: str) -> str:
     return f"campaign:{campaign_id}:{client_id}"
 
 
-def survey_open(started_at: datetime | None, closed_at: datetime | None, settings: Settings, now: datetime) -> bool:
-    """A survey started at `started_at` takes answers at `now`: it has started, is not closed, and its
-    `answer_days` have not run out."""
+def survey_ends_at(started_at: datetime, not_before: datetime | None, settings: Settings) -> datetime:
+    """When a survey started at `started_at`, not sent before `not_before`, stops taking answers: its
+    `answer_days` counted from when it may first be sent."""
+    return max(started_at, not_before or started_at) + timedelta(days=settings.campaign.answer_days)
+
+
+def survey_open(started_at: datetime | None, not_before: datetime | None, closed_at: datetime | None,
+                settings: Settings, now: datetime) -> bool:
+    """A survey started at `started_at`, not sent before `not_before`, takes answers at `now`: it has started, is
+    not closed, and its `answer_days` (from when it may first be sent) have not run out."""
     return (started_at is not None and closed_at is None
-            and now < started_at + timedelta(days=settings.campaign.answer_days))
+            and now < survey_ends_at(started_at, not_before, settings))
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -275,7 +283,7 @@ async def preview_campaign(session: AsyncSession, campaign_id: int, *, settings:
     try:
         resolution = await resolve_audience(
             await session.connection(), _audience(campaign.audience, rules, settings), kind=campaign.kind,
-            message=_message(content), settings=settings, now=now, rules=rules)
+            message=_message(content), settings=settings, now=now, not_before=campaign.not_before, rules=rules)
     except UnknownProducts as error:
         _fail(str(error))
     by_tier_locale = Counter((r.tier, r.locale) for r in resolution.recipients)
@@ -367,7 +375,7 @@ async def start_campaign(session: AsyncSession, campaign_id: int, *, settings: S
     try:
         resolution = await resolve_audience(
             connection, _audience(campaign.audience, rules, settings), kind=campaign.kind, message=_message(content),
-            settings=settings, now=now, rules=rules)
+            settings=settings, now=now, not_before=campaign.not_before, rules=rules)
     except UnknownProducts as error:
         _fail(str(error))
     recipients = resolution.recipients
@@ -430,15 +438,17 @@ async def close_ended_surveys(session: AsyncSession, *, settings: Settings, now:
     """Close the surveys whose `answer_days` have run out, as of the moment they did, their messages not sent yet
     ended unsent; returns their ids."""
     ended = now - timedelta(days=settings.campaign.answer_days)
-    due = (await session.execute(
-        select(Campaign.id, Campaign.started_at)
+    due = (await session.execute(  # those started that long ago; survey_open tells which have run out
+        select(Campaign.id, Campaign.started_at, Campaign.not_before)
         .where(Campaign.kind == CampaignKind.SURVEY,
                Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)), Campaign.started_at <= ended)
         .order_by(Campaign.id))).all()
     closing = []
-    for campaign_id, started_at in due:
+    for campaign_id, started_at, not_before in due:
         assert started_at is not None  # a running or paused campaign has started
-        closed_at = started_at + timedelta(days=settings.campaign.answer_days)
+        if survey_open(started_at, not_before, None, settings, now):
+            continue
+        closed_at = survey_ends_at(started_at, not_before, settings)
         closed = await session.execute(
             update(Campaign)
             .where(Campaign.id == campaign_id, Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)))

@@ -38,6 +38,7 @@ from bot.db.models import (
     OutboxMessage,
     OutboxStatus,
     Role,
+    SurveyAnswer,
     TelegramAccount,
 )
 from bot.delivery.quiet import next_outside_quiet_hours
@@ -121,6 +122,20 @@ async def test_a_detractor_alerts_the_adviser_at_once_on_each_account_they_can_b
                                     (f"tg:{newer}", {"role": "adviser", "view": "feedback"})])
     summary = await firm.press(newer, "sum:C00002")
     assert any("Brown, Mary" in text for text in summary)
+
+
+async def test_the_answer_window_counts_from_when_the_survey_may_first_be_sent(firm: Chat) -> None:
+    # Started 35 days ago (past TIERBOT_CAMPAIGN_ANSWER_DAYS from the start) with --at 10 days after the start: its
+    # window runs from then, so it is still sent and still takes answers.
+    now = datetime.now(UTC)
+    user_id = await firm.bind(Role.CLIENT, "C00003")
+    started = await start_campaign(firm.engine, CampaignKind.SURVEY, "relationship_nps", {"C00003": user_id},
+                                   started_at=now - timedelta(days=35), not_before=now - timedelta(days=25))
+    (message,) = (await send_due(firm.engine))[user_id]
+    await firm.press(user_id, buttons(message.reply_markup)["9"])
+    async with firm.engine.connect() as connection:
+        assert (await connection.execute(select(SurveyAnswer.client_id, SurveyAnswer.rating).where(
+            SurveyAnswer.campaign_id == started.campaign_id))).all() == [("C00003", 9)]
 
 
 async def test_a_chinese_reading_adviser_reads_it_in_chinese_without_a_comment_yet(firm: Chat) -> None:

@@ -24,8 +24,9 @@ from bot.campaigns.audience import (
     resolve_audience,
 )
 from bot.campaigns.consent import record_consent
-from bot.campaigns.content import load_strategy
-from bot.campaigns.service import create_campaign, start_campaign
+from bot.campaigns.content import load_strategy, template_ids
+from bot.campaigns.messages import unsuitable
+from bot.campaigns.service import Started, create_campaign, start_campaign
 from bot.config import CampaignSettings, FirmSettings, Settings
 from bot.db.models import CampaignKind, Client, OutboxStatus
 from bot.i18n import use_locale
@@ -120,11 +121,11 @@ def test_the_reasons_that_apply_to_each_kind_follow_the_engine_s_guard(tmp_path:
 
 async def _resolve(engine: AsyncEngine, text: str, *, kind: CampaignKind = CampaignKind.SURVEY,
                    settings: Settings = SETTINGS, directory: Path | None = None, template: str = "seminars",
-                   now: datetime = NOW) -> Resolution:
+                   now: datetime = NOW, not_before: datetime | None = None) -> Resolution:
     message = load_strategy(template, directory) if kind is CampaignKind.STRATEGY else None
     async with engine.connect() as connection:
         return await resolve_audience(connection, parse_audience(text, RULES), kind=kind, message=message,
-                                      settings=settings, now=now, rules=RULES)
+                                      settings=settings, now=now, not_before=not_before, rules=RULES)
 
 
 def _ids(resolution: Resolution) -> list[str]:
@@ -178,13 +179,18 @@ async def test_a_client_not_scored_yet_is_in_no_audience(engine: AsyncEngine) ->
     assert resolution.excluded == 0
 
 
-async def _previous_campaign(engine: AsyncEngine, kind: CampaignKind, template: str, audience: str, at: datetime
-                             ) -> int:
+async def _previous_campaign(engine: AsyncEngine, kind: CampaignKind, template: str, audience: str, at: datetime,
+                             not_before: datetime | None = None) -> int:
+    return (await _started(engine, kind, template, audience, at, not_before)).campaign.id
+
+
+async def _started(engine: AsyncEngine, kind: CampaignKind, template: str, audience: str, at: datetime,
+                   not_before: datetime | None = None) -> Started:
+    """A campaign created and started at `at` (sent from `not_before`), as the CLI's `create` then `start` do."""
     async with AsyncSession(engine) as session, session.begin():
-        campaign = await create_campaign(session, kind=kind, template=template, audience=audience, not_before=None,
-                                         created_by="tests", now=at, rules=RULES)
-        await start_campaign(session, campaign.id, settings=SETTINGS, now=at, rules=RULES)
-    return campaign.id
+        campaign = await create_campaign(session, kind=kind, template=template, audience=audience,
+                                         not_before=not_before, created_by="tests", now=at, rules=RULES)
+        return await start_campaign(session, campaign.id, settings=SETTINGS, now=at, rules=RULES)
 
 
 @pytest.mark.db
@@ -353,3 +359,48 @@ async def test_fatigue_follows_the_settings(engine: AsyncEngine) -> None:
     two = Settings(firm=FirmSettings(default_locale="en"), campaign=CampaignSettings(marketing_cap=2))
     assert _ids(await _resolve(engine, "all", kind=CampaignKind.STRATEGY, settings=two)) == ["C01"]
     assert _ids(await _resolve(engine, "all", kind=CampaignKind.STRATEGY)) == []
+
+
+@pytest.mark.db
+async def test_fatigue_counts_from_when_the_messages_go_before_and_after(engine: AsyncEngine) -> None:
+    world = World(engine)
+    await world.adviser("A001")
+    await world.client("C01")
+    # Strategy A started now to go out in 20 days (--at); strategy B started in 15 days goes 5 days before A: capped.
+    await _previous_campaign(engine, CampaignKind.STRATEGY, "seminars", "all", NOW, not_before=NOW + timedelta(days=20))
+    later = await _started(engine, CampaignKind.STRATEGY, "seminars", "all", NOW + timedelta(days=15))
+    assert (later.recipients, later.exclusions[Exclusion.CAPPED]) == (0, 1)
+    # Started today, B would go 20 days before A, out of its 14-day window; sent from 30 days on, 10 after A.
+    assert _ids(await _resolve(engine, "all", kind=CampaignKind.STRATEGY)) == ["C01"]
+    assert _ids(await _resolve(engine, "all", kind=CampaignKind.STRATEGY, not_before=NOW + timedelta(days=30))) == []
+    # A survey sent from 100 days on goes 80 days after one started now to go out in 20 (the interval is 90); sent
+    # from 111 days on, 91 days after it.
+    await _previous_campaign(engine, CampaignKind.SURVEY, "relationship_nps", "all", NOW,
+                             not_before=NOW + timedelta(days=20))
+    assert (await _resolve(engine, "all", not_before=NOW + timedelta(days=100))).exclusions[
+        Exclusion.SURVEYED_RECENTLY] == 1
+    assert _ids(await _resolve(engine, "all", not_before=NOW + timedelta(days=111))) == ["C01"]
+
+
+@pytest.mark.db
+async def test_the_audience_and_the_send_agree_on_who_needs_a_risk_assessment(engine: AsyncEngine) -> None:
+    world = World(engine)
+    await world.adviser("A001")
+    shelf = {"FD01": 1, "FD05": 3, "WM01": 2}  # what the shipped messages name
+    for product_id, level in shelf.items():
+        await world.product(product_id, risk_level=level)
+    await world.client("C01", risk_level=None)  # never assessed
+    needs = {}
+    for template in template_ids(CampaignKind.STRATEGY):
+        resolution = await _resolve(engine, "all", kind=CampaignKind.STRATEGY, template=template)
+        kept_out = resolution.exclusions.get(Exclusion.NO_RISK_ASSESSMENT, 0) == 1
+        assert kept_out is (not resolution.recipients), template
+        why_not = unsuitable(load_strategy(template), risk_level=None, assessed_on=None, products=shelf,
+                             today=NOW.date(), valid_months=RULES.suitability.assessment_valid_months)
+        assert (why_not == "missing") is kept_out, template
+        assert why_not in (None, "missing"), template
+        needs[template] = kept_out
+    # Naming products (portfolio_advice, self_service) or serving a strategy that recommends them
+    # (integrated_planning) needs one; the others do not.
+    assert sorted(template for template, kept_out in needs.items() if kept_out) == [
+        "integrated_planning", "portfolio_advice", "self_service"]

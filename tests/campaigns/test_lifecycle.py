@@ -148,9 +148,12 @@ async def test_create_checks_the_template_the_audience_and_the_time_before_writi
         return lambda session: create_campaign(session, **arguments)  # type: ignore[arg-type]
 
     assert await _refused(engine, create(template="relationship_nsp")) == (
-        "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: relationship_nps.")
+        "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: annual_review, "
+        "effort_ces, relationship_nps, service_csat.")
     assert await _refused(engine, create(kind=CampaignKind.STRATEGY, template="relationship_nps")) == (
-        "There is no strategy message “relationship_nps”; there are: seminars.")
+        "There is no strategy message “relationship_nps”; there are: dedicated_adviser, integrated_planning, "
+        "introduction, periodic_reports, plans_conversation, portfolio_advice, premium_service, "
+        "realtime_market_news, retention_outreach, self_service, seminars, value_added_service.")
     missing = await _refused(engine, create(template="pulse", directory=incomplete))
     assert missing.startswith(str(incomplete / "pulse.toml")), missing
     assert "zh_Hans.questions.ease: is missing (every question is given in every locale" in missing, missing
@@ -382,10 +385,27 @@ async def test_a_survey_closes_itself_when_its_answer_days_run_out(engine: Async
     assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=NOW)) == []
 
     started = NOW - timedelta(days=days)
-    assert survey_open(started, None, SETTINGS, NOW - timedelta(seconds=1))
-    assert not survey_open(started, None, SETTINGS, NOW)
-    assert not survey_open(None, None, SETTINGS, NOW)
-    assert not survey_open(NOW, NOW, SETTINGS, NOW)
+    assert survey_open(started, None, None, SETTINGS, NOW - timedelta(seconds=1))
+    assert not survey_open(started, None, None, SETTINGS, NOW)
+    assert not survey_open(None, None, None, SETTINGS, NOW)
+    assert not survey_open(NOW, None, NOW, SETTINGS, NOW)
+    assert survey_open(started, started + timedelta(days=1), None, SETTINGS, NOW)  # its days count from --at
+    assert not survey_open(started, started + timedelta(days=1), None, SETTINGS, NOW + timedelta(days=1))
+
+
+async def test_a_survey_sent_from_a_later_time_takes_answers_for_its_days_from_then(engine: AsyncEngine) -> None:
+    await _firm(engine)
+    days = SETTINGS.campaign.answer_days
+    start, at = NOW - timedelta(days=days + 5), NOW - timedelta(days=days - 5)  # --at 10 days after the start
+    survey_id = await _create(engine, not_before=at, now=start)
+    await _start(engine, survey_id, now=start)
+
+    assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=NOW)) == []
+    assert (await _unit(engine, lambda s: get_campaign(s, survey_id))).status is CampaignStatus.RUNNING
+    later = NOW + timedelta(days=6)
+    assert await _unit(engine, lambda s: close_ended_surveys(s, settings=SETTINGS, now=later)) == [survey_id]
+    closed = await _unit(engine, lambda s: get_campaign(s, survey_id))
+    assert (closed.status, closed.closed_at) == (CampaignStatus.CLOSED, at + timedelta(days=days))
 
 
 async def test_status_counts_the_messages_by_how_they_ended_and_the_answers(engine: AsyncEngine) -> None:

@@ -40,8 +40,10 @@ pytestmark = pytest.mark.db
 SEMINARS_TO_MARY = (
     "Dear Brown, Mary,\n"
     "\n"
-    "You are invited to our next investment seminar, where our analysts walk through the market outlook and answer "
-    "your questions. Seats are limited: Smith, John can reserve one for you.\n"
+    "You are invited to our next investment seminar, where our analysts discuss the market outlook and answer "
+    "clients' questions. The seminar is for information only: it is not advice to buy or sell any product.\n"
+    "\n"
+    "If you would like to attend, Smith, John can reserve a seat for you.\n"
     "\n"
     "<i>Reply 退订 or /unsubscribe to stop these messages.</i>"
 )
