@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from bot.accounts import Reader
 from bot.config import Settings
 from bot.db.models import (
+    TELEGRAM_IDS_BELOW,
     Adviser,
     Alert,
     AlertKind,
@@ -42,10 +43,6 @@ __all__ = ["DIGEST_KIND", "Digest", "DigestEntry", "DigestSchedule", "DigestsQue
            "digests_to_queue", "load_digest", "pending_digests", "queue_digests", "reachable_advisers"]
 
 DIGEST_KIND: Final = "alert_digest"
-
-# Telegram's user ids stay below 2**52; the console's accounts (bot.runtime.console) lie above: nobody to push to.
-_TELEGRAM_IDS_BELOW: Final = 1 << 52
-
 
 @dataclass(frozen=True, slots=True)
 class DigestSchedule:
@@ -93,7 +90,7 @@ def reachable_advisers() -> Select[int]:
     """Adviser accounts a push can reach: not blocked, and not the console's."""
     return select(TelegramAccount.telegram_user_id).where(
         TelegramAccount.role == Role.ADVISER, TelegramAccount.blocked_at.is_(None),
-        TelegramAccount.telegram_user_id < _TELEGRAM_IDS_BELOW)
+        TelegramAccount.telegram_user_id < TELEGRAM_IDS_BELOW)
 
 
 async def _recipients(connection: AsyncConnection, adviser_ids: Sequence[str]) -> dict[str, int]:

@@ -31,6 +31,7 @@ from bot.campaigns.content import StrategyMessage, needs_valid_assessment
 from bot.config import Settings
 from bot.db.models import (
     RECORD_ID,
+    TELEGRAM_IDS_BELOW,
     Adviser,
     CampaignKind,
     CampaignRecipient,
@@ -285,7 +286,8 @@ def _accounts() -> Select[tuple[str | None, int, str | None, datetime | None, in
     return select(TelegramAccount.client_id, TelegramAccount.telegram_user_id, TelegramAccount.locale,
                   TelegramAccount.blocked_at,
                   func.row_number().over(partition_by=TelegramAccount.client_id, order_by=order).label("pick")
-                  ).where(TelegramAccount.role == Role.CLIENT)
+                  ).where(TelegramAccount.role == Role.CLIENT,
+                          TelegramAccount.telegram_user_id < TELEGRAM_IDS_BELOW)  # not the console's accounts
 
 
 def _pushed(kind: CampaignKind, sends_from: datetime, window: timedelta) -> Select[int]:

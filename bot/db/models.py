@@ -254,6 +254,9 @@ class Interaction(Base):
 
 # --- people in Telegram --------------------------------------------------------------------------------
 
+# Telegram's user ids stay below 2**52; the console's accounts (bot.runtime.console) lie above: nobody to push to.
+TELEGRAM_IDS_BELOW = 1 << 52
+
 
 class TelegramAccount(Base):
     """A Telegram user bound, by an invite, to exactly one client, adviser or admin."""

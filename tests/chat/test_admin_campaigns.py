@@ -93,7 +93,7 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     chat, world, admin = await _firm(engine)
     (text,) = await chat.send(admin, "/campaigns")
     assert "No campaign yet." in text
-    assert "<code>/campaigns new survey relationship_nps tier=mid locale=zh_Hans</code>" in text
+    assert "<code>/campaigns new survey annual_review tier=mid locale=zh_Hans</code>" in text
 
     (card,) = await chat.send(admin, "/campaigns new survey relationship_nps tier=mid")
     assert card.startswith("<b>Created, a draft: see who it reaches with Preview, then start it.</b>")
@@ -253,9 +253,12 @@ async def test_bad_input_to_campaigns_new_is_one_sentence_and_creates_nothing(en
          "“lifecyle=growth”: there is no key “lifecyle” (did you mean “lifecycle”?); the keys are tier, asset_size, "
          "activity, lifecycle, complexity, loyalty, locale, risk, adviser, changed_since."),
         ("/campaigns new survey relationship_nsp tier=mid",
-         "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: relationship_nps."),
+         "There is no survey “relationship_nsp” (did you mean “relationship_nps”?); there are: annual_review, "
+         "effort_ces, relationship_nps, service_csat."),
         ("/campaigns new strategy relationship_nps tier=mid",
-         "There is no strategy message “relationship_nps”; there are: seminars."),
+         "There is no strategy message “relationship_nps”; there are: dedicated_adviser, integrated_planning, "
+         "introduction, periodic_reports, plans_conversation, portfolio_advice, premium_service, "
+         "realtime_market_news, retention_outreach, self_service, seminars, value_added_service."),
         ("/campaigns new poll relationship_nps tier=mid", "“poll” is not a kind of campaign: give survey or strategy."),
         ("/campaigns new survey relationship_nps adviser=A010",
          "“adviser=A010”: there is no adviser “A010” (did you mean “A001”?)."),

@@ -79,7 +79,7 @@ def test_the_report_its_csv_and_its_chart(firm: tuple[int, int], database_url: s
     text = result.stdout
     assert text.startswith("Campaign 1: survey “How are we doing?”\nAudience: tier=mid\n"
                            "Closed Dec 2, 2026, 9:00\u202fAM (started Nov 2, 2026, 9:00\u202fAM).\n")
-    assert "Delivery\nRecipients  7\nDelivered   6\nUnreachable 1\nFailed      0\n" in text
+    assert "Delivery\nRecipients  7\nDelivered   6\nNot sent    0\nUnreachable 1\nFailed      0\n" in text
     assert "Response rate: 100.0% (6 of 6 clients reached answered at least one question)." in text
     assert "1. How likely is it that you would recommend us to a friend or colleague?\n" in text
     assert ("All                    6     +17 3/1/2\nTier\n  Mid-tier             6     +17 3/1/2\nLanguage\n"
