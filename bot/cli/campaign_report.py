@@ -95,8 +95,8 @@ def report(
         async with open_database(database) as engine, engine.connect() as connection:
             result = await campaign_report(connection, _campaign_id(campaign), now=now, rules=rules)
             if chart_file is not None and result.nps_by_tier() is None:
-                raise CommandFailed(_("Campaign {id} has no NPS question to chart: nothing was written.").format(
-                    id=result.campaign_id))
+                raise CommandFailed(_("Campaign {id} has no NPS answers to chart (no NPS question, or none answered "
+                                      "yet): nothing was written.").format(id=result.campaign_id))
             rows = None
             if csv_file is not None:
                 # utf-8-sig starts the file with the byte order mark Excel needs to read UTF-8 as such.

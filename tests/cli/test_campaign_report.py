@@ -145,7 +145,8 @@ def test_bad_input_is_one_sentence_and_writes_nothing(firm: tuple[int, int], dat
         assert result.stderr.splitlines() == [f"There is no campaign “{given}”: campaigns are numbered 1 to 2."]
     no_chart = _in_process(str(strategy), "--chart", "nps.png", database_url=database_url)
     assert no_chart.exit_code == 1
-    assert no_chart.stderr.splitlines() == ["Campaign 2 has no NPS question to chart: nothing was written."]
+    assert no_chart.stderr.splitlines() == [
+        "Campaign 2 has no NPS answers to chart (no NPS question, or none answered yet): nothing was written."]
     assert list(tmp_path.glob("*.csv")) == list(tmp_path.glob("*.png")) == []
 
 
