@@ -99,7 +99,7 @@ async def test_in_chinese_the_confirmation_and_its_version_are_chinese(chat: Cha
     (text,) = await chat.send(user_id, "退订", language_code="zh-hans")
     assert text.splitlines() == [
         "已办理：您将不再收到我们的策略推荐消息（属于营销信息）。", "",
-        "服务类消息不属于营销信息，仍会照常发送给您：包括与您账户相关的提醒和我们的意见调查。",
+        "服务类消息不属于营销信息，仍会照常发送给您：包括与您账户相关的提醒和我们的调查问卷。",
         "如需重新接收，请发送 /subscribe 或点击下方按钮。"]
     assert chat.buttons() == {"🔔 重新接收": "cons:on"}
     ((_granted, _channel, version, _user),) = await _records(chat.engine, client_id)
