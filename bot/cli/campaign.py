@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -45,8 +45,10 @@ from bot.db.models import CampaignKind, CampaignStatus, OutboxStatus
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.i18n.vocabulary import tier_name
-from bot.runtime import CampaignSample, campaign_samples, plain
 from bot.scoring import load_rules
+
+if TYPE_CHECKING:
+    from bot.runtime import CampaignSample
 
 __all__ = ["campaign_app"]
 
@@ -184,6 +186,8 @@ def create(
 
 
 def _print_samples(samples: list[CampaignSample]) -> None:
+    from bot.runtime import plain  # imported here: see bot.cli's docstring
+
     for sample in samples:
         out.print()
         out.print(_("What {client} would read, in {language}:").format(
@@ -229,6 +233,8 @@ def preview(campaign: IdArgument, database: DatabaseOption = None) -> None:
     async def work(session: AsyncSession) -> tuple[Preview, list[CampaignSample]]:
         found = await preview_campaign(session, campaign_id, settings=settings, now=datetime.now(UTC),
                                        rules=load_rules(settings.firm.rules_file))
+        from bot.runtime import campaign_samples  # imported here: see bot.cli's docstring
+
         return found, await campaign_samples(session, found)
 
     _print_preview(*_unit(database, settings, work), settings)

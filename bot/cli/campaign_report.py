@@ -21,8 +21,6 @@ from bot.cli.scoring import rules_or_fail
 from bot.config import get_settings
 from bot.i18n import gettext as _
 from bot.i18n import ngettext, render
-from bot.runtime import plain
-from bot.workspace.charts import nps_by_tier_chart
 
 __all__ = ["report"]
 
@@ -109,6 +107,8 @@ def report(
         result, rows = run(work)
     except CampaignNotFound as missing:
         fail(_not_found(campaign, missing))
+    from bot.runtime import plain  # imported here: see bot.cli's docstring
+
     out.print(plain(render("campaigns/report.html.j2", report=result, rules=rules, zone=zone)), markup=False)
     if rows is not None:
         out.print(ngettext("Wrote {count} recipient's row to {path}.", "Wrote {count} recipients' rows to {path}.",
@@ -117,6 +117,8 @@ def report(
     if chart_file is not None and groups is not None:
         try:
             with _replacing(chart_file, force=force) as temporary:
+                from bot.workspace.charts import nps_by_tier_chart  # matplotlib: only when a chart is asked for
+
                 temporary.write_bytes(nps_by_tier_chart(groups, locale, rules=rules))
         except CommandFailed as error:
             fail(str(error))
