@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_SQLITE_PATH", "CampaignSettings", "DatabaseSettings", "DeliverySettings", "FirmSettings",
            "InvalidSettings", "Locale", "RedisSettings", "SettingProblem", "Settings", "TelegramSettings",
-           "get_settings", "is_time_zone", "parse_quiet_hours"]
+           "get_settings", "is_time_zone", "parse_quiet_hours", "zone_or"]
 
 Locale = Literal["en", "zh_Hans"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
@@ -101,6 +101,13 @@ def is_time_zone(name: str) -> bool:
     return True
 
 
+@cache
+def zone_or(name: str | None, fallback: str) -> ZoneInfo:
+    """The time zone `name` (a person's, from their record), or `fallback` (the firm's) when `name` is None or a
+    zone this machine does not know."""
+    return ZoneInfo(name if name is not None and is_time_zone(name) else fallback)
+
+
 class DeliverySettings(BaseSettings):
     """The outbox sender: how fast it may send, when advisers are not disturbed, how hard it tries."""
 
@@ -144,6 +151,9 @@ class CampaignSettings(BaseSettings):
     marketing_window_days: int = Field(default=14, ge=1, le=3650)
     # A survey takes answers for this many days after its campaign starts; after that it is closed.
     answer_days: int = Field(default=30, ge=1, le=3650)
+    # A low rating's alert waits this long for the client's "why?" (sent as soon as it is given or skipped), so
+    # that the adviser reads both in one message; 0 sends it at once, without.
+    feedback_wait_minutes: int = Field(default=10, ge=0, le=1440)
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -97,6 +97,7 @@ class ConsentCb(CallbackData, prefix="cons"):
 class CampaignAction(StrEnum):
     CARD = "card"  # the campaign's card, its figures as they are now
     PREVIEW = "preview"
+    SAMPLES = "samples"  # the preview's messages, one per language, in messages of their own
     START = "start"  # asks to confirm
     START_CONFIRMED = "start!"
     PAUSE = "pause"

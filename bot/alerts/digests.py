@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import Reader
-from bot.config import Settings
+from bot.config import Settings, zone_or
 from bot.db.models import (
     TELEGRAM_IDS_BELOW,
     Adviser,
@@ -56,8 +55,10 @@ class DigestSchedule:
     def from_settings(cls, settings: Settings) -> DigestSchedule:
         return cls(settings.delivery.quiet, settings.firm.timezone)
 
-    def not_before(self, now: datetime, adviser_timezone: str | None) -> datetime:
-        return next_outside_quiet_hours(now, self.quiet, ZoneInfo(adviser_timezone or self.firm_timezone))
+    def not_before(self, now: datetime, timezone: str | None) -> datetime:
+        """The first moment from `now` outside quiet hours on the clock of `timezone` (a person's: else, or when
+        this machine does not know it, the firm's)."""
+        return next_outside_quiet_hours(now, self.quiet, zone_or(timezone, self.firm_timezone))
 
 
 @dataclass(frozen=True, slots=True)

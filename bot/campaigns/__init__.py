@@ -11,5 +11,7 @@ from bot.db.models import CampaignKind, CampaignStatus
 SURVEY_KIND: Final = "survey"
 STRATEGY_KIND: Final = "strategy"
 FEEDBACK_KIND: Final = "feedback_alert"
+# The ids a campaign can have (campaigns.id is a 32-bit INTEGER): a number typed or forged past them names none.
+CAMPAIGN_IDS: Final = range(1, 2**31)
 
-__all__ = ["FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND", "CampaignKind", "CampaignStatus"]
+__all__ = ["CAMPAIGN_IDS", "FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND", "CampaignKind", "CampaignStatus"]

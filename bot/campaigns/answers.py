@@ -10,14 +10,18 @@ records nothing and is told so.
 
 The feedback alert is an `Alert` of kind feedback, written in the answer's unit of work, and queued through the
 outbox (kind `FEEDBACK_KIND`) to every Telegram account of the adviser's that a push reaches, due now or when
-quiet hours end on the adviser's clock. Imports nothing of aiogram.
+quiet hours end on the adviser's clock. A question that asks "why?" holds its alert for the comment up to
+`feedback_wait_minutes`, and the comment or its skip releases it at once: the adviser reads the rating and the
+client's words in one message (the renderer reads the comment at send time). One alert per client and campaign:
+the answer's recipient row is locked first (FOR UPDATE on PostgreSQL; SQLite writes one transaction at a time), so
+that two low ratings pressed at the same moment see each other. Imports nothing of aiogram.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -26,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.alerts import DigestSchedule, reachable_advisers
-from bot.campaigns import FEEDBACK_KIND
+from bot.campaigns import CAMPAIGN_IDS, FEEDBACK_KIND
 from bot.campaigns.content import ContentError, Question, Survey, load_survey
 from bot.campaigns.service import survey_open
 from bot.config import Settings
@@ -39,6 +43,8 @@ from bot.db.models import (
     CampaignRecipient,
     CampaignStatus,
     Client,
+    OutboxMessage,
+    OutboxStatus,
     Role,
     SurveyAnswer,
     SurveyScale,
@@ -53,7 +59,6 @@ __all__ = ["COMMENT_MAX_CHARS", "LOW_RATINGS", "AnswerRefusal", "Feedback", "Sur
 COMMENT_MAX_CHARS: Final = 1000
 # The ratings that call the adviser, by scale: at most this. CES has none (its low end is effort, not anger).
 LOW_RATINGS: Final = {SurveyScale.NPS: 6, SurveyScale.CSAT: 2}
-_IDS_BELOW: Final = 1 << 31  # campaigns' ids are 32-bit integers: forged data past them names no campaign
 
 
 class AnswerRefusal(enum.StrEnum):
@@ -102,7 +107,7 @@ async def _open_survey(session: AsyncSession, allowed: AllowedClient, campaign_i
                        now: datetime) -> _Open | AnswerRefusal:
     """The survey of `campaign_id` when it went to the allowed client on the account they press from, and still
     takes answers."""
-    if not 0 < campaign_id < _IDS_BELOW:
+    if campaign_id not in CAMPAIGN_IDS:
         return AnswerRefusal.FORGED
     row = (await session.execute(
         select(Campaign)
@@ -204,6 +209,7 @@ async def record_comment(session: AsyncSession, allowed: AllowedClient, campaign
         .values(comment=text.strip()[:COMMENT_MAX_CHARS]))
     if not kept.rowcount:  # type: ignore[attr-defined]
         return AnswerRefusal.ANSWERED
+    await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
     return await _step(session, opened, allowed.client_id)
 
 
@@ -217,6 +223,7 @@ async def skip_comment(session: AsyncSession, allowed: AllowedClient, campaign_i
     opened, question = asking
     if question.id not in await _answered(session, campaign_id, allowed.client_id):
         return AnswerRefusal.FORGED
+    await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
     return await _step(session, opened, allowed.client_id)
 
 
@@ -238,6 +245,9 @@ async def _raise_feedback(session: AsyncSession, campaign: Campaign, question: Q
         .where(Client.client_id == client_id, Adviser.with_the_firm_on(now.astimezone(UTC).date())))).one_or_none()
     if adviser is None:
         return None
+    # Waits for a concurrent low rating of the same client's, in another question, to commit: then sees it below.
+    await session.execute(select(CampaignRecipient.client_id).where(
+        CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.client_id == client_id).with_for_update())
     earlier = await session.scalar(select(SurveyAnswer.id).where(
         SurveyAnswer.campaign_id == campaign.id, SurveyAnswer.client_id == client_id,
         SurveyAnswer.question != question.id, _low_answer()).limit(1))
@@ -254,6 +264,8 @@ async def _raise_feedback(session: AsyncSession, campaign: Campaign, question: Q
         return alert_id  # kept for the record; no digest carries it
     key = feedback_dedupe_key(campaign.id, client_id)
     not_before = DigestSchedule.from_settings(settings).not_before(now, adviser.timezone)
+    if question.comment is not None:  # waits for the "why?": `_release_feedback` sends it once given or skipped
+        not_before = max(not_before, now + timedelta(minutes=settings.campaign.feedback_wait_minutes))
     # The account bound last carries the alert (its row is the alert's `outbox_id`, sent marks the alert sent); the
     # others get a copy each.
     messages = [Outgoing(FEEDBACK_KIND, user_id, key if number == 0 else f"{key}:{user_id}", not_before,
@@ -263,6 +275,22 @@ async def _raise_feedback(session: AsyncSession, campaign: Campaign, question: Q
     if (outbox_id := queued.get(key)) is not None:
         await session.execute(update(Alert).where(Alert.id == alert_id).values(outbox_id=outbox_id))
     return alert_id
+
+
+async def _release_feedback(session: AsyncSession, campaign_id: int, client_id: str, *, settings: Settings,
+                            now: datetime) -> None:
+    """The client's "why?" is given or skipped: their feedback alert in the campaign, if one waits for it, goes now
+    (or when quiet hours end on the adviser's clock)."""
+    zone = await session.scalar(select(Adviser.timezone).join(Client, Client.adviser_id == Adviser.adviser_id)
+                                .where(Client.client_id == client_id))
+    due = DigestSchedule.from_settings(settings).not_before(now, zone)
+    key = feedback_dedupe_key(campaign_id, client_id)
+    await session.execute(
+        update(OutboxMessage)
+        .where(or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.startswith(f"{key}:")),
+               OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == 0,
+               OutboxMessage.next_attempt_at > due)
+        .values(next_attempt_at=due))
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,19 +138,29 @@ def _fail(sentence: str) -> NoReturn:
     raise AudienceError(sentence)
 
 
+def _folded(value: str) -> str:
+    """A value as it is compared: any case, "-" for "_" (zh-hans is zh_Hans)."""
+    return value.casefold().replace("-", "_")
+
+
 def _hint(value: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1)
+    by_folded = {_folded(name): name for name in known}
+    starting = [name for folded, name in by_folded.items() if value and folded.startswith(_folded(value))]
+    close = starting[:1] or [by_folded[match] for match in difflib.get_close_matches(_folded(value), by_folded, n=1)]
     return _(" (did you mean “{close}”?)").format(close=close[0]) if close else ""
 
 
 def _choose(term: str, values: list[str], known: Sequence[str], sentence: str, **names: str) -> tuple[str, ...]:
-    """`values`, each one of `known`; else the sentence of the message id `sentence` (with {term}, {value}, {hint},
-    {known}) for the first that is not."""
+    """`values`, each one of `known` in any case (as `known` spells it); else the sentence of the message id
+    `sentence` (with {term}, {value}, {hint}, {known}) for the first that is not."""
+    by_folded = {_folded(name): name for name in known}
+    chosen = []
     for value in values:
-        if value not in known:
+        if (name := by_folded.get(_folded(value))) is None:
             _fail(_(sentence).format(term=term[:_SHOWN], value=value[:_SHOWN], hint=_hint(value, known),
                                   known=", ".join(known), **names))
-    return tuple(dict.fromkeys(values))
+        chosen.append(name)
+    return tuple(dict.fromkeys(chosen))
 
 
 def _risk_levels(term: str, values: list[str]) -> tuple[int, ...]:
@@ -204,9 +214,11 @@ def parse_audience(text: str, rules: TierRules) -> Audience:
         if key not in KEYS:
             _fail(_("“{term}”: there is no key “{key}”{hint}; the keys are {known}.").format(
                 term=term[:_SHOWN], key=key[:_SHOWN], hint=_hint(key, KEYS), known=", ".join(KEYS)))
+        if key == "changed_since" and key in given:
+            _fail(_("“changed_since” is given twice: it takes one date."))
         if key in given:
-            _fail(_("“{key}” is given twice: give its values once, as a comma list such as "
-                    "tier=mid,high_net_worth.").format(key=key))
+            _fail(_("“{key}” is given twice: give its values once, as a comma list such as {example}.").format(
+                key=key, example=_comma_list(key, rules)))
         values = value.split(",")
         if not all(values):
             _fail(_("“{term}”: give a value after “=”, or several separated by commas.").format(term=term[:_SHOWN]))
@@ -215,6 +227,22 @@ def parse_audience(text: str, rules: TierRules) -> Audience:
     return Audience(" ".join(terms), tiers=given.get("tier", ()), segments=segments, locales=given.get("locale", ()),
                     risk_levels=given.get("risk", ()), advisers=given.get("adviser", ()),
                     changed_since=given.get("changed_since"))
+
+
+def _comma_list(key: str, rules: TierRules) -> str:
+    """Two values of `key`, as a term giving both: tier=ordinary,mid."""
+    match key:
+        case "tier":
+            values = [tier.id for tier in rules.tiers]
+        case "locale":
+            values = list(LOCALES)
+        case "risk":
+            values = ["C3", "C4"]
+        case "adviser":
+            values = ["A001", "A002"]
+        case _:
+            values = [segment.value for segment in DIMENSION_SEGMENTS[Dimension(key)]]
+    return f"{key}={','.join(values[:2])}"
 
 
 def _values(key: str, term: str, values: list[str], rules: TierRules) -> tuple[str, ...] | tuple[int, ...] | date:

@@ -40,18 +40,24 @@ MENU_TEMPLATE: Final = "commands.html.j2"
 Executor = AsyncConnection | AsyncSession
 
 
-def _latest(purpose: ConsentPurpose) -> Select[str, bool]:
+def _is_latest(purpose: ConsentPurpose) -> ColumnElement[bool]:
+    """SQL: the `ConsentRecord` is its client's latest for `purpose` (the later `at`, then the later id)."""
     later = aliased(ConsentRecord)
-    newer = exists().where(
+    return ~exists().where(
         later.client_id == ConsentRecord.client_id, later.purpose == purpose,
         (later.at > ConsentRecord.at) | and_(later.at == ConsentRecord.at, later.id > ConsentRecord.id))
-    return select(ConsentRecord.client_id, ConsentRecord.granted).where(ConsentRecord.purpose == purpose, ~newer)
+
+
+def _latest(purpose: ConsentPurpose) -> Select[str, bool]:
+    return select(ConsentRecord.client_id, ConsentRecord.granted).where(ConsentRecord.purpose == purpose,
+                                                                        _is_latest(purpose))
 
 
 def refused(purpose: ConsentPurpose = ConsentPurpose.MARKETING) -> ColumnElement[bool]:
-    """SQL: the client (`Client.client_id`) has refused `purpose` by their latest record."""
-    latest = _latest(purpose).subquery()
-    return exists().where(latest.c.client_id == Client.client_id, latest.c.granted.is_(False))
+    """SQL: the client (`Client.client_id`) has refused `purpose` by their latest record. Correlated on the client,
+    so that each client's records are sought in the (client, purpose, at) index."""
+    return exists().where(ConsentRecord.client_id == Client.client_id, ConsentRecord.purpose == purpose,
+                          ConsentRecord.granted.is_(False), _is_latest(purpose))
 
 
 async def has_consent(connection: Executor, client_id: str, purpose: ConsentPurpose = ConsentPurpose.MARKETING

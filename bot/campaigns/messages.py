@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -123,11 +122,7 @@ async def _shelf(session: AsyncSession, product_ids: Sequence[str], locale: str)
 
 def _quiet_until(settings: Settings, now: datetime, timezone: str | None) -> NotYet | None:
     """Not before quiet hours end on the client's clock (their zone, else the firm's), when they are on now."""
-    schedule = DigestSchedule.from_settings(settings)
-    try:
-        due = schedule.not_before(now, timezone)
-    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know: the firm's
-        due = schedule.not_before(now, None)
+    due = DigestSchedule.from_settings(settings).not_before(now, timezone)
     return NotYet(due) if due > now else None
 
 

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -41,7 +40,7 @@ from bot.campaigns.audience import (
     resolve_audience,
 )
 from bot.campaigns.content import ContentError, StrategyMessage, Survey, load_template
-from bot.config import Settings, get_settings, is_time_zone
+from bot.config import Settings, get_settings, zone_or
 from bot.db.models import (
     Adviser,
     Campaign,
@@ -59,6 +58,7 @@ from bot.db.tier_columns import DIMENSION_COLUMNS
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.outbox import delivered as reached_telegram
 from bot.delivery.quiet import QuietHours, next_outside_quiet_hours
+from bot.i18n import LOCALES
 from bot.i18n import gettext as _
 from bot.scoring import load_rules
 from tiering import TierRules
@@ -66,7 +66,7 @@ from tiering import TierRules
 __all__ = ["CLOSED_ERROR", "CampaignError", "CampaignView", "Closed", "Preview", "Progress", "Started",
            "campaign_status", "close_campaign", "close_ended_surveys", "create_campaign", "dedupe_key",
            "get_campaign", "list_campaigns", "pause_campaign", "preview_campaign", "resume_campaign",
-           "start_campaign", "survey_ends_at", "survey_open"]
+           "start_campaign", "start_time", "survey_ends_at", "survey_open"]
 
 # How a campaign's message not sent when it closed ends: sent with no message, as a message with nothing left to
 # say ends (the sender's convention), so that no sender takes it and fatigue does not count it.
@@ -75,6 +75,17 @@ CLOSED_ERROR = "campaign_closed"
 
 class CampaignError(Exception):
     """What was asked of a campaign cannot be done; the message is one sentence for a person."""
+
+
+def start_time(text: str, zone: str) -> datetime | None:
+    """A campaign's start time as an operator types it (`--at`, `at=`): ISO 8601, with an offset or read in `zone`
+    (a date alone is its midnight, which the quiet hours then hold on each recipient's clock); None when it is no
+    time."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def _fail(sentence: str) -> NoReturn:
@@ -110,6 +121,17 @@ class Preview:
     by_tier_locale: Mapping[tuple[str, str], int]
     exclusions: Mapping[Exclusion, int]
     samples: tuple[Recipient, ...]
+
+    def tiers(self, rules: TierRules) -> list[str]:
+        """The tiers counted, in the rules' order (lowest first), then any the rules no longer have."""
+        present = {tier for tier, _locale in self.by_tier_locale}
+        known = [tier.id for tier in rules.tiers if tier.id in present]
+        return known + sorted(present - set(known))
+
+    def locales(self) -> list[str]:
+        """The locales counted, the catalogs' first, then any other a client's record names."""
+        present = {locale for _tier, locale in self.by_tier_locale}
+        return [locale for locale in LOCALES if locale in present] + sorted(present - set(LOCALES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,11 +336,6 @@ async def _move(session: AsyncSession, campaign_id: int, before: Sequence[Campai
         await _why_not(session, campaign_id, refusals)
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def _send_times(recipients: Sequence[Recipient], start: datetime, quiet: QuietHours | None, firm_zone: str
                 ) -> list[datetime]:
     """When each recipient's message may go: `start`, moved out of the quiet hours on their clock (their own time
@@ -328,8 +345,7 @@ def _send_times(recipients: Sequence[Recipient], start: datetime, quiet: QuietHo
     for recipient in recipients:
         zone = recipient.timezone
         if zone not in by_zone:
-            name = zone if zone is not None and is_time_zone(zone) else firm_zone
-            by_zone[zone] = next_outside_quiet_hours(start, quiet, _zone(name))
+            by_zone[zone] = next_outside_quiet_hours(start, quiet, zone_or(zone, firm_zone))
         times.append(by_zone[zone])
     return times
 

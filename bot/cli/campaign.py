@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Final, TypeVar
-from zoneinfo import ZoneInfo
 
 import typer
-from babel import Locale
 from babel.numbers import format_percent
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.campaigns import CAMPAIGN_IDS
 from bot.campaigns.audience import Exclusion
 from bot.campaigns.service import (
     CampaignError,
@@ -35,6 +34,7 @@ from bot.campaigns.service import (
     preview_campaign,
     resume_campaign,
     start_campaign,
+    start_time,
 )
 from bot.cli.accounts import when
 from bot.cli.common import CommandFailed, DatabaseOption, command_line, fail, number, open_database, out, run
@@ -43,8 +43,8 @@ from bot.config import Settings, get_settings
 from bot.db import session_factory, unit_of_work
 from bot.db.models import CampaignKind, CampaignStatus, OutboxStatus
 from bot.i18n import gettext as _
-from bot.i18n import ngettext
-from bot.i18n.vocabulary import tier_name
+from bot.i18n import ngettext, plain, render
+from bot.i18n.vocabulary import language_name, tier_name
 from bot.scoring import load_rules
 
 if TYPE_CHECKING:
@@ -61,13 +61,10 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", show_default=False,
                                            help=N_("The campaign's number (see “tierbot campaign list”)."))]
 
 _KINDS: Final = {"survey": CampaignKind.SURVEY, "strategy": CampaignKind.STRATEGY}
-_KIND_NAMES: Final = {CampaignKind.SURVEY: N_("survey"), CampaignKind.STRATEGY: N_("strategy message")}
-_STATUS_NAMES: Final = {CampaignStatus.DRAFT: N_("draft"), CampaignStatus.RUNNING: N_("running"),
-                        CampaignStatus.PAUSED: N_("paused"), CampaignStatus.CLOSED: N_("closed")}
 
 
 def _campaign_id(text: str) -> int:
-    if not text.isdecimal() or len(text) > 9:
+    if not (text.isascii() and text.isdecimal() and len(text) <= 10 and int(text) in CAMPAIGN_IDS):
         fail(_("“{id}” is not a campaign: campaigns are numbered, see “tierbot campaign list”.").format(id=text[:40]))
     return int(text)
 
@@ -80,51 +77,32 @@ def _moment(moment: datetime) -> str:
     return when(moment, get_settings().firm.timezone)
 
 
-def _language(locale: str) -> str:
-    return Locale.parse(locale).get_display_name(get_settings().firm.default_locale) or locale
-
-
 def _exclusion(reason: Exclusion, settings: Settings) -> str:
-    """What a reason means, in a plain sentence."""
-    fatigue = settings.campaign
-    match reason:
-        case Exclusion.NEVER_BOUND:
-            return _("never bound: no Telegram account is linked to them yet (“tierbot invite client ID”).")
-        case Exclusion.UNREACHABLE:
-            return _("unreachable: they blocked the bot.")
-        case Exclusion.OPTED_OUT:
-            return _("opted out: they refused marketing messages (/unsubscribe, 退订 or the button under a message).")
-        case Exclusion.SURVEYED_RECENTLY:
-            return ngettext("surveyed lately: a survey reached them within the last {days} day.",
-                            "surveyed lately: a survey reached them within the last {days} days.",
-                            fatigue.survey_interval_days).format(days=number(fatigue.survey_interval_days))
-        case Exclusion.CAPPED:
-            return ngettext("capped: {cap} strategy message reached them within the last {days} days.",
-                            "capped: {cap} strategy messages reached them within the last {days} days.",
-                            fatigue.marketing_cap).format(cap=number(fatigue.marketing_cap),
-                                                          days=number(fatigue.marketing_window_days))
-        case Exclusion.ADVISER_DEPARTED:
-            return _("adviser departed: their adviser has left the firm; give them another adviser first.")
-        case Exclusion.COMPLAINT_OPEN:
-            return _("complaint open: a client with an open complaint is not surveyed.")
-        case Exclusion.ABOVE_RISK_LEVEL:
-            return _("above their risk level: a product the message names is rated above the client's risk level.")
-        case Exclusion.NO_RISK_ASSESSMENT:
-            return _("no valid risk assessment: no risk level, or the assessment has lapsed, and the message "
-                     "recommends products.")
+    """What a reason means, in a plain sentence (the one /campaigns shows)."""
+    return plain(render("admin/campaigns_name.html.j2", reason=reason, fatigue=settings.campaign))
+
+
+def _kind(kind: CampaignKind) -> str:
+    return plain(render("admin/campaigns_name.html.j2", kind=kind))
+
+
+def _status(status: CampaignStatus) -> str:
+    return plain(render("admin/campaigns_name.html.j2", status=status))
 
 
 def _print_exclusions(exclusions: Mapping[Exclusion, int], settings: Settings) -> None:
     excluded = sum(exclusions.values())
     out.print(ngettext("Left out: {count} client of the audience.", "Left out: {count} clients of the audience.",
                        excluded).format(count=number(excluded)))
-    for reason, count in exclusions.items():
-        out.print(f"  {number(count)}  {_exclusion(reason, settings)}", markup=False)
+    counts = {reason: number(count) for reason, count in exclusions.items() if count}
+    width = max(map(len, counts.values()), default=0)
+    for reason, count in counts.items():
+        out.print(f"  {count:>{width}}  {_exclusion(reason, settings)}", markup=False)
 
 
 def _title(campaign: CampaignView) -> str:
     return _("Campaign {id}, {kind} “{template}” to “{audience}”").format(
-        id=campaign.id, kind=_(_KIND_NAMES[campaign.kind]), template=campaign.template, audience=campaign.audience)
+        id=campaign.id, kind=_kind(campaign.kind), template=campaign.template, audience=campaign.audience)
 
 
 def _unit(database: str | None, settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -146,12 +124,11 @@ def _at(text: str | None, settings: Settings) -> datetime | None:
     """--at: ISO 8601, with an offset or in the firm's time zone."""
     if text is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    moment = start_time(text, settings.firm.timezone)
+    if moment is None:
         fail(_("“{at}” is not a time: write ISO 8601, such as 2026-12-01T09:30 (in the firm's time zone, {zone}) "
                "or 2026-12-01T09:30+08:00.").format(at=text[:40], zone=settings.firm.timezone))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(settings.firm.timezone))
+    return moment
 
 
 @campaign_app.command("create", help=N_("Create a draft campaign: a survey or a strategy message, to an audience."))
@@ -186,12 +163,10 @@ def create(
 
 
 def _print_samples(samples: list[CampaignSample]) -> None:
-    from bot.runtime import plain  # imported here: see bot.cli's docstring
-
     for sample in samples:
         out.print()
         out.print(_("What {client} would read, in {language}:").format(
-            client=sample.client_id, language=_language(sample.locale)), markup=False)
+            client=sample.client_id, language=language_name(sample.locale)), markup=False)
         out.print(plain(sample.rendered.text), markup=False)
         markup = sample.rendered.reply_markup
         for row in markup.inline_keyboard if markup is not None else []:
@@ -204,14 +179,12 @@ def _print_preview(preview: Preview, samples: list[CampaignSample], settings: Se
                        preview.recipients).format(title=_title(preview.campaign), count=number(preview.recipients)),
               markup=False)
     if preview.recipients:
-        locales = sorted({locale for _tier, locale in preview.by_tier_locale})
-        tiers = [tier.id for tier in rules.tiers if any(t == tier.id for t, _l in preview.by_tier_locale)]
-        tiers += sorted({t for t, _l in preview.by_tier_locale} - set(tiers))  # tiers the rules no longer have
+        locales, tiers = preview.locales(), preview.tiers(rules)
 
         def name(tier: str) -> str:
             return tier_name(rules, tier) if rules.rank(tier) is not None else tier
 
-        table = Table(_("tier"), *(_language(locale) for locale in locales), _("all"), show_edge=False)
+        table = Table(_("tier"), *(language_name(locale) for locale in locales), _("all"), show_edge=False)
         for tier in tiers:
             counts = [preview.by_tier_locale.get((tier, locale), 0) for locale in locales]
             table.add_row(name(tier), *(number(count) for count in counts), number(sum(counts)))
@@ -355,7 +328,7 @@ def list_all(database: DatabaseOption = None) -> None:
     table = Table(_("id"), _("kind"), _("template"), _("status"), _("audience"), _("created"), _("started"),
                   show_edge=False)
     for campaign in campaigns:
-        table.add_row(str(campaign.id), _(_KIND_NAMES[campaign.kind]), campaign.template,
-                      _(_STATUS_NAMES[campaign.status]), campaign.audience, _moment(campaign.created_at),
+        table.add_row(str(campaign.id), _kind(campaign.kind), campaign.template,
+                      _status(campaign.status), campaign.audience, _moment(campaign.created_at),
                       "-" if campaign.started_at is None else _moment(campaign.started_at))
     out.print(table)

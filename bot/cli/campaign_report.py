@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from bot.campaigns import CAMPAIGN_IDS
 from bot.campaigns.report import CampaignNotFound, Report, campaign_report, write_csv
 from bot.cli.campaign import campaign_app
 from bot.cli.common import CommandFailed, DatabaseOption, fail, number, open_database, out, run
@@ -20,11 +21,10 @@ from bot.cli.help import N_
 from bot.cli.scoring import rules_or_fail
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.i18n import ngettext, render
+from bot.i18n import ngettext, plain, render
 
 __all__ = ["report"]
 
-_LARGEST_ID = 2**31 - 1  # campaigns.id is an INTEGER: a larger number is no campaign's
 
 
 def _exists(path: Path) -> str:
@@ -58,7 +58,7 @@ def _replacing(path: Path, *, force: bool) -> Iterator[Path]:
 def _campaign_id(given: str) -> int:
     """The number typed, or 0 (no campaign's) for anything else."""
     text = given.strip()
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= _LARGEST_ID else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) in CAMPAIGN_IDS else 0
 
 
 def _not_found(given: str, missing: CampaignNotFound) -> str:
@@ -107,8 +107,6 @@ def report(
         result, rows = run(work)
     except CampaignNotFound as missing:
         fail(_not_found(campaign, missing))
-    from bot.runtime import plain  # imported here: see bot.cli's docstring
-
     out.print(plain(render("campaigns/report.html.j2", report=result, rules=rules, zone=zone)), markup=False)
     if rows is not None:
         out.print(ngettext("Wrote {count} recipient's row to {path}.", "Wrote {count} recipients' rows to {path}.",

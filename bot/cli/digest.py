@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from babel import Locale
 
 from bot.alerts import DigestSchedule, DigestsQueued, queue_digests
 from bot.cli.accounts import when
@@ -15,7 +14,8 @@ from bot.cli.common import DatabaseOption, number, open_database, out, run
 from bot.cli.help import N_
 from bot.config import get_settings
 from bot.i18n import gettext as _
-from bot.i18n import ngettext
+from bot.i18n import ngettext, plain
+from bot.i18n.vocabulary import language_name
 
 if TYPE_CHECKING:
     from bot.runtime import DigestPreview
@@ -36,19 +36,13 @@ def print_queued(queued: DigestsQueued) -> None:
             .format(count=number(queued.waiting)))
 
 
-def _language(locale: str) -> str:
-    return Locale.parse(locale).get_display_name(get_settings().firm.default_locale) or locale
-
-
 def _print_preview(preview: DigestPreview, now: datetime) -> None:
-    from bot.runtime import plain  # imported here: see bot.cli's docstring
-
     state = (_("in the outbox") if preview.outbox_id is not None
              else _("to be queued by “tierbot digest” or the next scoring run"))
     going = _("goes at once") if preview.not_before <= now else _("held until {moment}").format(
         moment=when(preview.not_before))
     out.print(_("To adviser {adviser} (Telegram account {account}), in {language}: {state}, {going}.").format(
-        adviser=preview.adviser_id or "?", account=preview.telegram_user_id, language=_language(preview.locale),
+        adviser=preview.adviser_id or "?", account=preview.telegram_user_id, language=language_name(preview.locale),
         state=state, going=going), markup=False)
     if preview.rendered is None:
         out.print(_("Nothing left to say (its clients are no longer the adviser's): nothing would be sent."))

@@ -13,7 +13,7 @@ from bot.i18n.catalogs import (
     set_locale,
     use_locale,
 )
-from bot.i18n.rendering import format_money, render, render_string
+from bot.i18n.rendering import format_money, plain, render, render_string
 
 __all__ = [
     "DOMAIN",
@@ -24,6 +24,7 @@ __all__ = [
     "format_money",
     "gettext",
     "ngettext",
+    "plain",
     "render",
     "render_string",
     "resolve_locale",

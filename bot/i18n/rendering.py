@@ -7,10 +7,12 @@ autoescaped, so a name holding "<b>" shows as typed.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -102,6 +104,14 @@ def environment() -> Environment:
 def render(name: str, /, **context: Any) -> str:
     """Render `templates/<name>` in the current locale, without surrounding blank lines."""
     return environment().get_template(name).render(**context).strip()
+
+
+_TAG: Final = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML (a rendered template) as terminal text: the tags dropped, the entities unescaped."""
+    return html.unescape(_TAG.sub("", text))
 
 
 @cache

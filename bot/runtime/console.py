@@ -11,9 +11,7 @@ admin (a staff number: kept in the audit log as the invite's maker, as by `tierb
 
 from __future__ import annotations
 
-import html
 import itertools
-import re
 import string
 import tempfile
 import zlib
@@ -48,11 +46,11 @@ from bot.accounts import BindingRefused, create_invite, redeem_invite
 from bot.db import session_factory, unit_of_work
 from bot.db.models import Adviser, Client, Role, TelegramAccount
 from bot.i18n import gettext as _
+from bot.i18n import plain
 from bot.runtime.dispatcher import bot_defaults
 
 __all__ = ["Choice", "ConsoleSession", "UnknownPerson", "bind_console_user", "console_chat"]
 
-_TAG = re.compile(r"<[^>]+>")
 BOT_USER = User(id=1, is_bot=True, first_name="tierbot", username="tierbot_console_bot")
 
 
@@ -66,10 +64,6 @@ class Choice:
     callback_data: str | None  # None: a menu button, sent as its text
     message_id: int | None
 
-
-def plain(text: str) -> str:
-    """Telegram HTML as terminal text."""
-    return html.unescape(_TAG.sub("", text))
 
 
 class ConsoleSession(BaseSession):

@@ -5,7 +5,9 @@
 (created_by "telegram:<user id>") and shows its card. A card shows the campaign's progress and the buttons its state
 allows: Preview and Start for a draft, Pause or Resume once started, Close, Report, and Back to the list; Start and
 Close ask to confirm with a second button. Buttons edit the message in place; the report comes in messages of its
-own (the NPS-by-tier chart above it, for a survey), sent once the unit of work is done.
+own (the NPS-by-tier chart above it, for a survey), sent once the unit of work is done, and so do the preview's
+samples (a message per language of the audience, as its first client in that language would read it, buttons
+included: pressed by an admin they only say they are for clients).
 
 Every press is checked again: the parent router admits admins only, and the service's compare-and-set refuses an
 action the campaign's state no longer allows (a Start pressed after someone else started it). A CampaignError is
@@ -22,7 +24,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
@@ -34,18 +35,19 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import I18n
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Reader
-from bot.campaigns import CampaignKind, CampaignStatus
-from bot.campaigns.content import template_ids
+from bot.campaigns import CAMPAIGN_IDS, CampaignKind, CampaignStatus
+from bot.campaigns.content import ContentError, template_ids
 from bot.campaigns.report import campaign_report
 from bot.campaigns.service import (
     CampaignError,
     CampaignView,
-    Preview,
     campaign_status,
     close_campaign,
     close_ended_surveys,
@@ -56,20 +58,21 @@ from bot.campaigns.service import (
     preview_campaign,
     resume_campaign,
     start_campaign,
+    start_time,
 )
 from bot.config import Settings
 from bot.db import UnitOfWork
-from bot.i18n import LOCALES, current_locale, render
+from bot.i18n import current_locale, render
 from bot.telegram import locale_of, send, show
 from bot.workspace.charts import nps_by_tier_chart
 from handlers.callbacks import CampaignAction, CampaignCb, CampaignListCb
+from handlers.campaigns import campaign_samples
 from handlers.common.language import LANGUAGE_NAMES
 from tiering import TierRules
 
 __all__ = ["CampaignRefused", "router"]
 
 PAGE_SIZE: Final = 8  # campaigns a page of the list
-_IDS: Final = range(1, 2**31)  # campaigns.id is an INTEGER: a forged press past it finds no handler
 _KINDS: Final = {kind.value: kind for kind in CampaignKind}
 Keyboard = InlineKeyboardMarkup | None
 
@@ -102,8 +105,8 @@ def _zone(settings: Settings) -> str:
 @cache
 def _labels(locale: str) -> dict[str, str]:
     """The buttons' labels in `locale`, which must be the current one."""
-    names = ("preview", "start", "start!", "pause", "resume", "close", "close!", "report", "refresh", "cancel",
-             "back", "list")
+    names = ("preview", "samples", "start", "start!", "pause", "resume", "close", "close!", "report", "refresh",
+             "cancel", "back", "list")
     labels = {name: render("admin/campaigns_button.html.j2", button=name) for name in names}
     return labels | {view: render("admin/button.html.j2", view=view) for view in ("newer", "older")}
 
@@ -180,24 +183,17 @@ async def _card(session: AsyncSession, campaign_id: int, page: int, settings: Se
     return text, _card_keyboard(progress.campaign, page)
 
 
-def _tiers(preview: Preview, rules: TierRules) -> list[str]:
-    """The tiers the preview counts: the rules' order, lowest first, then any the rules no longer have."""
-    present = {tier for tier, _locale in preview.by_tier_locale}
-    known = [tier.id for tier in rules.tiers if tier.id in present]
-    return known + sorted(present - set(known))
-
-
 async def _preview(session: AsyncSession, campaign_id: int, page: int, settings: Settings, rules: TierRules
                    ) -> tuple[str, Keyboard]:
     preview = await preview_campaign(session, campaign_id, settings=settings, now=datetime.now(UTC), rules=rules)
-    locales = [locale for locale in LOCALES if any(reads == locale for _t, reads in preview.by_tier_locale)]
-    locales += sorted({reads for _t, reads in preview.by_tier_locale} - set(locales))
     text = render("admin/campaigns_preview.html.j2", preview=preview, campaign=preview.campaign, rules=rules,
-                  tiers=_tiers(preview, rules), locales=locales, names=LANGUAGE_NAMES, fatigue=settings.campaign)
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        _button("start", CampaignAction.START, campaign_id, page),
-        _button("back", CampaignAction.CARD, campaign_id, page)]])
-    return text, keyboard
+                  tiers=preview.tiers(rules), locales=preview.locales(), names=LANGUAGE_NAMES,
+                  fatigue=settings.campaign)
+    row = [_button("start", CampaignAction.START, campaign_id, page),
+           _button("back", CampaignAction.CARD, campaign_id, page)]
+    if preview.samples:
+        row.insert(0, _button("samples", CampaignAction.SAMPLES, campaign_id, page))
+    return text, InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 async def _ask_to_start(session: AsyncSession, campaign_id: int, page: int, settings: Settings, rules: TierRules
@@ -248,15 +244,6 @@ async def _step(session: AsyncSession, action: CampaignAction, campaign_id: int,
 # --- /campaigns ----------------------------------------------------------------------------------------
 
 
-def _at(text: str, settings: Settings) -> datetime | None:
-    """An at= term's time: ISO 8601, with an offset or in the admin's time zone; None when it is no time."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(_zone(settings)))
-
-
 async def _create(session: AsyncSession, reader: Reader, terms: list[str], settings: Settings, rules: TierRules
                   ) -> tuple[str, Keyboard]:
     """`/campaigns new KIND TEMPLATE AUDIENCE... [at=TIME]`: a draft, and its card."""
@@ -271,7 +258,7 @@ async def _create(session: AsyncSession, reader: Reader, terms: list[str], setti
         return render("admin/campaigns_usage.html.j2", reason="at_twice", **usage), None
     not_before = None
     if times:
-        not_before = _at(times[0].removeprefix("at="), settings)
+        not_before = start_time(times[0].removeprefix("at="), _zone(settings))
         if not_before is None:
             return render("admin/campaigns_usage.html.j2", reason="at", at=times[0][:40], **usage), None
     audience = " ".join(term for term in rest if not term.startswith("at="))
@@ -345,6 +332,34 @@ async def report_press(callback: CallbackQuery, callback_data: CampaignCb, sessi
     unit_of_work.after_commit(deliver)
 
 
+async def samples_press(callback: CallbackQuery, callback_data: CampaignCb, session: AsyncSession,
+                        rules: TierRules, settings: Settings, unit_of_work: UnitOfWork,
+                        callback_answer: CallbackAnswer) -> None:
+    """What the draft's audience would read: a message per language, sent once the unit of work is done (the
+    preview it was asked from stays)."""
+    assert callback.bot is not None
+    bot, chat_id, campaign_id = callback.bot, callback.from_user.id, callback_data.campaign
+    with _refused_as(campaign_id, max(callback_data.page, 0)):
+        await close_ended_surveys(session, settings=settings, now=datetime.now(UTC))
+        preview = await preview_campaign(session, campaign_id, settings=settings, now=datetime.now(UTC), rules=rules)
+        try:
+            samples = await campaign_samples(session, preview)
+        except ContentError as error:
+            raise CampaignError(str(error)) from None
+    if not samples:
+        callback_answer.text = render("admin/campaigns_notice.html.j2", notice="no_samples")
+        return
+    messages = [(render("admin/campaigns_sample.html.j2", sample=sample, language=LANGUAGE_NAMES.get(
+        sample.locale, sample.locale), body=Markup(sample.rendered.text)), sample.rendered.reply_markup)
+        for sample in samples]
+
+    async def deliver() -> None:
+        for text, keyboard in messages:
+            await send(bot, chat_id, text, keyboard)
+
+    unit_of_work.after_commit(deliver)
+
+
 async def refused(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     """The service's sentence, in place of the card for a press (with the way back to it), or as the answer to the
     command. The unit of work has rolled back: nothing the step wrote is kept."""
@@ -365,7 +380,9 @@ def router() -> Router:
     router.message.register(campaigns_command, Command("campaigns"))
     router.callback_query.register(list_page, CampaignListCb.filter())
     router.callback_query.register(
-        report_press, CampaignCb.filter((F.action == CampaignAction.REPORT) & F.campaign.in_(_IDS)))
-    router.callback_query.register(campaign_press, CampaignCb.filter(F.campaign.in_(_IDS)))
+        samples_press, CampaignCb.filter((F.action == CampaignAction.SAMPLES) & F.campaign.in_(CAMPAIGN_IDS)))
+    router.callback_query.register(
+        report_press, CampaignCb.filter((F.action == CampaignAction.REPORT) & F.campaign.in_(CAMPAIGN_IDS)))
+    router.callback_query.register(campaign_press, CampaignCb.filter(F.campaign.in_(CAMPAIGN_IDS)))
     router.errors.register(refused, ExceptionTypeFilter(CampaignRefused))
     return router

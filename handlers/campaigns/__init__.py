@@ -1,7 +1,8 @@
 """Campaigns in the chat: the messages the outbox's sender pushes (a survey, a strategy message, a client's low
 rating for their adviser), a client's answers to a survey, and a client's yes or no to marketing. `router()` serves
 clients and answers everyone else's use of the same commands and buttons; `renderers()` names what renders each kind
-of campaign message; `render_sample` is a message as it would be sent, for an operator's preview."""
+of campaign message; `campaign_samples` renders a campaign's message as it would be sent, for an operator's
+preview."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from bot.campaigns import FEEDBACK_KIND, STRATEGY_KIND, SURVEY_KIND
 from bot.delivery.sender import Renderer
 from bot.telegram import RoleFilter
 from handlers.campaigns import consent, outsiders, survey
-from handlers.campaigns.renderers import render_feedback, render_sample, render_strategy, render_survey
+from handlers.campaigns.renderers import (
+    CampaignSample,
+    campaign_samples,
+    render_feedback,
+    render_sample,
+    render_strategy,
+    render_survey,
+)
 
-__all__ = ["render_sample", "renderers", "router"]
+__all__ = ["CampaignSample", "campaign_samples", "render_sample", "renderers", "router"]
 
 
 def router() -> Router:

@@ -3,18 +3,20 @@
 refuse further ones), and a client's low rating for their adviser. What may be sent is decided by
 `bot.campaigns.messages` and `bot.campaigns.answers`; these only lay it out.
 
-`render_sample` is the same message for an operator's preview, without the send-time checks.
+`render_sample` is the same message for an operator's preview, without the send-time checks; `campaign_samples` one
+per locale of a preview's audience. Neither sends nor writes anything.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader
+from bot.accounts import Reader, load_reader
 from bot.campaigns import STRATEGY_KIND, SURVEY_KIND
 from bot.campaigns.answers import load_feedback
 from bot.campaigns.messages import (
@@ -26,15 +28,16 @@ from bot.campaigns.messages import (
     survey_sample,
     survey_to_send,
 )
+from bot.campaigns.service import Preview
 from bot.config import get_settings
 from bot.delivery.outbox import Queued
 from bot.delivery.sender import Postponed, Rendered
-from bot.i18n import current_locale, render, render_string
+from bot.i18n import current_locale, render, render_string, use_locale
 from handlers.callbacks import SummaryCb
 from handlers.campaigns.views import question_view, refusal_keyboard
 from handlers.digest import rules_in_force
 
-__all__ = ["render_feedback", "render_sample", "render_strategy", "render_survey"]
+__all__ = ["CampaignSample", "campaign_samples", "render_feedback", "render_sample", "render_strategy", "render_survey"]
 
 
 def _survey(push: SurveyPush) -> Rendered:
@@ -72,12 +75,35 @@ async def render_feedback(session: AsyncSession, queued: Queued, reader: Reader)
                     InlineKeyboardMarkup(inline_keyboard=[[summary]]))
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignSample:
+    """The message the client `client_id` (Telegram account `telegram_user_id`) would read, in `locale`."""
+
+    client_id: str
+    telegram_user_id: int
+    locale: str
+    rendered: Rendered
+
+
 async def render_sample(session: AsyncSession, campaign_id: int, kind: str, template: str, reader: Reader
                         ) -> Rendered:
     """Campaign `campaign_id`'s message (`kind` "survey" or "strategy", of `template`) as `reader`, a client of its
-    audience, would read it in the locale in force, without the send-time checks: an operator's preview. Raises
+    audience, would read it in the locale in force, without the send-time checks. Raises
     `bot.campaigns.content.ContentError` when the template cannot be used."""
     if kind == SURVEY_KIND:
         return _survey(survey_sample(campaign_id, template))
     assert kind == STRATEGY_KIND, kind
     return _strategy(await strategy_sample(session, campaign_id, template, reader, locale=current_locale()))
+
+
+async def campaign_samples(session: AsyncSession, preview: Preview) -> list[CampaignSample]:
+    """The preview's sample recipients' messages, one per locale, in the order of the preview, each in its
+    recipient's locale. Raises `bot.campaigns.content.ContentError` when the template cannot be used."""
+    campaign = preview.campaign
+    samples = []
+    for recipient in preview.samples:
+        reader = await load_reader(session, recipient.telegram_user_id)
+        with use_locale(recipient.locale):
+            rendered = await render_sample(session, campaign.id, str(campaign.kind), campaign.template, reader)
+        samples.append(CampaignSample(recipient.client_id, recipient.telegram_user_id, recipient.locale, rendered))
+    return samples

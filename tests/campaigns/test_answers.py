@@ -1,18 +1,21 @@
-"""The closed loop: a client's low rating (an NPS detractor, a CSAT of 1 or 2) alerts their adviser at once through
-the outbox, on every account of theirs a push reaches, held only through the adviser's quiet hours; the alert shows
-the rating and the comment given by the time it goes, and is not sent once the client is no longer the adviser's.
+"""The closed loop: a client's low rating (an NPS detractor, a CSAT of 1 or 2) alerts their adviser through the outbox,
+on every account of theirs a push reaches, as soon as the client has given or skipped the "why?" (or once
+TIERBOT_CAMPAIGN_FEEDBACK_WAIT_MINUTES have passed without), held only through the adviser's quiet hours; the alert
+shows the rating and the comment, and is not sent once the client is no longer the adviser's.
 A feedback alert is never carried by a digest. On the small firm of the import tests, with the real sender."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support.alerting import QUIET_OFF, bind_adviser
 from support.campaigns import (
     asleep_zone,
@@ -25,7 +28,9 @@ from support.campaigns import (
 )
 from support.chat import Chat
 
+from bot.accounts import AllowedClient, grant_access, load_reader
 from bot.alerts import queue_digests
+from bot.campaigns.answers import SurveyStep, record_rating
 from bot.config import get_settings
 from bot.db import session_factory
 from bot.db.models import (
@@ -46,6 +51,7 @@ from bot.delivery.quiet import next_outside_quiet_hours
 pytestmark = pytest.mark.db
 
 ADVISER_OF_MARY, ADVISER_OF_ZHANG = "A002", "A001"  # "Smith, John" reads English, 王丽 Chinese
+POSTGRES_URL = os.environ.get("TIERBOT_TEST_POSTGRES_URL")  # as tests/conftest.py reads it
 
 
 @pytest.fixture
@@ -85,6 +91,7 @@ async def test_a_detractor_alerts_the_adviser_at_once_on_each_account_they_can_b
         await connection.execute(update(TelegramAccount).where(TelegramAccount.telegram_user_id == blocked)
                                  .values(blocked_at=now))
     user_id, campaign_id, ratings = await _survey(firm, "C00002")
+    before = datetime.now(UTC)
     await firm.press(user_id, ratings["3"])
 
     ((adviser, client, kind, details, outbox_id),) = await _alerts(firm.engine)
@@ -96,9 +103,14 @@ async def test_a_detractor_alerts_the_adviser_at_once_on_each_account_they_can_b
     assert rows[older].dedupe_key == f"feedback:{campaign_id}:C00002:{older}"
     assert outbox_id == rows[newer].id
     assert all(row.payload == {"alert_id": row.payload["alert_id"]} for row in rows.values())
-    assert all(row.next_attempt_at <= datetime.now(UTC) for row in rows.values())
+    # It waits for the "why?" asked now (up to TIERBOT_CAMPAIGN_FEEDBACK_WAIT_MINUTES), so that both go together.
+    wait = timedelta(minutes=get_settings().campaign.feedback_wait_minutes)
+    assert all(abs(row.next_attempt_at - (before + wait)) < timedelta(seconds=30) for row in rows.values())
+    assert await send_due(firm.engine) == {}
 
-    await firm.send(user_id, "Nobody returns my calls")
+    await firm.send(user_id, "Nobody returns my calls")  # given: the alert goes at once
+    rows = await _feedback_rows(firm.engine)
+    assert all(row.next_attempt_at <= datetime.now(UTC) for row in rows.values())
     sent = await send_due(firm.engine)
     assert set(sent) == {older, newer}
     (message,) = sent[newer]
@@ -142,6 +154,8 @@ async def test_a_chinese_reading_adviser_reads_it_in_chinese_without_a_comment_y
     adviser = await bind_adviser(firm.engine, ADVISER_OF_ZHANG, user_id=8_200_001)
     user_id, _campaign_id, ratings = await _survey(firm, "C00001")
     await firm.press(user_id, ratings["0"])
+    assert await send_due(firm.engine) == {}  # waiting for the "why?"
+    await firm.press(user_id, firm.buttons()["跳过"])  # skipped: the alert goes at once
     ((message,),) = (await send_due(firm.engine)).values()
     assert int(message.chat_id) == adviser
     assert message.text.splitlines() == [
@@ -182,6 +196,54 @@ async def test_a_csat_of_2_alerts_and_a_second_low_rating_in_the_same_survey_doe
     assert keys == {f"feedback:{campaign_id}:C00001", f"feedback:{other_campaign}:C00003"}
 
 
+@pytest.mark.skipif(POSTGRES_URL is None, reason="SQLite takes one writer at a time: ratings cannot race there")
+async def test_two_low_ratings_given_at_the_same_moment_alert_once(firm: Chat, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    survey = survey_folder(tmp_path, monkeypatch)  # NPS, then CSAT, then CES
+    await bind_adviser(firm.engine, ADVISER_OF_ZHANG, user_id=8_420_001)
+    user_id, campaign_id, _ratings = await _survey(firm, "C00001", survey)
+    gate = asyncio.Event()
+
+    async def rate(question: int, rating: int) -> SurveyStep:
+        async with AsyncSession(firm.engine) as session, session.begin():
+            allowed = await grant_access(session, await load_reader(session, user_id), None)
+            assert isinstance(allowed, AllowedClient)
+            await gate.wait()  # both have begun: each is about to write its answer
+            step = await record_rating(session, allowed, campaign_id, question, rating, settings=get_settings(),
+                                       now=datetime.now(UTC))
+            await asyncio.sleep(0.2)  # holds its lock while the other waits for it
+            assert isinstance(step, SurveyStep)
+            return step
+
+    racing = [asyncio.create_task(rate(0, 2)), asyncio.create_task(rate(1, 1))]  # a detractor, a CSAT of 1
+    await asyncio.sleep(0.1)
+    gate.set()
+    await asyncio.gather(*racing)
+    async with firm.engine.connect() as connection:
+        assert (await connection.scalar(select(func.count()).select_from(SurveyAnswer))) == 2
+    assert len(await _alerts(firm.engine)) == 1
+    assert len(await _feedback_rows(firm.engine)) == 1
+
+
+async def test_without_a_why_the_alert_goes_when_the_wait_is_over(firm: Chat) -> None:
+    adviser = await bind_adviser(firm.engine, ADVISER_OF_MARY, user_id=8_450_001)
+    user_id, _campaign_id, ratings = await _survey(firm, "C00002")
+    await firm.press(user_id, ratings["6"])
+    assert await send_due(firm.engine) == {}
+    async with firm.engine.begin() as connection:  # the wait is over: the client wrote nothing
+        await connection.execute(update(OutboxMessage).where(OutboxMessage.kind == "feedback_alert").values(
+            next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+    ((message,),) = (await send_due(firm.engine)).values()
+    assert int(message.chat_id) == adviser
+    assert "Rating: <b>6</b> on a scale of 0 to 10\nNo comment given yet.\n" in message.text
+    # A comment typed after the alert went is kept for the report; it moves nothing in the outbox.
+    await firm.send(user_id, "Too slow")
+    async with firm.engine.connect() as connection:
+        assert await connection.scalar(select(SurveyAnswer.comment)) == "Too slow"
+        assert await connection.scalar(select(OutboxMessage.status).where(
+            OutboxMessage.kind == "feedback_alert")) is OutboxStatus.SENT
+
+
 async def test_the_alert_waits_for_the_end_of_the_adviser_s_quiet_hours(firm: Chat) -> None:
     zone = asleep_zone()
     async with firm.engine.begin() as connection:
@@ -200,6 +262,7 @@ async def test_a_client_no_longer_the_adviser_s_when_it_goes_is_not_told_of(firm
     adviser = await bind_adviser(firm.engine, ADVISER_OF_MARY, user_id=8_600_001)
     user_id, _campaign_id, ratings = await _survey(firm, "C00002")
     await firm.press(user_id, ratings["2"])
+    await firm.press(user_id, firm.buttons()["Skip"])
     async with firm.engine.begin() as connection:
         await connection.execute(update(Client).where(Client.client_id == "C00002").values(
             adviser_id=ADVISER_OF_ZHANG))

@@ -72,14 +72,17 @@ def test_every_key_with_comma_lists_and_risk_and_above() -> None:
                                  "“growth”?); its segments are new, growth, mature, decline."),
     ("activity=mid", "“activity=mid”: “mid” is not a segment of activity; its segments are low_frequency, "
                      "high_frequency."),
-    ("locale=zh_hans", "“locale=zh_hans”: there is no locale “zh_hans” (did you mean “zh_Hans”?); the locales are "
-                       "en, zh_Hans."),
+    ("locale=zh", "“locale=zh”: there is no locale “zh” (did you mean “zh_Hans”?); the locales are en, zh_Hans."),
+    ("locale=fr", "“locale=fr”: there is no locale “fr”; the locales are en, zh_Hans."),
     ("risk=C6", "“risk=C6”: “C6” is not a risk level: write C1 to C5, or C3+ for C3 and above."),
     ("risk=R3", "“risk=R3”: “R3” is not a risk level: write C1 to C5, or C3+ for C3 and above."),
     ("mid", "“mid” is not a term: write key=value, such as tier=mid, or “all” alone."),
     ("all tier=mid", "“all” stands alone: it is every scored client, and takes no other term."),
     ("tier=mid tier=ordinary", "“tier” is given twice: give its values once, as a comma list such as "
-                               "tier=mid,high_net_worth."),
+                               "tier=ordinary,mid."),
+    ("lifecycle=new lifecycle=growth", "“lifecycle” is given twice: give its values once, as a comma list such as "
+                                       "lifecycle=new,growth."),
+    ("changed_since=2026-10-01 changed_since=2026-11-01", "“changed_since” is given twice: it takes one date."),
     ("tier=", "“tier=”: give a value after “=”, or several separated by commas."),
     ("tier=mid,,ordinary", "“tier=mid,,ordinary”: give a value after “=”, or several separated by commas."),
     ("adviser=A0/1", "“adviser=A0/1”: “A0/1” is not an adviser id, such as A007."),
@@ -91,6 +94,14 @@ def test_a_bad_term_is_one_sentence_naming_it(text: str, sentence: str) -> None:
     with pytest.raises(AudienceError) as refused:
         parse_audience(text, RULES)
     assert str(refused.value) == sentence
+
+
+def test_values_are_read_in_any_case_and_kept_as_the_rules_spell_them() -> None:
+    audience = parse_audience("tier=Mid,HIGH_NET_WORTH lifecycle=Growth locale=zh-hans,EN risk=c3+", RULES)
+    assert audience.tiers == ("mid", "high_net_worth")
+    assert audience.segments == ((Dimension.LIFECYCLE, ("growth",)),)
+    assert audience.locales == ("zh_Hans", "en")
+    assert audience.risk_levels == (3, 4, 5)
 
 
 def test_the_sentence_speaks_the_current_locale() -> None:

@@ -113,9 +113,19 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     assert "Left out: 2 clients of the audience." in preview
     assert "• 1 never bound: no Telegram account is linked to them yet" in preview
     assert "• 1 complaint open: a client with an open complaint is not surveyed." in preview
-    assert "“tierbot campaign preview 1” shows a sample of each, in the command line." in preview
+    assert "What each language's readers would read: press Samples." in preview
     assert "Preview: nothing was written or sent." in preview
-    assert _labels(chat) == ["▶️ Start", "⬅️ Back"]
+    assert _labels(chat) == ["📨 Samples", "▶️ Start", "⬅️ Back"]
+    assert await _queued(engine) == (0, 0)
+
+    # The samples come in messages of their own, one per language, each as its client would read it, buttons too.
+    english, chinese = await chat.press(admin, chat.buttons()["📨 Samples"])
+    assert not chat.bot.session.sent(EditMessageText)  # the preview stays
+    assert english.startswith("<i>What C")
+    assert ", in English:</i>\n\n<b>How are we doing?</b>" in english
+    assert chinese.startswith("<i>What C")
+    assert ", in 中文:</i>\n\n" in chinese
+    assert {"0", "10"} <= set(_labels(chat))  # the last sample's rating buttons
     assert await _queued(engine) == (0, 0)
 
     (question,) = await chat.press(admin, buttons["▶️ Start"])

@@ -70,8 +70,9 @@ async def test_small_talk_from_staff_and_from_someone_not_linked(chat: Chat, cli
     admin = await chat.bind(Role.ADMIN, None)
     (text,) = await chat.send(admin, "thanks")
     assert text == ("You are welcome, glad to help.\n\nI can list the firm's clients (/clients), show any client's "
-                    "summary (/client followed by their id or part of their name), the firm at a glance (/stats) and "
-                    "who viewed a client (/audit). Send /help to see everything.")
+                    "summary (/client followed by their id or part of their name), the firm at a glance (/stats), who "
+                    "viewed a client (/audit) and the campaigns to clients (/campaigns). Send /help to see "
+                    "everything.")
 
     stranger = new_user_id()
     (text,) = await chat.send(stranger, "hello")

@@ -98,10 +98,6 @@ def test_a_campaign_from_draft_to_close(tierbot: Tierbot, firm: dict[str, int], 
         "Campaign 1, survey “relationship_nps” to “tier=mid”: started, 3 messages queued, one per recipient.",
         "Left out: 1 client of the audience.",
         "  1  never bound: no Telegram account is linked to them yet (“tierbot invite client ID”).",
-        "  0  unreachable: they blocked the bot.",
-        "  0  surveyed lately: a survey reached them within the last 90 days.",
-        "  0  adviser departed: their adviser has left the firm; give them another adviser first.",
-        "  0  complaint open: a client with an open complaint is not surveyed.",
         "The sender (“tierbot send”, or “tierbot run”) sends them within Telegram's limits."]
     _campaigns, recipients, outbox = asyncio.run(_read(database_url))
     assert (recipients, [row.telegram_user_id for row in outbox]) == (3, [firm["C01"], firm["C02"], firm["C03"]])
