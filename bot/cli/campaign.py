@@ -140,7 +140,8 @@ def create(
     audience: Annotated[str, typer.Option("--audience", metavar="EXPRESSION", show_default=False, help=N_(
         "Who it is for, e.g. “tier=mid lifecycle=growth locale=zh_Hans”, or “all” (see docs/campaigns.md)."))],
     at: Annotated[str | None, typer.Option("--at", metavar="TIME", show_default=False, help=N_(
-        "Send nothing before this time: ISO 8601, with an offset or in the firm's time zone."))] = None,
+        "Send nothing before this time: ISO 8601, with an offset or in the firm's time zone (a date alone is its "
+        "midnight, held by the quiet hours until they end on each client's clock)."))] = None,
     database: DatabaseOption = None,
 ) -> None:
     settings = get_settings()
