@@ -11,14 +11,14 @@ send: a running survey campaign to --recipients clients, each bound to a Telegra
   `tierbot send` builds it: `bot.runtime.create_sender`) to the Bot API stand-in of the tests over HTTP on 127.0.0.1,
   in a process of its own as Telegram is. The stand-in answers after --latency seconds and enforces Telegram's flood
   control: a second per chat, 30 messages a second overall (1,000 for a configured rate above 30, as paid broadcasts
-  allow). Each message is rendered by the survey renderer `handlers.renderers()` lists when there is one, else by a
-  renderer of this script that builds the same message (the survey's title, intro, question and anchors, and its
-  two rows of NPS buttons) without reading anything. For each configured rate and each database (a fresh SQLite
-  file; a fresh PostgreSQL database with --postgres), it prints the rate achieved from the first accepted request to
-  the last and its ratio to the configured rate (goal: at least 95 %), the busiest second of the stand-in's record
-  (never above the rate but for the one a window's two ends allow), the 429s (goal: none), and the sender process's
-  CPU time per message (time.process_time over the run, every thread of the process: SQLite's included) with the
-  share of one core it makes at that rate. 10,000 at 25/s take 400 s; --rate 25,200 shows the headroom as well.
+  allow). Each message is rendered by the survey renderer `handlers.renderers()` lists, as the sender of
+  `tierbot send` renders it (the campaign, the client and the survey read at send time). For each configured rate
+  and each database (a fresh SQLite file; a fresh PostgreSQL database with --postgres), it prints the rate achieved
+  from the first accepted request to the last and its ratio to the configured rate (goal: at least 95 %), the
+  busiest second of the stand-in's record (never above the rate but for the one a window's two ends allow), the
+  429s (goal: none), and the sender process's CPU time per message (time.process_time over the run, every thread of
+  the process: SQLite's included) with the share of one core it makes at that rate. 10,000 at 25/s take 400 s;
+  --rate 25,200 shows the headroom as well.
 shared: the same campaign, on PostgreSQL only (SQLite runs one sender), sent by two sender processes at once
   sharing the configured rate through Redis (--redis, or TIERBOT_REDIS_URL, else redis://127.0.0.1:6379/0; under a
   key prefix of its own, deleted afterwards). It prints the rate the two achieved together against the limit (goal:
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import sys
 import tempfile
@@ -47,7 +46,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from harness import (
     AS_OF,
     StandInProcess,
@@ -65,12 +63,10 @@ from harness import (
 from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 import handlers
-from bot.accounts import Reader
 from bot.campaigns import SURVEY_KIND
-from bot.campaigns.content import load_survey
+from bot.campaigns.service import create_campaign, preview_campaign, start_campaign
 from bot.config import DeliverySettings, FirmSettings, RedisSettings, Settings, TelegramSettings
 from bot.db import create_engine
 from bot.db.migrate import upgrade
@@ -86,20 +82,20 @@ from bot.db.models import (
     Role,
     TelegramAccount,
 )
-from bot.delivery.outbox import Outgoing, Queued, enqueue_many
-from bot.delivery.sender import Rendered, Renderer
-from bot.i18n import current_locale
+from bot.db.unit_of_work import session_factory, unit_of_work
+from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.delivery.sender import Renderer
+from bot.i18n import Catalogs
 from bot.importer import import_path
 from bot.runtime import create_sender, create_sender_bot
 from bot.scoring import load_rules, score_clients
-from handlers.callbacks import SurveyCb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.telegram_standin import busiest_window
 
 FIRST_USER_ID = 40_000_000
 SURVEY = "relationship_nps"
-STRATEGY = "seminars"
+STRATEGY = "self_service"  # names FD01 (R1) and WM01 (R2): the suitability guard applies
 TELEGRAM_BULK_LIMIT = 30  # messages a second, Telegram's limit for a bot's bulk notifications
 PAID_BROADCAST_LIMIT = 1_000
 RATE_GOAL, START_GOAL_SECONDS = 0.95, 10.0
@@ -136,26 +132,9 @@ async def _queue_campaign(url: str, recipients: int) -> None:
     await engine.dispose()
 
 
-async def _survey_message(session: AsyncSession, queued: Queued, reader: Reader) -> Rendered | None:
-    """The survey's message as the survey renderer builds it, in the reader's language, reading nothing."""
-    survey = load_survey(SURVEY)
-    locale = current_locale()
-    question = survey.questions[0]
-    text = (f"<b>{survey.titles[locale]}</b>\n\n{survey.intros[locale]}\n\n{question.texts[locale]}\n"
-            f"<i>0 = {question.low[locale]} · 10 = {question.high[locale]}</i>")
-    campaign = int(queued.payload["campaign_id"])
-    rows = [[InlineKeyboardButton(text=str(rating), callback_data=SurveyCb(campaign=campaign, question=0,
-                                                                           rating=rating).pack())
-             for rating in ratings] for ratings in (range(6), range(6, 11))]
-    return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))
-
-
 def _renderers() -> tuple[Mapping[str, Renderer], str]:
-    """The real survey renderer when `handlers` has one, else this script's; and which."""
-    found = handlers.renderers()
-    if SURVEY_KIND in found:
-        return found, "the survey renderer of handlers"
-    return {**found, SURVEY_KIND: _survey_message}, "bench/push.py's survey message (handlers has no survey renderer)"
+    """The renderers the chat's handlers provide, the survey's among them; and which renders the survey."""
+    return handlers.renderers(), "the survey renderer of handlers"
 
 
 def _settings(standin: StandInProcess, rate: float, redis: str | None = None, prefix: str = "") -> Settings:
@@ -309,12 +288,6 @@ async def _complete(url: str) -> bool:
 
 
 async def _audience(url: str, kind: str, template: str) -> dict[str, Any]:
-    try:
-        from bot.campaigns.service import create_campaign, preview_campaign, start_campaign
-    except ImportError:
-        return {"missing": True}
-    from bot.db.unit_of_work import session_factory, unit_of_work
-
     engine = create_engine(url)
     sessions = session_factory(engine)
     settings = Settings(firm=FirmSettings(default_locale="en"))
@@ -342,10 +315,6 @@ async def _audience(url: str, kind: str, template: str) -> dict[str, Any]:
 
 
 def _print_audience(backend: str, kind: str, f: dict[str, Any]) -> None:
-    if f.get("missing"):
-        print(f"{backend:<10} {kind}: bot.campaigns.service (create_campaign, preview_campaign, start_campaign) is "
-              f"not there yet: not measured", flush=True)
-        return
     print(f"{backend:<10} {kind:<8} to all of {f['clients']:,} clients: create {f['create'] * 1000:.0f} ms  "
           f"preview {f['preview']:.2f} s  start {f['start']:.2f} s (goal < {START_GOAL_SECONDS:.0f} s on SQLite, "
           f"{f['start'] / START_GOAL_SECONDS:.0%} of it)  queued {f['queued']:,}  peak RSS {f['peak_mib']:.0f} MiB "
@@ -387,10 +356,6 @@ def _part_audience(args: argparse.Namespace) -> None:
         return bool(in_child(__file__, "complete", url)["complete"])
 
     print(f"audience: a campaign to everyone of {args.clients:,} clients, resolved and queued", flush=True)
-    if importlib.util.find_spec("bot.campaigns.service") is None:
-        print("           bot.campaigns.service (create_campaign, preview_campaign, start_campaign) is not there yet: "
-              "not measured", flush=True)
-        return
     for backend, url in cached_databases(args, "push", build, complete):
         for kind, template in ((CampaignKind.SURVEY, SURVEY), (CampaignKind.STRATEGY, STRATEGY)):
             print(f"{backend:<10} {machine_load()}", flush=True)
@@ -417,7 +382,8 @@ def _child(part: str, *rest: str) -> None:
         report_to_parent({"complete": asyncio.run(_complete(rest[0]))})
     elif part == "audience":
         url, kind, template = rest
-        report_to_parent(asyncio.run(_audience(url, kind, template)))
+        with Catalogs("en").activated():  # as a command has them: the service's sentences are in the catalogs
+            report_to_parent(asyncio.run(_audience(url, kind, template)))
 
 
 def main() -> None:

@@ -287,7 +287,7 @@ async def _release_feedback(session: AsyncSession, campaign_id: int, client_id: 
     key = feedback_dedupe_key(campaign_id, client_id)
     await session.execute(
         update(OutboxMessage)
-        .where(or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.startswith(f"{key}:")),
+        .where(or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.startswith(f"{key}:", autoescape=True)),
                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == 0,
                OutboxMessage.next_attempt_at > due)
         .values(next_attempt_at=due))

@@ -363,9 +363,10 @@ async def _record_recipients(connection: AsyncConnection, campaign_id: int, kind
                TierState.tier, reader_locale_sql(TelegramAccount.locale, Client.locale, default_locale),
                Client.adviser_id, segments)
         .select_from(OutboxMessage)
-        .join(Client, OutboxMessage.dedupe_key == literal(dedupe_key(campaign_id, "")) + Client.client_id)
-        .join(TierState, TierState.client_id == Client.client_id)
+        # A campaign queues one row per recipient's account, and an account is one client's.
         .join(TelegramAccount, TelegramAccount.telegram_user_id == OutboxMessage.telegram_user_id)
+        .join(Client, Client.client_id == TelegramAccount.client_id)
+        .join(TierState, TierState.client_id == Client.client_id)
         .where(OutboxMessage.campaign_id == campaign_id)
     )
     await connection.execute(insert(CampaignRecipient).from_select(
