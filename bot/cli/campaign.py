@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
+from babel.dates import format_datetime
 from babel.numbers import format_percent
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -326,10 +328,21 @@ def list_all(database: DatabaseOption = None) -> None:
     if not campaigns:
         out.print(_("No campaign yet: “tierbot campaign create” makes one."))
         return
-    table = Table(_("id"), _("kind"), _("template"), _("status"), _("audience"), _("created"), _("started"),
-                  show_edge=False)
+    zone = get_settings().firm.timezone
+    locale = get_settings().firm.default_locale
+
+    def short(moment: datetime | None) -> str:
+        return "-" if moment is None else format_datetime(moment, "short", tzinfo=ZoneInfo(zone), locale=locale)
+
+    # Ids and templates whole, the rest folded to fit: a campaign's row reads at 80 columns.
+    table = Table(show_edge=False)
+    table.add_column(_("id"), no_wrap=True)
+    table.add_column(_("kind"))
+    table.add_column(_("template"), no_wrap=True)
+    for header in (_("status"), _("audience"), _("created"), _("started")):
+        table.add_column(header, overflow="fold")
     for campaign in campaigns:
-        table.add_row(str(campaign.id), _kind(campaign.kind), campaign.template,
-                      _status(campaign.status), campaign.audience, _moment(campaign.created_at),
-                      "-" if campaign.started_at is None else _moment(campaign.started_at))
+        table.add_row(str(campaign.id), _kind(campaign.kind), campaign.template, _status(campaign.status),
+                      campaign.audience, short(campaign.created_at), short(campaign.started_at))
     out.print(table)
+    out.print(_("Times in the firm's time zone, {zone}.").format(zone=zone), markup=False)

@@ -138,9 +138,10 @@ def test_a_campaign_from_draft_to_close(tierbot: Tierbot, firm: dict[str, int], 
     assert listed.exit_code == 0, listed.output
     rows = [[cell.strip() for cell in re.split("[│┃]", line)] for line in listed.stdout.splitlines()]
     assert rows[0][:5] == ["id", "kind", "template", "status", "audience"], listed.stdout
-    assert [row[:5] for row in rows[2:]] == [["2", "strategy message", "seminars", "draft", "all"],
-                                             ["1", "survey", "relationship_nps", "closed", "tier=mid"]]
+    assert [row[:5] for row in rows[2:-1]] == [["2", "strategy message", "seminars", "draft", "all"],
+                                              ["1", "survey", "relationship_nps", "closed", "tier=mid"]]
     assert rows[2][6] == "-"
+    assert rows[-1] == ["Times in the firm's time zone, Asia/Shanghai."]
 
     dropped = tierbot("campaign", "close", "2")  # a draft dropped before it was started
     assert dropped.exit_code == 0, dropped.output
