@@ -67,7 +67,7 @@ from sqlalchemy import func, insert, select
 import handlers
 from bot.campaigns import SURVEY_KIND
 from bot.campaigns.service import create_campaign, preview_campaign, start_campaign
-from bot.config import DeliverySettings, FirmSettings, RedisSettings, Settings, TelegramSettings
+from bot.config import DeliverySettings, FirmSettings, RedisSettings, Settings, TelegramSettings, get_settings
 from bot.db import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import (
@@ -365,6 +365,9 @@ def _part_audience(args: argparse.Namespace) -> None:
 
 def _child(part: str, *rest: str) -> None:
     start_child()
+    # The renderers read the settings as under `tierbot send` (get_settings): the bench's, quiet hours off.
+    os.environ.update({"TIERBOT_DELIVERY_QUIET_HOURS": "off", "TIERBOT_DEFAULT_LOCALE": "en"})
+    get_settings.cache_clear()
     if part == "send":
         url, rate, recipients, latency = rest
         report_to_parent(_send(url, float(rate), int(recipients), float(latency)))
