@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,6 @@ from bot.db.models import (
 )
 from bot.db.unit_of_work import session_factory, unit_of_work
 from bot.delivery.outbox import Outgoing, enqueue_many
-from bot.delivery.sender import Renderer
 from bot.i18n import Catalogs
 from bot.importer import import_path
 from bot.runtime import create_sender, create_sender_bot
@@ -132,11 +131,6 @@ async def _queue_campaign(url: str, recipients: int) -> None:
     await engine.dispose()
 
 
-def _renderers() -> tuple[Mapping[str, Renderer], str]:
-    """The renderers the chat's handlers provide, the survey's among them; and which renders the survey."""
-    return handlers.renderers(), "the survey renderer of handlers"
-
-
 def _settings(standin: StandInProcess, rate: float, redis: str | None = None, prefix: str = "") -> Settings:
     return Settings(telegram=TelegramSettings(token=SecretStr(standin.token), api=standin.base_url),
                     firm=FirmSettings(default_locale="en"),
@@ -147,9 +141,8 @@ def _settings(standin: StandInProcess, rate: float, redis: str | None = None, pr
 async def _run_sender(url: str, settings: Settings) -> dict[str, Any]:
     """A run of the real sender until nothing is due: what it sent, its time and its CPU time."""
     engine = create_engine(url)
-    renderers, renderer = _renderers()
     bot = create_sender_bot(settings)
-    sender = create_sender(engine, settings, bot, renderers=renderers)
+    sender = create_sender(engine, settings, bot, renderers=handlers.renderers())
     loop = asyncio.get_running_loop()
     started, cpu = loop.time(), time.process_time()
     tally = await sender.run(once=True)
@@ -157,7 +150,7 @@ async def _run_sender(url: str, settings: Settings) -> dict[str, Any]:
     await bot.session.close()
     await engine.dispose()
     return {"sent": tally.sent, "unknown": len(tally.unknown), "failed": tally.failed, "cpu": cpu,
-            "seconds": seconds, "concurrency": sender.concurrency, "renderer": renderer}
+            "seconds": seconds, "concurrency": sender.concurrency}
 
 
 async def _outbox(url: str) -> dict[str, int]:
@@ -241,7 +234,7 @@ def _print_send(backend: str, f: dict[str, Any]) -> None:
           f"accepted)  whole run {f['seconds']:6.1f} s  "
           f"CPU {cpu_ms:.2f} ms a message ({cpu_ms * f['rate'] / 1000:.1%} of a core at the rate)  in flight "
           f"{f['concurrency']}  peak RSS {f['peak_mib']:.0f} MiB", flush=True)
-    print(f"{'':<10} outbox {f['outbox']}; rendered by {f['renderer']}", flush=True)
+    print(f"{'':<10} outbox {f['outbox']}", flush=True)
 
 
 def _print_shared(backend: str, f: dict[str, Any]) -> None:
@@ -365,9 +358,10 @@ def _part_audience(args: argparse.Namespace) -> None:
 
 def _child(part: str, *rest: str) -> None:
     start_child()
-    # The renderers read the settings as under `tierbot send` (get_settings): the bench's, quiet hours off.
-    os.environ.update({"TIERBOT_DELIVERY_QUIET_HOURS": "off", "TIERBOT_DEFAULT_LOCALE": "en"})
-    get_settings.cache_clear()
+    if part in ("send", "shared", "sender"):
+        # The renderers read the settings as under `tierbot send` (get_settings): the bench's, quiet hours off.
+        os.environ.update({"TIERBOT_DELIVERY_QUIET_HOURS": "off", "TIERBOT_DEFAULT_LOCALE": "en"})
+        get_settings.cache_clear()
     if part == "send":
         url, rate, recipients, latency = rest
         report_to_parent(_send(url, float(rate), int(recipients), float(latency)))

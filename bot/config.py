@@ -152,8 +152,8 @@ class CampaignSettings(BaseSettings):
     # A survey takes answers for this many days after its campaign starts; after that it is closed.
     answer_days: int = Field(default=30, ge=1, le=3650)
     # A low rating's alert waits this long for the client's "why?" (sent as soon as it is given or skipped), so
-    # that the adviser reads both in one message; 0 sends it at once, without.
-    feedback_wait_minutes: int = Field(default=10, ge=0, le=1440)
+    # that the adviser reads both in one message; 0 sends it at once, without. At most the hour a "why?" is taken.
+    feedback_wait_minutes: int = Field(default=10, ge=0, le=60)
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -14,4 +14,14 @@ FEEDBACK_KIND: Final = "feedback_alert"
 # The ids a campaign can have (campaigns.id is a 32-bit INTEGER): a number typed or forged past them names none.
 CAMPAIGN_IDS: Final = range(1, 2**31)
 
-__all__ = ["CAMPAIGN_IDS", "FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND", "CampaignKind", "CampaignStatus"]
+
+def campaign_number(text: str) -> int | None:
+    """The campaign id a person typed (digits, spaces around them allowed), or None when it can name none."""
+    digits = text.strip()
+    if digits.isascii() and digits.isdecimal() and len(digits) <= 10 and int(digits) in CAMPAIGN_IDS:
+        return int(digits)
+    return None
+
+
+__all__ = ["CAMPAIGN_IDS", "FEEDBACK_KIND", "STRATEGY_KIND", "SURVEY_KIND", "CampaignKind", "CampaignStatus",
+           "campaign_number"]

@@ -1,5 +1,6 @@
 """Survey answers taken in the chat: a rating pressed under a question, the optional "why?" after it, and the
-closed loop: a low rating (an NPS detractor, 0-6, or a CSAT of 1-2) alerts the client's adviser at once.
+closed loop: a low rating (an NPS detractor, 0-6, or a CSAT of 1-2) alerts the client's adviser, with the "why?"
+when the question asks one.
 
 Every press is checked again here, for callback data can be forged: the presser is the campaign's recipient (the
 client it went to, on the Telegram account it went to), the campaign a survey that still takes answers (not closed,
@@ -14,7 +15,9 @@ quiet hours end on the adviser's clock. A question that asks "why?" holds its al
 `feedback_wait_minutes`, and the comment or its skip releases it at once: the adviser reads the rating and the
 client's words in one message (the renderer reads the comment at send time). One alert per client and campaign:
 the answer's recipient row is locked first (FOR UPDATE on PostgreSQL; SQLite writes one transaction at a time), so
-that two low ratings pressed at the same moment see each other. Imports nothing of aiogram.
+that of two low ratings pressed at the same moment the second sees the first once it has the lock (PostgreSQL's
+READ COMMITTED, the engine's isolation: each statement reads what is committed when it starts). Imports nothing of
+aiogram.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from bot.db.models import (
 from bot.delivery import Outgoing, enqueue
 
 __all__ = ["COMMENT_MAX_CHARS", "LOW_RATINGS", "AnswerRefusal", "Feedback", "SurveyStep", "feedback_dedupe_key",
-           "is_low", "load_feedback", "record_comment", "record_rating", "skip_comment", "survey_step"]
+           "is_low", "load_feedback", "record_comment", "record_rating", "skip_comment"]
 
 # A comment is kept up to this many characters (a Telegram message holds 4,096).
 COMMENT_MAX_CHARS: Final = 1000
@@ -136,15 +139,6 @@ async def _step(session: AsyncSession, opened: _Open, client_id: str, *, answere
     return SurveyStep(opened.campaign.id, opened.survey, answered, rating, ask_comment, upcoming)
 
 
-async def survey_step(session: AsyncSession, allowed: AllowedClient, campaign_id: int, *, settings: Settings,
-                      now: datetime) -> SurveyStep | AnswerRefusal:
-    """Where the allowed client's survey stands: its next question (a comment left empty moves on to it)."""
-    opened = await _open_survey(session, allowed, campaign_id, settings=settings, now=now)
-    if isinstance(opened, AnswerRefusal):
-        return opened
-    return await _step(session, opened, allowed.client_id)
-
-
 async def _insert_answer(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Write the answer unless the question has one; whether it was written. The first write of the unit of work,
     through the session, which then commits it."""
@@ -202,14 +196,16 @@ async def record_comment(session: AsyncSession, allowed: AllowedClient, campaign
     if isinstance(asking, AnswerRefusal):
         return asking
     opened, question = asking
-    kept = await session.execute(
+    kept = (await session.execute(
         update(SurveyAnswer)
         .where(SurveyAnswer.campaign_id == campaign_id, SurveyAnswer.client_id == allowed.client_id,
                SurveyAnswer.question == question.id, SurveyAnswer.comment.is_(None))
-        .values(comment=text.strip()[:COMMENT_MAX_CHARS]))
-    if not kept.rowcount:  # type: ignore[attr-defined]
+        .values(comment=text.strip()[:COMMENT_MAX_CHARS])
+        .returning(SurveyAnswer.rating))).scalar_one_or_none()
+    if kept is None:
         return AnswerRefusal.ANSWERED
-    await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
+    if is_low(question.scale, kept):
+        await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
     return await _step(session, opened, allowed.client_id)
 
 
@@ -221,9 +217,13 @@ async def skip_comment(session: AsyncSession, allowed: AllowedClient, campaign_i
     if isinstance(asking, AnswerRefusal):
         return asking
     opened, question = asking
-    if question.id not in await _answered(session, campaign_id, allowed.client_id):
+    rating = await session.scalar(select(SurveyAnswer.rating).where(
+        SurveyAnswer.campaign_id == campaign_id, SurveyAnswer.client_id == allowed.client_id,
+        SurveyAnswer.question == question.id))
+    if rating is None:
         return AnswerRefusal.FORGED
-    await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
+    if is_low(question.scale, rating):
+        await _release_feedback(session, campaign_id, allowed.client_id, settings=settings, now=now)
     return await _step(session, opened, allowed.client_id)
 
 
@@ -287,8 +287,9 @@ async def _release_feedback(session: AsyncSession, campaign_id: int, client_id: 
     key = feedback_dedupe_key(campaign_id, client_id)
     await session.execute(
         update(OutboxMessage)
-        .where(or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.startswith(f"{key}:", autoescape=True)),
-               OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == 0,
+        .where(OutboxMessage.kind == FEEDBACK_KIND, OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.startswith(f"{key}:", autoescape=True)),
+               OutboxMessage.attempts == 0,
                OutboxMessage.next_attempt_at > due)
         .values(next_attempt_at=due))
 

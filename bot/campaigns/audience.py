@@ -201,13 +201,14 @@ def parse_audience(text: str, rules: TierRules) -> Audience:
     if not terms:
         _fail(_("The audience is empty: write terms such as “tier=mid lifecycle=growth”, or “all” for every scored "
                 "client."))
-    if terms == [EVERYONE]:
+    if [term.casefold() for term in terms] == [EVERYONE]:
         return Audience(EVERYONE)
     given: dict[str, Any] = {}
     for term in terms:
-        if term == EVERYONE:
+        if term.casefold() == EVERYONE:
             _fail(_("“all” stands alone: it is every scored client, and takes no other term."))
         key, equals, value = term.partition("=")
+        key = key.casefold()
         if not equals:
             _fail(_("“{term}” is not a term: write key=value, such as tier=mid, or “all” alone.").format(
                 term=term[:_SHOWN]))

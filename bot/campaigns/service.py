@@ -79,8 +79,7 @@ class CampaignError(Exception):
 
 def start_time(text: str, zone: str) -> datetime | None:
     """A campaign's start time as an operator types it (`--at`, `at=`): ISO 8601, with an offset or read in `zone`
-    (a date alone is its midnight, which the quiet hours then hold on each recipient's clock); None when it is no
-    time."""
+    (a date alone is its midnight there); None when it is no time."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -18,7 +18,7 @@ from babel.numbers import format_percent
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.campaigns import CAMPAIGN_IDS
+from bot.campaigns import campaign_number
 from bot.campaigns.audience import Exclusion
 from bot.campaigns.service import (
     CampaignError,
@@ -66,9 +66,10 @@ _KINDS: Final = {"survey": CampaignKind.SURVEY, "strategy": CampaignKind.STRATEG
 
 
 def _campaign_id(text: str) -> int:
-    if not (text.isascii() and text.isdecimal() and len(text) <= 10 and int(text) in CAMPAIGN_IDS):
+    number = campaign_number(text)
+    if number is None:
         fail(_("“{id}” is not a campaign: campaigns are numbered, see “tierbot campaign list”.").format(id=text[:40]))
-    return int(text)
+    return number
 
 
 def _percent(ratio: float | None) -> str:
@@ -94,6 +95,9 @@ def _status(status: CampaignStatus) -> str:
 
 def _print_exclusions(exclusions: Mapping[Exclusion, int], settings: Settings) -> None:
     excluded = sum(exclusions.values())
+    if not excluded:
+        out.print(_("No client of the audience is left out."))
+        return
     out.print(ngettext("Left out: {count} client of the audience.", "Left out: {count} clients of the audience.",
                        excluded).format(count=number(excluded)))
     counts = {reason: number(count) for reason, count in exclusions.items() if count}
@@ -142,8 +146,8 @@ def create(
     audience: Annotated[str, typer.Option("--audience", metavar="EXPRESSION", show_default=False, help=N_(
         "Who it is for, e.g. “tier=mid lifecycle=growth locale=zh_Hans”, or “all” (see docs/campaigns.md)."))],
     at: Annotated[str | None, typer.Option("--at", metavar="TIME", show_default=False, help=N_(
-        "Send nothing before this time: ISO 8601, with an offset or in the firm's time zone (a date alone is its "
-        "midnight, held by the quiet hours until they end on each client's clock)."))] = None,
+        "Send nothing before this time: ISO 8601, with an offset or in the firm's time zone (a date alone is "
+        "midnight there); a client whose clock is then in quiet hours gets it when they end."))] = None,
     database: DatabaseOption = None,
 ) -> None:
     settings = get_settings()
@@ -329,10 +333,9 @@ def list_all(database: DatabaseOption = None) -> None:
         out.print(_("No campaign yet: “tierbot campaign create” makes one."))
         return
     zone = get_settings().firm.timezone
-    locale = get_settings().firm.default_locale
 
-    def short(moment: datetime | None) -> str:
-        return "-" if moment is None else format_datetime(moment, "short", tzinfo=ZoneInfo(zone), locale=locale)
+    def short(moment: datetime | None) -> str:  # unambiguous in every market: 2026-12-07 10:00
+        return "-" if moment is None else format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=ZoneInfo(zone))
 
     # Ids and templates whole, the rest folded to fit: a campaign's row reads at 80 columns.
     table = Table(show_edge=False)

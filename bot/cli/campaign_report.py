@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from bot.campaigns import CAMPAIGN_IDS
+from bot.campaigns import campaign_number
 from bot.campaigns.report import CampaignNotFound, Report, campaign_report, write_csv
 from bot.cli.campaign import campaign_app
 from bot.cli.common import CommandFailed, DatabaseOption, fail, number, open_database, out, run
@@ -57,8 +57,7 @@ def _replacing(path: Path, *, force: bool) -> Iterator[Path]:
 
 def _campaign_id(given: str) -> int:
     """The number typed, or 0 (no campaign's) for anything else."""
-    text = given.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) in CAMPAIGN_IDS else 0
+    return campaign_number(given) or 0
 
 
 def _not_found(given: str, missing: CampaignNotFound) -> str:

@@ -41,8 +41,8 @@ from aiogram.utils.i18n import I18n
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Reader
-from bot.campaigns import CAMPAIGN_IDS, CampaignKind, CampaignStatus
+from bot.accounts import Reader, grant_access
+from bot.campaigns import CAMPAIGN_IDS, CampaignKind, CampaignStatus, campaign_number
 from bot.campaigns.content import ContentError, template_ids
 from bot.campaigns.report import campaign_report
 from bot.campaigns.service import (
@@ -278,9 +278,9 @@ async def campaigns_command(message: Message, command: CommandObject, session: A
         text, keyboard = await _list(session, 0, settings)
     elif terms[0] == "new":
         text, keyboard = await _create(session, reader, terms[1:], settings, rules)
-    elif len(terms) == 1 and terms[0].isascii() and terms[0].isdecimal() and len(terms[0]) <= 9:
+    elif len(terms) == 1 and (number := campaign_number(terms[0])) is not None:
         with _refused_as(None):
-            text, keyboard = await _card(session, int(terms[0]), 0, settings, rules)
+            text, keyboard = await _card(session, number, 0, settings, rules)
     else:
         text = render("admin/campaigns_usage.html.j2", reason="usage", example=_example(), zone=_zone(settings))
         keyboard = None
@@ -332,11 +332,12 @@ async def report_press(callback: CallbackQuery, callback_data: CampaignCb, sessi
     unit_of_work.after_commit(deliver)
 
 
-async def samples_press(callback: CallbackQuery, callback_data: CampaignCb, session: AsyncSession,
+async def samples_press(callback: CallbackQuery, callback_data: CampaignCb, session: AsyncSession, reader: Reader,
                         rules: TierRules, settings: Settings, unit_of_work: UnitOfWork,
                         callback_answer: CallbackAnswer) -> None:
     """What the draft's audience would read: a message per language, sent once the unit of work is done (the
-    preview it was asked from stays)."""
+    preview it was asked from stays). A strategy message names its client, so each sample is a view of that client
+    in the audit log, as a summary is."""
     assert callback.bot is not None
     bot, chat_id, campaign_id = callback.bot, callback.from_user.id, callback_data.campaign
     with _refused_as(campaign_id, max(callback_data.page, 0)):
@@ -346,6 +347,8 @@ async def samples_press(callback: CallbackQuery, callback_data: CampaignCb, sess
             samples = await campaign_samples(session, preview)
         except ContentError as error:
             raise CampaignError(str(error)) from None
+    for sample in samples:
+        await grant_access(session, reader, sample.client_id, view="campaign_sample")
     if not samples:
         callback_answer.text = render("admin/campaigns_notice.html.j2", notice="no_samples")
         return

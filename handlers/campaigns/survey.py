@@ -26,7 +26,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
-from bot.campaigns.answers import AnswerRefusal, SurveyStep, record_comment, record_rating, skip_comment, survey_step
+from bot.campaigns.answers import AnswerRefusal, SurveyStep, record_comment, record_rating, skip_comment
 from bot.campaigns.consent import is_refusal
 from bot.config import Settings
 from bot.db import UnitOfWork
@@ -151,9 +151,10 @@ async def comment(message: Message, waiting: dict[str, Any], leaves: bool, sessi
     await _stop_waiting(state)
     ids, allowed = _ids(waiting), await _allowed(session, reader)
     if leaves or ids is None or isinstance(allowed, AnswerRefusal):
-        # The comment stays empty, and the survey goes on after what the message asks is answered.
-        step = None if ids is None or isinstance(allowed, AnswerRefusal) else await survey_step(
-            session, allowed, ids[0], settings=settings, now=datetime.now(UTC))
+        # Left empty, as a skip (a low rating's alert goes now), and the survey goes on after what the message asks
+        # is answered.
+        step = None if ids is None or isinstance(allowed, AnswerRefusal) else await skip_comment(
+            session, allowed, *ids, settings=settings, now=datetime.now(UTC))
         if isinstance(step, SurveyStep):
             _send_after_commit(unit_of_work, message.bot, message.chat.id, step_view(step))
         raise SkipHandler  # what the message says is handled as it would be without a survey

@@ -82,7 +82,7 @@ async def _feedback_rows(engine: AsyncEngine) -> dict[int, OutboxMessage]:
     return {row.telegram_user_id: row for row in rows}
 
 
-async def test_a_detractor_alerts_the_adviser_at_once_on_each_account_they_can_be_reached_on(firm: Chat) -> None:
+async def test_a_detractor_alerts_the_adviser_with_the_why_on_each_account_they_can_be_reached_on(firm: Chat) -> None:
     now = datetime.now(UTC)
     older = await bind_adviser(firm.engine, ADVISER_OF_MARY, user_id=8_100_001, bound_at=now - timedelta(days=30))
     newer = await bind_adviser(firm.engine, ADVISER_OF_MARY, user_id=8_100_002, bound_at=now - timedelta(days=1))
@@ -244,6 +244,17 @@ async def test_without_a_why_the_alert_goes_when_the_wait_is_over(firm: Chat) ->
             OutboxMessage.kind == "feedback_alert")) is OutboxStatus.SENT
 
 
+async def test_leaving_the_why_for_a_command_sends_the_alert_at_once(firm: Chat) -> None:
+    adviser = await bind_adviser(firm.engine, ADVISER_OF_MARY, user_id=8_460_001)
+    user_id, _campaign_id, ratings = await _survey(firm, "C00002")
+    await firm.press(user_id, ratings["2"])
+    assert await send_due(firm.engine) == {}
+    await firm.send(user_id, "/tier")  # the "why?" left empty, as a skip
+    ((message,),) = (await send_due(firm.engine)).values()
+    assert int(message.chat_id) == adviser
+    assert "No comment given yet." in message.text
+
+
 async def test_the_alert_waits_for_the_end_of_the_adviser_s_quiet_hours(firm: Chat) -> None:
     zone = asleep_zone()
     async with firm.engine.begin() as connection:
@@ -255,6 +266,11 @@ async def test_the_alert_waits_for_the_end_of_the_adviser_s_quiet_hours(firm: Ch
     row = (await _feedback_rows(firm.engine))[adviser]
     assert row.next_attempt_at == next_outside_quiet_hours(before, get_settings().delivery.quiet, ZoneInfo(zone))
     assert row.next_attempt_at > datetime.now(UTC)
+    assert await send_due(firm.engine) == {}
+    # The "why?" given meanwhile releases it no earlier than the end of the adviser's night.
+    await firm.send(user_id, "Nobody called back")
+    released = (await _feedback_rows(firm.engine))[adviser]
+    assert released.next_attempt_at == row.next_attempt_at
     assert await send_due(firm.engine) == {}
 
 

@@ -97,11 +97,13 @@ def test_a_bad_term_is_one_sentence_naming_it(text: str, sentence: str) -> None:
 
 
 def test_values_are_read_in_any_case_and_kept_as_the_rules_spell_them() -> None:
-    audience = parse_audience("tier=Mid,HIGH_NET_WORTH lifecycle=Growth locale=zh-hans,EN risk=c3+", RULES)
+    audience = parse_audience("Tier=Mid,HIGH_NET_WORTH lifecycle=Growth LOCALE=zh-hans,EN risk=c3+", RULES)
     assert audience.tiers == ("mid", "high_net_worth")
     assert audience.segments == ((Dimension.LIFECYCLE, ("growth",)),)
     assert audience.locales == ("zh_Hans", "en")
     assert audience.risk_levels == (3, 4, 5)
+    assert audience.text == "Tier=Mid,HIGH_NET_WORTH lifecycle=Growth LOCALE=zh-hans,EN risk=c3+"  # as typed
+    assert parse_audience("All", RULES).everyone
 
 
 def test_the_sentence_speaks_the_current_locale() -> None:

@@ -22,6 +22,7 @@ from support.campaign_world import World
 from support.chat import Chat, new_user_id
 
 from bot.db.models import (
+    AuditEntry,
     Campaign,
     CampaignKind,
     CampaignRecipient,
@@ -124,9 +125,13 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     assert english.startswith("<i>What C")
     assert ", in English:</i>\n\n<b>How are we doing?</b>" in english
     assert chinese.startswith("<i>What C")
-    assert ", in 中文:</i>\n\n" in chinese
+    assert ", in 中文:</i>\n\n<b>我们做得怎么样？</b>" in chinese  # the client's language, under the admin's
     assert {"0", "10"} <= set(_labels(chat))  # the last sample's rating buttons
     assert await _queued(engine) == (0, 0)
+    async with engine.connect() as connection:  # each sample is a look at its client, as a summary is
+        views = (await connection.execute(select(AuditEntry.actor, AuditEntry.details).where(
+            AuditEntry.action == "client.view"))).all()
+    assert views == [(f"tg:{admin}", {"role": "admin", "view": "campaign_sample"})] * 2
 
     (question,) = await chat.press(admin, buttons["▶️ Start"])
     assert question.startswith("<b>Start campaign 1?</b>")
@@ -150,8 +155,10 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     assert await chat.press(admin, start) == ["Campaign 1 has started already: starting it again adds nothing."]
     assert _labels(chat) == ["⬅️ Back", "📋 All campaigns"]
     assert await _queued(engine) == (2, 2)
-    # So is a Start from the draft's card, pressed after the start.
+    # So is a Start from the draft's card, pressed after the start, and its preview's Samples.
     assert await chat.press(admin, buttons["▶️ Start"]) == [
+        "Campaign 1 has started already: its status tells how it is going."]
+    assert await chat.press(admin, CampaignCb(action=CampaignAction.SAMPLES, campaign=1).pack()) == [
         "Campaign 1 has started already: its status tells how it is going."]
 
     (paused,) = await chat.press(admin, running["⏸ Pause"])
@@ -309,7 +316,7 @@ async def test_presses_from_anyone_but_an_admin_change_nothing(engine: AsyncEngi
     client = world.accounts["C02"]
     for user_id in (adviser, client):
         for action in (CampaignAction.START_CONFIRMED, CampaignAction.CLOSE_CONFIRMED, CampaignAction.PREVIEW,
-                       CampaignAction.REPORT):
+                       CampaignAction.SAMPLES, CampaignAction.REPORT):
             assert await chat.press(user_id, CampaignCb(action=action, campaign=1).pack()) == []
             assert chat.bot.session.sent(EditMessageText) == []
             assert [answer.text for answer in chat.bot.session.sent(AnswerCallbackQuery)] == [STALE]
@@ -328,7 +335,9 @@ async def test_presses_from_anyone_but_an_admin_change_nothing(engine: AsyncEngi
         "There is no campaign 99."]
     assert await chat.press(admin, CampaignCb(action=CampaignAction.REPORT, campaign=99).pack()) == [
         "There is no campaign 99."]
-    for action in (CampaignAction.START_CONFIRMED, CampaignAction.REPORT):  # past any campaign's id
+    assert await chat.press(admin, CampaignCb(action=CampaignAction.SAMPLES, campaign=99).pack()) == [
+        "There is no campaign 99."]
+    for action in (CampaignAction.START_CONFIRMED, CampaignAction.REPORT, CampaignAction.SAMPLES):  # past any id
         assert await chat.press(admin, CampaignCb(action=action, campaign=2**40).pack()) == []
         assert [answer.text for answer in chat.bot.session.sent(AnswerCallbackQuery)] == [STALE]
 
