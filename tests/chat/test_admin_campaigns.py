@@ -132,6 +132,10 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
         views = (await connection.execute(select(AuditEntry.actor, AuditEntry.details).where(
             AuditEntry.action == "client.view"))).all()
     assert views == [(f"tg:{admin}", {"role": "admin", "view": "campaign_sample"})] * 2
+    async with engine.connect() as connection:
+        looked_at = await connection.scalar(select(AuditEntry.client_id).where(AuditEntry.action == "client.view"))
+    (audit,) = await chat.send(admin, f"/audit {looked_at}")
+    assert "saw a campaign's sample message" in audit
 
     (question,) = await chat.press(admin, buttons["▶️ Start"])
     assert question.startswith("<b>Start campaign 1?</b>")
