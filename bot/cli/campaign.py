@@ -80,17 +80,9 @@ def _moment(moment: datetime) -> str:
     return when(moment, get_settings().firm.timezone)
 
 
-def _exclusion(reason: Exclusion, settings: Settings) -> str:
-    """What a reason means, in a plain sentence (the one /campaigns shows)."""
-    return plain(render("admin/campaigns_name.html.j2", reason=reason, fatigue=settings.campaign))
-
-
-def _kind(kind: CampaignKind) -> str:
-    return plain(render("admin/campaigns_name.html.j2", kind=kind))
-
-
-def _status(status: CampaignStatus) -> str:
-    return plain(render("admin/campaigns_name.html.j2", status=status))
+def _named(**what: object) -> str:
+    """The name /campaigns gives a `reason` (with `fatigue`), a `kind` or a `status`, as plain text."""
+    return plain(render("admin/campaigns_name.html.j2", **what))
 
 
 def _print_exclusions(exclusions: Mapping[Exclusion, int], settings: Settings) -> None:
@@ -103,12 +95,12 @@ def _print_exclusions(exclusions: Mapping[Exclusion, int], settings: Settings) -
     counts = {reason: number(count) for reason, count in exclusions.items() if count}
     width = max(map(len, counts.values()), default=0)
     for reason, count in counts.items():
-        out.print(f"  {count:>{width}}  {_exclusion(reason, settings)}", markup=False)
+        out.print(f"  {count:>{width}}  {_named(reason=reason, fatigue=settings.campaign)}", markup=False)
 
 
 def _title(campaign: CampaignView) -> str:
     return _("Campaign {id}, {kind} “{template}” to “{audience}”").format(
-        id=campaign.id, kind=_kind(campaign.kind), template=campaign.template, audience=campaign.audience)
+        id=campaign.id, kind=_named(kind=campaign.kind), template=campaign.template, audience=campaign.audience)
 
 
 def _unit(database: str | None, settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -345,7 +337,7 @@ def list_all(database: DatabaseOption = None) -> None:
     for header in (_("status"), _("audience"), _("created"), _("started")):
         table.add_column(header, overflow="fold")
     for campaign in campaigns:
-        table.add_row(str(campaign.id), _kind(campaign.kind), campaign.template, _status(campaign.status),
+        table.add_row(str(campaign.id), _named(kind=campaign.kind), campaign.template, _named(status=campaign.status),
                       campaign.audience, short(campaign.created_at), short(campaign.started_at))
     out.print(table)
     out.print(_("Times in the firm's time zone, {zone}.").format(zone=zone), markup=False)
