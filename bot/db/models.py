@@ -42,8 +42,13 @@ from sqlalchemy.types import TypeDecorator
 # it fits the id columns.
 RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 
-# Money in the base currency: 18 digits with 2 decimals (up to 10^16, beyond any single client's AUM).
+# Money: 18 digits with 2 decimals (up to 10^16, beyond any single client's AUM), in the base currency unless a
+# row's `currency` says otherwise.
 Money = Numeric(18, 2)
+# An ISO 4217 code ("USD"); None in a balance or a transaction: the base currency (TIERBOT_BASE_CURRENCY).
+Currency = String(3)
+# A rate to the base currency: what one unit of a currency is worth in it (USD at 7.1 for a base of CNY).
+Rate = Numeric(18, 8)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -201,6 +206,8 @@ class Product(Base):
     product_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_en: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str] = mapped_column(String(200))
+    # In Traditional characters, when the firm names it so; else zh_Hant readers read name_zh converted.
+    name_zh_hant: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[ProductCategory] = mapped_column(_str_enum(ProductCategory, "product_category"))
     risk_level: Mapped[int] = mapped_column(SmallInteger)
     min_investment: Mapped[Decimal | None] = mapped_column(Money)
@@ -220,6 +227,7 @@ class Balance(Base):
     as_of: Mapped[date] = mapped_column(Date, primary_key=True)
     product_id: Mapped[str] = mapped_column(ForeignKey("products.product_id"), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(Currency)
 
 
 class Transaction(Base):
@@ -237,6 +245,19 @@ class Transaction(Base):
     at: Mapped[datetime]
     kind: Mapped[TransactionKind] = mapped_column(_str_enum(TransactionKind, "transaction_kind"))
     amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(Currency)
+
+
+class FxRate(Base):
+    """A currency's rate to the base currency on a date (fx_rates.csv). A month's amounts in that currency are
+    converted at the average of the rates dated in that month (`bot.scoring.fx`)."""
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (CheckConstraint("rate > 0", name="rate_positive"),)
+
+    currency: Mapped[str] = mapped_column(Currency, primary_key=True)
+    on: Mapped[date] = mapped_column("date", Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Rate)
 
 
 class Interaction(Base):

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.db.models import AuditEntry
+from bot.config import get_settings
+from bot.db.models import AuditEntry, FxRate
 from bot.i18n import gettext as _
 from bot.importer.sources import DEFAULT_ENCODING, Source, SourceError, discover
 from bot.importer.specs import ENTITIES_BY_NAME, CellError, EntitySpec
+from bot.scoring.calendar import month_of, month_start
 
 BATCH_ROWS = 5_000
 MAX_SHOWN = 20
@@ -136,6 +138,7 @@ async def _import_source(
         staged, present = result
         await _check_duplicates(connection, source, spec, staging, problems)
         await _check_references(connection, source, spec, staging, problems)
+        await _check_rates(connection, source, spec, staging, problems)
         inserted, updated = await _merge(connection, spec, staging, present)
         return SourceResult(source.label, spec.name, staged, inserted, updated)
     finally:
@@ -372,6 +375,31 @@ async def _check_references(
             for line, missing in shown
         ], total)
         await connection.execute(staging.delete().where(dangling))
+
+
+async def _check_rates(
+    connection: AsyncConnection, source: Source, spec: EntitySpec, staging: Table, problems: Problems
+) -> None:
+    """Every currency but the base needs a rate (in the database or earlier in this import) for each month it is
+    used in: one problem per currency and month, on the first line that uses it."""
+    if spec.converted_on is None:
+        return
+    currency, month = staging.c.currency, month_of(staging.c[spec.converted_on])
+    rated = exists().where(FxRate.currency == currency, month_of(FxRate.on) == month)
+    unrated = and_(currency.is_not(None), currency != get_settings().firm.base_currency, ~rated)
+    groups = (select(currency.label("currency"), month.label("month"), func.min(staging.c.line).label("line"))
+              .where(unrated).group_by(currency, month).subquery())
+    total = (await connection.execute(select(func.count()).select_from(groups))).scalar_one()
+    if not total:
+        return
+    shown = await connection.execute(select(groups.c.line, groups.c.currency, groups.c.month)
+                                     .order_by(groups.c.line).limit(MAX_SHOWN))
+    problems.extend([
+        Problem(source.label, line, "currency", _(
+            "no rate for {currency} in {month}: add one to fx_rates.csv (date, currency, rate to {base})").format(
+                currency=code, month=month_start(number).strftime("%Y-%m"), base=get_settings().firm.base_currency))
+        for line, code, number in shown
+    ], total)
 
 
 async def _merge(

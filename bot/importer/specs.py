@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from babel.numbers import is_currency
 from sqlalchemy import Table
 
-from bot.config import is_time_zone
+from bot.config import get_settings, is_time_zone
 from bot.db import models
 from bot.i18n import LOCALES, resolve_locale
 from bot.i18n import gettext as _
@@ -136,6 +137,32 @@ def parse_money(raw: str) -> Decimal:
     return value
 
 
+def parse_currency(raw: str) -> str:
+    """An ISO 4217 code, any case ("usd" is USD)."""
+    code = raw.upper()
+    if len(code) != 3 or not is_currency(code):
+        raise CellError(_("“{value}” is not a currency: use an ISO 4217 code such as CNY, HKD or USD").format(
+            value=raw[:40]))
+    return code
+
+
+MAX_RATE = Decimal("1e6")
+
+
+def parse_rate(raw: str) -> Decimal:
+    """What one unit of a currency is worth in the base currency: positive, up to 8 decimal places."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 < value < MAX_RATE:
+        raise CellError(_("“{value}” is not a rate: write what one unit of the currency is worth in the base "
+                          "currency, a positive number such as 7.1234").format(value=raw[:40]))
+    if value.as_tuple().exponent < -8:  # type: ignore[operator]
+        raise CellError(_("{value} has more than 8 decimal places").format(value=raw))
+    return value
+
+
 def parse_positive_money(raw: str) -> Decimal:
     value = parse_money(raw)
     if value == 0:
@@ -194,6 +221,9 @@ class EntitySpec:
     key: tuple[str, ...]
     # Rules across the cells of one row; return a sentence per problem as (column, message).
     row_rules: tuple[Callable[[dict[str, Any]], tuple[str, str] | None], ...] = field(default=())
+    # Amounts in a `currency` column, converted at the rates of the month of this date column: each currency
+    # other than the base needs a rate in fx_rates for that month.
+    converted_on: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -207,6 +237,14 @@ class EntitySpec:
 def _assessment_needs_level(row: dict[str, Any]) -> tuple[str, str] | None:
     if (row.get("risk_level") is None) != (row.get("risk_assessed_on") is None):
         return "risk_level", _("risk_level and risk_assessed_on go together: give both or neither")
+    return None
+
+
+def _rate_of_another_currency(row: dict[str, Any]) -> tuple[str, str] | None:
+    base = get_settings().firm.base_currency
+    if row.get("currency") == base:
+        return "currency", _("{currency} is the base currency: its rate is always 1, so it takes no row").format(
+            currency=base)
     return None
 
 
@@ -236,11 +274,23 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("product_id", parse_id),
             Column("name_en", parse_text),
             Column("name_zh", parse_text),
+            Column("name_zh_hant", parse_text, required=False),
             Column("category", _choice_parser(CATEGORIES)),
             Column("risk_level", _level_parser("R")),
             Column("min_investment", parse_money, required=False),
         ),
         key=("product_id",),
+    ),
+    EntitySpec(
+        "fx_rates",
+        models.FxRate.__table__,  # type: ignore[arg-type]
+        (
+            Column("date", parse_date),
+            Column("currency", parse_currency),
+            Column("rate", parse_rate),
+        ),
+        key=("currency", "date"),
+        row_rules=(_rate_of_another_currency,),
     ),
     EntitySpec(
         "clients",
@@ -267,8 +317,10 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("product_id", parse_id, refers_to="products"),
             Column("as_of", parse_date),
             Column("amount", parse_money),
+            Column("currency", parse_currency, required=False),
         ),
         key=("client_id", "product_id", "as_of"),
+        converted_on="as_of",
     ),
     EntitySpec(
         "transactions",
@@ -279,8 +331,10 @@ ENTITIES: tuple[EntitySpec, ...] = (
             Column("at", parse_timestamp),
             Column("kind", _choice_parser(TRANSACTION_KINDS)),
             Column("amount", parse_positive_money),
+            Column("currency", parse_currency, required=False),
         ),
         key=("client_id", "product_id", "at", "kind"),
+        converted_on="at",
     ),
     EntitySpec(
         "interactions",

@@ -45,6 +45,7 @@ from bot.db.models import (
     with_the_firm,
 )
 from bot.scoring.calendar import month_number, month_of, month_start, week_number, week_of
+from bot.scoring.fx import in_base, with_month_rates
 from tiering import BetaGeo, ClientFacts
 
 TRADES = (TransactionKind.BUY, TransactionKind.SELL, TransactionKind.TRANSFER_IN, TransactionKind.TRANSFER_OUT)
@@ -230,7 +231,8 @@ def _clients_balances(since: str) -> ColumnElement[bool]:
 
 
 _DAY_TOTALS: Final = (
-    select(Balance.client_id, Balance.as_of, func.sum(Balance.amount))
+    with_month_rates(select(Balance.client_id, Balance.as_of, func.sum(in_base(Balance.amount))),
+                     Balance.currency, Balance.as_of)
     .where(_clients_balances("start"))
     .group_by(Balance.client_id, Balance.as_of)  # in key order: no sort
 )
@@ -260,7 +262,8 @@ async def _monthly_aum(
 
 
 _CATEGORY_TOTALS: Final = (
-    select(Balance.client_id, Product.category, func.sum(Balance.amount))
+    with_month_rates(select(Balance.client_id, Product.category, func.sum(in_base(Balance.amount))),
+                     Balance.currency, Balance.as_of)
     .join(Product, Product.product_id == Balance.product_id)
     .where(_clients_balances("last_month_start"))
     .group_by(Balance.client_id, Product.category)
@@ -285,14 +288,16 @@ def _transactions_in() -> ColumnElement[bool]:
 
 def _monthly_transactions_statement() -> Select[*tuple[Any, ...]]:
     month = month_of(Transaction.at).label("month")
+    amount = in_base(Transaction.amount)
     signed = case(
-        (Transaction.kind.in_(MONEY_IN), Transaction.amount),
-        (Transaction.kind.in_(MONEY_OUT), -Transaction.amount),
+        (Transaction.kind.in_(MONEY_IN), amount),
+        (Transaction.kind.in_(MONEY_OUT), -amount),
         else_=literal(0),
     )
+    statement = select(Transaction.client_id, month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
+                       func.sum(signed), type_coerce(func.max(Transaction.at), String))
     return (
-        select(Transaction.client_id, month, func.sum(case((Transaction.kind.in_(TRADES), 1), else_=0)),
-               func.sum(signed), type_coerce(func.max(Transaction.at), String))
+        with_month_rates(statement, Transaction.currency, Transaction.at)
         .where(_transactions_in()).group_by(Transaction.client_id, month)
     )
 

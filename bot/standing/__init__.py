@@ -2,9 +2,9 @@
 tier state, the details assessed afresh, and a client's own figures for the FAQ. Every read takes the
 `AllowedClient` that `bot.accounts.grant_access` returns."""
 
-from bot.standing.card import CardView, TierCard, open_card, tier_card
+from bot.standing.card import CardView, CurrencyHolding, TierCard, open_card, tier_card
 from bot.standing.details import ClientStanding, ShelfEntry, client_details
 from bot.standing.figures import ReaderFigures, reader_figures
 
-__all__ = ["CardView", "ClientStanding", "ReaderFigures", "ShelfEntry", "TierCard", "client_details", "open_card",
-           "reader_figures", "tier_card"]
+__all__ = ["CardView", "ClientStanding", "CurrencyHolding", "ReaderFigures", "ShelfEntry", "TierCard",
+           "client_details", "open_card", "reader_figures", "tier_card"]

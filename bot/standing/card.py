@@ -1,6 +1,7 @@
 """A client's tier card: the tier, its figures and the gap to the next, as the latest scoring run stored them.
 
-One indexed read of the client's tier state; the caller must hold an `AllowedClient` for the client.
+One indexed read of the client's tier state, and one of their latest statement's currencies; the caller must hold an
+`AllowedClient` for the client.
 """
 
 from __future__ import annotations
@@ -8,16 +9,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
-from bot.db.models import Adviser, Client, TierState, with_the_firm
+from bot.config import get_settings
+from bot.db.models import Adviser, Balance, Client, TierState, with_the_firm
 from bot.db.tier_columns import FIGURE_COLUMNS, dimension_figures
+from bot.scoring.features import CENT
+from bot.scoring.fx import in_base, with_month_rates
 from tiering import Dimension, TierGap, TierRules, months_to_downgrade, tier_gap
 
-__all__ = ["CardView", "TierCard", "open_card", "tier_card"]
+__all__ = ["CardView", "CurrencyHolding", "TierCard", "open_card", "tier_card"]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyHolding:
+    """What a client holds in one currency on their latest statement, and its worth in the base currency."""
+
+    currency: str
+    amount: Decimal
+    in_base: Decimal
+    base: bool  # this is the base currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +50,8 @@ class TierCard:
     dimensions: tuple[tuple[Dimension, str, float], ...]  # (dimension, segment, score), in display order
     months_to_downgrade: int | None
     gap: TierGap | None
+    # By currency, the base currency first, when the client holds any other; empty when all is in the base.
+    currencies: tuple[CurrencyHolding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,30 @@ _CARD = (
     .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
     .where(Client.client_id == bindparam("client_id"))
 )
+_LATEST_STATEMENT: Final = (select(func.max(Balance.as_of))
+                     .where(Balance.client_id == bindparam("client_id"), Balance.as_of <= bindparam("as_of"))
+                     .scalar_subquery())
+_CURRENCIES: Final = (
+    with_month_rates(select(Balance.currency, func.sum(Balance.amount), func.sum(in_base(Balance.amount))),
+                     Balance.currency, Balance.as_of)
+    .where(Balance.client_id == bindparam("client_id"), Balance.as_of == _LATEST_STATEMENT, Balance.amount > 0)
+    .group_by(Balance.currency)
+)
+
+
+async def currency_holdings(connection: AsyncConnection, client_id: str, as_of: date) -> tuple[CurrencyHolding, ...]:
+    """The client's latest statement up to `as_of` by currency, when it holds one other than the base."""
+    base = get_settings().firm.base_currency
+    totals: dict[str, list[Decimal]] = {}
+    for currency, amount, worth in await connection.execute(_CURRENCIES, {"client_id": client_id, "as_of": as_of}):
+        entry = totals.setdefault(currency or base, [Decimal(0), Decimal(0)])
+        entry[0] += Decimal(amount)
+        entry[1] += Decimal(worth)
+    if set(totals) <= {base}:
+        return ()
+    ranked = sorted(totals.items(), key=lambda item: (item[0] != base, -item[1][1], item[0]))
+    return tuple(CurrencyHolding(code, amount.quantize(CENT), worth.quantize(CENT), code == base)
+                 for code, (amount, worth) in ranked)
 
 
 async def tier_card(session: AsyncSession, allowed: AllowedClient, rules: TierRules) -> TierCard | None:
@@ -80,6 +121,7 @@ async def tier_card(session: AsyncSession, allowed: AllowedClient, rules: TierRu
         dimensions=dimension_figures(row),
         months_to_downgrade=months_to_downgrade(rules, tier, qualified, row["months_below"]),
         gap=tier_gap(rules, tier, avg_aum, row["value_score"]),
+        currencies=await currency_holdings(connection, allowed.client_id, as_of),
     )
 
 

@@ -48,7 +48,8 @@ async def test_good_folder_lands_with_types_intact(engine: AsyncEngine, data: Pa
     assert [s.entity for s in report.sources] == [
         "advisers", "products", "clients", "balances", "transactions", "interactions"]
     assert await _counts(engine) == {
-        "advisers": 2, "products": 3, "clients": 3, "balances": 5, "transactions": 3, "interactions": 2}
+        "advisers": 2, "products": 3, "fx_rates": 0, "clients": 3, "balances": 5, "transactions": 3,
+        "interactions": 2}
     async with engine.connect() as connection:
         client = (await connection.execute(select(Client).where(Client.client_id == "C00001"))).one()
         assert (client.adviser_id, client.onboarded_on, client.locale, client.risk_level) == (
