@@ -16,14 +16,14 @@ from typing import Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import is_currency
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_SQLITE_PATH", "CampaignSettings", "DatabaseSettings", "DeliverySettings", "FirmSettings",
            "InvalidSettings", "Locale", "RedisSettings", "SettingProblem", "Settings", "TelegramSettings",
            "get_settings", "is_time_zone", "parse_quiet_hours", "zone_or"]
 
-Locale = Literal["en", "zh_Hans"]
+Locale = Literal["en", "zh_Hans", "zh_Hant"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
 
 
@@ -69,6 +69,12 @@ class FirmSettings(BaseSettings):
 
     default_locale: Locale = "en"
     base_currency: str = "CNY"
+    # How amounts in the base currency are written: "symbol", as each locale writes it (CN¥500,000 in English,
+    # ¥500,000 in Chinese), or "code" (CNY 500,000); `money_label` writes another sign or code in its place
+    # ("¥", "RMB"); `money_chinese_units` writes whole amounts from 10,000 up as 50万元 / 50萬元 in Chinese.
+    money_style: Literal["symbol", "code"] = "symbol"
+    money_label: str | None = Field(default=None, min_length=1, max_length=8)
+    money_chinese_units: bool = False
     # The tier rules in force (TOML); None means the rules that ship with tierbot.
     rules_file: Path | None = None
     # The firm's IANA time zone: an adviser's when their record gives none (quiet hours, dates shown to staff).
@@ -81,6 +87,13 @@ class FirmSettings(BaseSettings):
         if not is_currency(code):
             raise ValueError("use an ISO 4217 code such as CNY, HKD or USD")  # "RMB" is no code: CNY is
         return code
+
+    @field_validator("money_chinese_units")
+    @classmethod
+    def _units_of_the_yuan(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("base_currency") != "CNY":
+            raise ValueError("50万元 counts in yuan: it needs TIERBOT_BASE_CURRENCY=CNY")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -1,9 +1,10 @@
 """The consent ledger: a client's yes or no to marketing (strategy messages), as records that are only ever added.
 
 The latest record is in force; a client with none has the consent they gave the firm at onboarding, so marketing
-may reach them until they refuse it. Refusing is as easy as allowing: /unsubscribe, the words 退订 and "stop", or
-the button under every marketing message; each record keeps when, by which channel and which wording the client
-acted on. Service messages (surveys, alerts) are not marketing and do not ask this ledger.
+may reach them until they refuse it. Refusing is as easy as allowing: /unsubscribe, the words 退订 or 取消订阅
+(typed in either script) and "stop", or the button under every marketing message; each record keeps when, by
+which channel and which wording the client acted on. Service messages (surveys, alerts) are not marketing and do
+not ask this ledger.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["CONFIRMATION_TEMPLATE", "MENU_TEMPLATE", "REFUSAL_WORDS", "ConsentCh
 
 # A message that is one of these words and nothing else (any case, any punctuation) refuses marketing, as
 # /unsubscribe does: the opt-out words of SMS practice, in both languages.
-REFUSAL_WORDS: Final = frozenset({"退订", "stop", "unsubscribe"})
+REFUSAL_WORDS: Final = frozenset({"退订", "取消订阅", "stop", "unsubscribe"})
 # The confirmation a client is shown when they refuse or allow marketing in the chat; its button undoes the change,
 # so a record made with that button names this wording.
 CONFIRMATION_TEMPLATE: Final = "campaigns/consent.html.j2"

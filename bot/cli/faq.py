@@ -21,11 +21,11 @@ faq_app = typer.Typer(help=N_("The FAQ content."), no_args_is_help=True)
 def faq_match(
     text: Annotated[str, typer.Argument(help=N_("A question as a client would write it."), metavar="TEXT")],
     locale: Annotated[str, typer.Option(metavar="LOCALE", help=N_(
-        "The reader's locale (en, zh, zh-hans, ...); the answer's language."))] = "en",
+        "The reader's locale (en, zh-hans, zh-hant, zh-hk, ...); the answer's language."))] = "en",
 ) -> None:
     resolved = resolve_locale(locale)
     if resolved is None:
-        fail(_("Unknown locale “{locale}”: use en or zh.").format(locale=locale))
+        fail(_("Unknown locale “{locale}”: use en, zh-hans or zh-hant.").format(locale=locale))
     try:
         faq = default_faq()
     except FaqError as error:

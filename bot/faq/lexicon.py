@@ -1,4 +1,5 @@
-"""The FAQ's bilingual lexicon: text normalised and cut into Han runs and words, the function words and particles
+"""The FAQ's bilingual lexicon: text normalised (Traditional characters and Taiwan and Hong Kong words read as
+their Simplified, mainland forms) and cut into Han runs and words, the function words and particles
 that carry nothing, English and Han words mapped to shared concepts ("tier", "等级" and "级别" are one) and intents
 (why/为什么, how/怎么...), a light English stemmer, and the typo distance by which misspellings are corrected."""
 
@@ -8,6 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Final
+
+from bot.i18n.scripts import to_simplified
 
 __all__ = [
     "HAN_BREAK",
@@ -32,9 +35,15 @@ _HAN: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN: Final = re.compile(rf"([{_HAN}]+)|([^\W_{_HAN}]+)")
 
 
+_HAN_RUN: Final = re.compile(f"[{_HAN}]")
+
+
 def normalize(text: str) -> str:
-    """Text as the matcher reads it: NFKC, casefolded, words and Han runs separated by one space."""
+    """Text as the matcher reads it: NFKC, casefolded, in Simplified characters, words and Han runs separated by
+    one space."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    if _HAN_RUN.search(folded):
+        folded = to_simplified(folded)
     return " ".join(match.group() for match in _TOKEN.finditer(folded))
 
 
@@ -52,11 +61,19 @@ STOPWORDS: Final = frozenset(
     }
 )
 # Han particles: a Han run is cut at them (so that they make no bigram)...
-HAN_BREAK: Final = re.compile("[的吗呢吧啊呀嘛哦哈啦嗯]")
+HAN_BREAK: Final = re.compile("[的吗呢吧啊呀嘛哦哈啦嗯喎啰咯嘞吖喇]")
 # ...and these characters make no unigram of their own (they still take part in bigrams).
 HAN_NO_UNIGRAM: Final = frozenset("了么是在有我你您们请问一下个这那些和与及就都也还又要会能可以吗")
-# Colloquial forms, read as the written form the variants use.
-_HAN_COLLOQUIAL: Final = {"为啥": "为什么", "干嘛": "为什么", "干啥": "做什么", "啥": "什么", "咋": "怎么"}
+# Colloquial forms, read as the written form the variants use: the mainland's, then Hong Kong's written
+# Cantonese (after conversion to Simplified characters: 係 is 系, 點樣 is 点样), then Taiwan's words.
+_HAN_COLLOQUIAL: Final = {
+    "为啥": "为什么", "干嘛": "为什么", "干啥": "做什么", "啥": "什么", "咋": "怎么",
+    "点样": "怎么", "点解": "为什么", "乜嘢": "什么", "咩": "什么", "乜": "什么", "系咪": "是不是",
+    "系唔系": "是不是", "我系": "我是", "你系": "你是", "系边": "是哪", "系几": "是几", "几时": "什么时候",
+    "边个": "哪个", "边度": "哪里", "边级": "哪级", "冇": "没有", "唔该": "谢谢", "唔": "不", "嘅": "的", "喺": "在",
+    "佢": "他", "俾": "给", "畀": "给", "睇": "看", "揾": "找", "咗": "了", "啲": "些", "问下": "问一下",
+    "帐户": "账户", "帐号": "账号", "理专": "理财经理",
+}
 # Fillers: taken out of a Han run, like English function words.
 _HAN_FILLERS: Final = "你好 您好 请问 麻烦 谢谢 到底 究竟 那个 这个 一下 其实 就是 然后 东西 你们 我们"
 _HAN_COLLOQUIAL_RE: Final = re.compile("|".join(sorted(_HAN_COLLOQUIAL, key=len, reverse=True)))

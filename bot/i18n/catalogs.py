@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Final
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -31,7 +32,9 @@ __all__ = [
     "use_locale",
 ]
 
-LOCALES = ("en", "zh_Hans")
+LOCALES = ("en", "zh_Hans", "zh_Hant")
+# Traditional Chinese tags: a script subtag, or a region that writes Traditional characters.
+_TRADITIONAL: Final = frozenset({"hant", "tw", "hk", "mo"})
 DOMAIN = "messages"
 
 _catalogs: ContextVar[Catalogs | None] = ContextVar("tierbot_catalogs", default=None)
@@ -41,14 +44,16 @@ _locale: ContextVar[str | None] = ContextVar("tierbot_locale", default=None)
 def resolve_locale(code: str | None) -> str | None:
     """Map a language tag (Telegram's `language_code`, a CSV cell) to a catalog we have, or None.
 
-    Traditional Chinese tags map to zh_Hans until a zh_Hant catalog exists: the closest we can offer.
+    Chinese is Traditional (zh_Hant) with the script `Hant` or a region that writes it (Taiwan, Hong Kong, Macau),
+    unless the tag names `Hans` ("zh-Hans-HK"); any other Chinese tag is Simplified (zh_Hans).
     """
     if not code:
         return None
     tag = code.strip().replace("_", "-").lower()
     primary = tag.split("-", 1)[0]
     if primary == "zh":
-        return "zh_Hans"
+        subtags = set(tag.split("-")[1:])
+        return "zh_Hant" if subtags & _TRADITIONAL and "hans" not in subtags else "zh_Hans"
     if primary == "en":
         return "en"
     return None

@@ -57,7 +57,7 @@ CJK_FAMILIES: Final = (
     "WenQuanYi Micro Hei", "Droid Sans Fallback", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans",
 )  # fmt: skip
 LATIN_FAMILY: Final = "DejaVu Sans"  # matplotlib's own, always there
-CJK_LOCALES: Final = frozenset({"zh_Hans"})
+CJK_LOCALES: Final = frozenset({"zh_Hans", "zh_Hant"})
 
 _SCALE: Final = (25, 50, 75, 100)
 LINE_COLOUR, FILL_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#1f5f99", "#6fa8dc", "#c8ced6", "#2b2b2b"

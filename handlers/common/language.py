@@ -1,4 +1,4 @@
-"""/language: 中文 or English, remembered (in the account when bound, in the chat's state otherwise).
+"""/language: 简体中文, 繁體中文 or English, remembered (in the account when bound, in the chat's state otherwise).
 
 The choice is confirmed only once it is stored: after the commit for a bound reader.
 """
@@ -21,13 +21,13 @@ from handlers.callbacks import LanguageCb
 from handlers.menu import chat_commands, main_menu, set_chat_commands
 
 # Each language named in itself, so that a reader who cannot read the current one still finds theirs.
-LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
 
 def language_picker() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for locale in LOCALES[::-1]:
-        builder.button(text=LANGUAGE_NAMES[locale], callback_data=LanguageCb(locale=locale))
+    for locale, name in LANGUAGE_NAMES.items():
+        builder.button(text=name, callback_data=LanguageCb(locale=locale))
     return builder.as_markup()
 
 

@@ -1,4 +1,4 @@
-"""The gettext catalogs: complete in both languages, in step with the code, and compiled for real."""
+"""The gettext catalogs: complete in every language, in step with the code, and compiled for real."""
 
 from __future__ import annotations
 
@@ -103,7 +103,8 @@ def test_create_i18n_uses_the_default_locale() -> None:
 @pytest.mark.parametrize(
     ("tag", "locale"),
     [("zh", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh-hans", "zh_Hans"), ("zh_Hans", "zh_Hans"),
-     ("zh-SG", "zh_Hans"), ("zh-hant", "zh_Hans"), ("zh-TW", "zh_Hans"), ("zh-HK", "zh_Hans"),
+     ("zh-SG", "zh_Hans"), ("zh-hant", "zh_Hant"), ("zh-TW", "zh_Hant"), ("zh-HK", "zh_Hant"), ("zh-MO", "zh_Hant"),
+     ("zh_Hant", "zh_Hant"), ("zh-Hant-CN", "zh_Hant"), ("zh-Hans-HK", "zh_Hans"), ("ZH_hk", "zh_Hant"),
      ("en", "en"), ("en-GB", "en"), ("EN_us", "en"), ("fr", None), ("", None), (None, None)],
 )
 def test_resolve_locale(tag: str | None, locale: str | None) -> None:
