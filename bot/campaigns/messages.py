@@ -39,6 +39,7 @@ from bot.campaigns.content import (
 from bot.campaigns.service import survey_open
 from bot.config import Settings
 from bot.db.models import Campaign, CampaignKind, CampaignStatus, Client, Product, Role, SurveyScale
+from bot.i18n.vocabulary import product_name
 from tiering import TierRules, risk_assessment_status
 
 __all__ = ["PAUSED_RETRY", "NotYet", "StrategyPush", "SurveyPush", "rating_rows", "strategy_sample",
@@ -113,10 +114,10 @@ async def _shelf(session: AsyncSession, product_ids: Sequence[str], locale: str)
     if not product_ids:
         return {}
     rows = await session.execute(
-        select(Product.product_id, Product.name_en, Product.name_zh, Product.category, Product.risk_level,
-               Product.min_investment).where(Product.product_id.in_(product_ids)))
-    chinese = locale.startswith("zh")
-    return {row.product_id: ShelfItem(row.product_id, row.name_zh if chinese else row.name_en, str(row.category),
+        select(Product.product_id, Product.name_en, Product.name_zh, Product.name_zh_hant, Product.category,
+               Product.risk_level, Product.min_investment).where(Product.product_id.in_(product_ids)))
+    return {row.product_id: ShelfItem(row.product_id, product_name(row.name_en, row.name_zh, row.name_zh_hant, locale),
+                                      str(row.category),
                                       row.risk_level, row.min_investment) for row in rows}
 
 

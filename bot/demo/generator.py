@@ -18,9 +18,11 @@ from bot.demo.arrays import Ints
 from bot.demo.clients import Advisers, draw_clients
 from bot.demo.holdings import draw_holdings, draw_spikes
 from bot.demo.interactions import CHANNELS, INTERACTION_KINDS, draw_interactions
+from bot.demo.international import CURRENCIES, draw_abroad, holding_of, in_currency, month_of, month_rates
 from bot.demo.shelf import PRODUCT_IDS, SHELF
 from bot.demo.timeline import Calendar
 from bot.demo.transactions import KIND_NAMES, draw_transactions
+from bot.i18n.scripts import to_traditional
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,13 @@ HEADERS: Final = {
         "locale",
         "risk_level",
         "risk_assessed_on",
+        "timezone",
     ),
     "products.csv": ("product_id", "name_en", "name_zh", "category", "risk_level", "min_investment"),
-    "balances.csv": ("client_id", "product_id", "as_of", "amount"),
-    "transactions.csv": ("client_id", "product_id", "at", "kind", "amount"),
+    "balances.csv": ("client_id", "product_id", "as_of", "amount", "currency"),
+    "transactions.csv": ("client_id", "product_id", "at", "kind", "amount", "currency"),
     "interactions.csv": ("client_id", "at", "channel", "kind"),
+    "fx_rates.csv": ("date", "currency", "rate"),
 }
 
 
@@ -81,6 +85,8 @@ def _iso_moments(seconds: Ints) -> list[str]:
 
 
 _LOCALES: Final = ["en", "zh_Hans"]
+_TRADITIONAL: Final = frozenset({"zh-HK", "zh-TW"})
+_CURRENCY_CELLS: Final = ["", *CURRENCIES]  # the base currency's cell is left empty, as a firm's export would
 
 
 class _RowWriter(Protocol):
@@ -102,38 +108,47 @@ def _write_chunk(
     spikes = draw_spikes(rng, clients, holdings)
     transactions = draw_transactions(rng, clients, calendar, holdings, spikes)
     interactions = draw_interactions(rng, clients, calendar)
+    abroad = draw_abroad(rng, clients, holdings)
 
     assessed = clients.assessed_on >= 0
+    home = _pick(_LOCALES, clients.zh.astype(np.int64))
+    locales = [abroad.locale(number, locale) for number, locale in enumerate(home)]
     writers["clients.csv"].writerows(
         zip(
             clients.ids,
-            clients.names,
+            [to_traditional(name) if locale in _TRADITIONAL else name
+             for name, locale in zip(clients.names, locales, strict=True)],
             _pick(advisers.ids, clients.adviser),
             _iso_dates(clients.onboarded),
-            _pick(_LOCALES, clients.zh.astype(np.int64)),
+            locales,
             [f"C{level}" if level else "" for level in clients.risk.tolist()],
             np.where(assessed, _iso_dates(np.where(assessed, clients.assessed_on, 0)), "").tolist(),
+            [abroad.timezone(number) for number in range(len(clients.ids))],
             strict=True,
         )
     )
     held, month = np.nonzero(holdings.cents)
+    currency = abroad.currency[held]
     writers["balances.csv"].writerows(
         zip(
             _pick(clients.ids, holdings.client[held]),
             _pick(PRODUCT_IDS, holdings.product[held]),
             _pick(calendar.statement_dates, month),
-            _money(holdings.cents[held, month]),
+            _money(in_currency(holdings.cents[held, month], currency, month)),
+            _pick(_CURRENCY_CELLS, currency),
             strict=True,
         )
     )
     client, product, at, kind, cents = transactions
+    currency = abroad.currency[holding_of(holdings, client, product)]
     writers["transactions.csv"].writerows(
         zip(
             _pick(clients.ids, client),
             _pick(PRODUCT_IDS, product),
             _iso_moments(at),
             _pick(KIND_NAMES, kind),
-            _money(cents),
+            _money(in_currency(cents, currency, month_of(calendar, at))),
+            _pick(_CURRENCY_CELLS, currency),
             strict=True,
         )
     )
@@ -158,9 +173,9 @@ def generate_demo_data(
     as_of: date,
     progress: Callable[[int], None] | None = None,
 ) -> DemoSummary:
-    """Write advisers.csv, clients.csv, products.csv, balances.csv, transactions.csv, interactions.csv into out
-    (created if missing). Same arguments -> byte-identical files. progress(n) is called with the number of
-    clients just finished (for a progress bar)."""
+    """Write advisers.csv, clients.csv, products.csv, fx_rates.csv, balances.csv, transactions.csv and
+    interactions.csv into out (created if missing). Same arguments -> byte-identical files. progress(n) is called
+    with the number of clients just finished (for a progress bar)."""
     out.mkdir(parents=True, exist_ok=True)
     calendar = Calendar.ending(as_of)
     advisers = Advisers.draw(_stream(seed, 0), clients)
@@ -176,6 +191,10 @@ def generate_demo_data(
             zip(advisers.ids, advisers.names, _pick(_LOCALES, advisers.zh.astype(np.int64)), advisers.phones,
                 advisers.emails, advisers.timezones, strict=True)
         )
+        rates = month_rates()
+        writers["fx_rates.csv"].writerows(
+            (day, code, f"{rates[code][month]:.4f}") for code in CURRENCIES
+            for month, day in enumerate(calendar.statement_dates))
         writers["products.csv"].writerows(
             (p.product_id, p.name_en, p.name_zh, str(p.category), f"R{p.risk_level}", str(p.min_investment))
             for p in SHELF

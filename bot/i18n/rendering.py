@@ -17,13 +17,19 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    format_decimal,
+    format_percent,
+    parse_pattern,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings
 from bot.i18n.catalogs import current_locale, gettext, ngettext
 from bot.i18n.tables import text_table
-from bot.i18n.vocabulary import category_name, dimension_name, language_name, segment_name, tier_name
+from bot.i18n.vocabulary import category_name, dimension_name, language_name, product_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
 
 __all__ = ["environment", "format_money", "render", "render_string"]
@@ -50,9 +56,57 @@ def _percent(digits: int) -> NumberPattern:
     return parse_pattern(f"#,##0.{'0' * digits}%" if digits else "#,##0%")
 
 
-def format_money(amount: Decimal | int | float, currency: str | None = None) -> str:
-    """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.00", "¥320,000.00"."""
-    return format_currency(amount, currency or get_settings().firm.base_currency, locale=_reader_locale())
+# A whole amount from here up is written without cents ("CN¥500,000", a threshold); others with them.
+ROUND_FROM: Final = 1_000
+# 万 and 亿 (ten thousand, a hundred million), as each script writes them, for TIERBOT_MONEY_CHINESE_UNITS.
+_CHINESE_UNITS: Final = {"zh_Hans": ((10**8, "亿"), (10**4, "万")), "zh_Hant": ((10**8, "億"), (10**4, "萬"))}
+
+
+@cache
+def _whole_pattern(locale: str) -> NumberPattern:
+    """The locale's currency pattern without its fraction digits."""
+    pattern = parse_pattern(_babel_locale(locale).currency_formats["standard"].pattern)
+    pattern.frac_prec = (0, 0)
+    return pattern
+
+
+def format_money(amount: Decimal | int | float, currency: str | None = None, *, cents: bool | None = None) -> str:
+    """An amount in the base currency (or `currency`) as the reader writes it: "CN¥320,000.50", "HK$1,200.00";
+    whole amounts from ROUND_FROM up without cents ("CN¥500,000") unless `cents` says otherwise. The base currency
+    is written as the firm's settings say (TIERBOT_MONEY_STYLE, _LABEL, _CHINESE_UNITS)."""
+    firm = get_settings().firm
+    code = currency or firm.base_currency
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    whole = not cents if cents is not None else value == value.to_integral_value() and abs(value) >= ROUND_FROM
+    locale = current_locale()
+    if code == firm.base_currency:
+        units = _CHINESE_UNITS.get(locale) if firm.money_chinese_units and whole else None
+        if units is not None and abs(value) >= units[-1][0]:
+            scale, unit = next((scale, unit) for scale, unit in units if abs(value) >= scale)
+            return f"{format_number(value / scale, 4)}{unit}元"
+        label = firm.money_label or (code if firm.money_style == "code" else None)
+        if label is not None:
+            return _labelled(value, label, locale, whole)
+    if whole:
+        return str(_whole_pattern(locale).apply(value, _babel_locale(locale), currency=code, currency_digits=False))
+    return format_currency(value, code, locale=_babel_locale(locale))
+
+
+def _labelled(value: Decimal, label: str, locale: str, whole: bool) -> str:
+    """`value` with the firm's own sign or code for the base currency where the locale writes its symbol:
+    "RMB 500,000" (a space after letters), "¥500,000", "-RMB 1,234.50"."""
+    pattern = _whole_pattern(locale)
+    negative = int(value < 0)
+    prefix, suffix = pattern.prefix[negative], pattern.suffix[negative]
+    number = format_decimal(abs(value), format=_decimals(0) if whole else _cents(), locale=_babel_locale(locale))
+    spaced = label[-1].isalpha()
+    return (prefix.replace("¤", f"{label}\u00a0" if spaced else label) + number
+            + suffix.replace("¤", f"\u00a0{label}" if spaced and suffix.startswith("¤") else label))
+
+
+@cache
+def _cents() -> NumberPattern:
+    return parse_pattern("#,##0.00")
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
@@ -97,7 +151,8 @@ def environment() -> Environment:
     env.filters.update(money=format_money, number=format_number, percent=format_ratio, day=format_day,
                        moment=format_moment, table=text_table)
     env.globals.update(tier_name=tier_name, dimension_name=dimension_name, segment_name=segment_name,
-                       category_name=category_name, language_name=language_name, locale=current_locale)
+                       category_name=category_name, language_name=language_name, locale=current_locale,
+                       product=lambda p: product_name(p.name_en, p.name_zh, p.name_zh_hant))
     return env
 
 

@@ -14,6 +14,7 @@ from typing import Final
 from babel import Locale, UnknownLocaleError
 
 from bot.i18n.catalogs import current_locale, gettext
+from bot.i18n.scripts import to_traditional
 from tiering import TierRules
 
 
@@ -98,6 +99,18 @@ def rejection_name(reason: str) -> str:
 def segment_name(segment: str, *, own: bool = True) -> str:
     """The segment's name for a client reading their own (`own`), else for staff: the analytic name."""
     return gettext((CLIENT_SEGMENTS if own else SEGMENTS)[segment])
+
+
+def product_name(name_en: str, name_zh: str, name_zh_hant: str | None, locale: str | None = None) -> str:
+    """A product's name in the reader's language: the firm's Traditional name for zh_Hant, else its Simplified
+    name in Traditional characters."""
+    match locale or current_locale():
+        case "zh_Hans":
+            return name_zh
+        case "zh_Hant":
+            return name_zh_hant or to_traditional(name_zh)
+        case _:
+            return name_en
 
 
 def category_name(category: str) -> str:

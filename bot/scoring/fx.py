@@ -9,9 +9,9 @@ of a single rate a month then both work: with one rate a month, that rate is the
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Subquery, and_, func, select
 
 from bot.db.models import FxRate
 from bot.scoring.calendar import month_of
@@ -28,14 +28,15 @@ def _month_rates() -> Subquery:
 
 
 MONTH_RATES: Final = _month_rates()
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
-def with_month_rates(statement: Select[Any], currency: ColumnElement[Any], day: ColumnElement[Any]) -> Select[Any]:
+def with_month_rates(statement: S, currency: SQLColumnExpression[Any], day: SQLColumnExpression[Any]) -> S:
     """`statement` joined to the rate of `currency` in the month of `day` (none for the base currency)."""
     return statement.outerjoin(MONTH_RATES, and_(MONTH_RATES.c.currency == currency, MONTH_RATES.c.month ==
                                                  month_of(day)))
 
 
-def in_base(amount: ColumnElement[Any]) -> ColumnElement[Decimal]:
+def in_base(amount: SQLColumnExpression[Decimal]) -> ColumnElement[Decimal]:
     """`amount` in the base currency, in a statement `with_month_rates`: an amount without a rate is in it."""
     return amount * func.coalesce(MONTH_RATES.c.rate, 1)

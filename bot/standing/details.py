@@ -41,6 +41,7 @@ class ShelfEntry:
     product_id: str
     name_en: str
     name_zh: str
+    name_zh_hant: str | None
     category: str
     risk_level: int
 
@@ -61,8 +62,8 @@ _RUN_AND_STATE: Final = (
     .where(ScoringRun.id == select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None))
            .scalar_subquery())
 )
-_SHELF: Final = select(Product.product_id, Product.name_en, Product.name_zh, Product.category, Product.risk_level,
-                       Product.min_investment)
+_SHELF: Final = select(Product.product_id, Product.name_en, Product.name_zh, Product.name_zh_hant, Product.category,
+                       Product.risk_level, Product.min_investment)
 
 
 async def client_details(session: AsyncSession, allowed: AllowedClient, rules: TierRules) -> ClientStanding | None:
@@ -101,5 +102,5 @@ async def client_details(session: AsyncSession, allowed: AllowedClient, rules: T
         facts=facts,
         assessment=result,
         recommendations=recommendations,
-        products={p.product_id: ShelfEntry(*p[:5]) for p in products if p.product_id in named},
+        products={p.product_id: ShelfEntry(*p[:6]) for p in products if p.product_id in named},
     )

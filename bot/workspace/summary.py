@@ -69,8 +69,10 @@ class HeldAbove:
     product_id: str
     name_en: str
     name_zh: str
+    name_zh_hant: str | None
     risk_level: int
     amount: Decimal
+    currency: str | None  # None: the base currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +268,8 @@ def _held_above_statement() -> Select[*tuple[Any, ...]]:
               .where(Balance.client_id == bindparam("client_id"), Balance.as_of <= bindparam("as_of"))
               .scalar_subquery())
     return (
-        select(Product.product_id, Product.name_en, Product.name_zh, Product.risk_level, Balance.amount)
+        select(Product.product_id, Product.name_en, Product.name_zh, Product.name_zh_hant, Product.risk_level,
+               Balance.amount, Balance.currency)
         .join(Product, Product.product_id == Balance.product_id)
         .where(Balance.client_id == bindparam("client_id"), Balance.as_of == latest, Balance.amount > 0,
                Product.risk_level > bindparam("level"))
