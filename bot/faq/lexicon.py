@@ -72,6 +72,9 @@ _HAN_COLLOQUIAL: Final = {
     "系唔系": "是不是", "我系": "我是", "你系": "你是", "系边": "是哪", "系几": "是几", "几时": "什么时候",
     "边个": "哪个", "边度": "哪里", "边级": "哪级", "冇": "没有", "唔该": "谢谢", "唔": "不", "嘅": "的", "喺": "在",
     "佢": "他", "俾": "给", "畀": "给", "睇": "看", "揾": "找", "咗": "了", "啲": "些", "问下": "问一下",
+    "你哋": "你们", "我哋": "我们", "佢哋": "他们", "话我": "说我", "着数": "好处", "攞": "取", "出嚟": "出来",
+    "嚟": "来", "咁": "那", "会点": "会怎么样", "点计": "怎么算", "点做": "怎么做", "点先": "怎么才", "即刻": "立刻",
+    "唔识": "不会", "识": "会", "跌返": "跌到", "返": "回", "睇到": "看到",
     "帐户": "账户", "帐号": "账号", "理专": "理财经理",
 }
 # Fillers: taken out of a Han run, like English function words.
@@ -134,15 +137,15 @@ _CONCEPTS: Final[Mapping[str, tuple[str, str]]] = {
     "elsewhere": ("elsewhere", "他行 别的银行 其他银行 别家 其他机构"),
     "outflow": (
         "withdraw withdrew withdrawn withdrawal withdrawals outflow outflows",
-        "取钱 取出 取了 转走 转出 支取 提现 净流出",
+        "取钱 取出 取了 转走 转出 支取 提现 提钱 提了 净流出",
     ),
     "upgrade": (
         "upgrade upgraded upgrades upgrading promote promoted promotion climb higher",
-        "升级 晋级 升到 升档 升上 提升 升一级 更高",
+        "升级 晋级 升到 升档 升上 提升 升一级 更高 变成",
     ),
     "downgrade": (
         "downgrade downgraded downgrades downgrading demote demoted demotion drop dropped lower lose losing",
-        "降级 降到 降档 掉级 掉到 掉下 降下 下调 降一级 跌到 会掉",
+        "降级 降到 降档 掉级 掉到 掉下 降下 下调 降一级 跌到 会掉 会降",
     ),
     "benefit": (
         "benefit benefits perk perks privilege privileges advantage advantages entitlement entitlements rights extra",
@@ -150,7 +153,7 @@ _CONCEPTS: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "adviser": (
         "adviser advisers advisor advisors manager managers rm banker consultant planner",
-        "顾问 客户经理 理财经理 经理 专员",
+        "顾问 客户经理 理财经理 经理 专员 负责我",
     ),
     "human": ("human person real staff agent", "人工 真人 客服 人员"),
     "contact": ("contact call talk speak phone ring number", "联系 联络 电话 沟通 找到 找谁"),
@@ -174,7 +177,7 @@ _CONCEPTS: Final[Mapping[str, tuple[str, str]]] = {
         "complexity complex diverse diversified diversity variety single types kinds needs",
         "复杂 多样 多元 单一 几类 几种 类别 种类",
     ),
-    "loyalty": ("loyalty loyal churn churning retention leaving quit", "忠诚 流失 黏性 粘性 离开 要走"),
+    "loyalty": ("loyalty loyal churn churning retention leaving quit", "忠诚 流失 黏性 粘性 离开 要走 想走"),
     "survey": ("survey surveys feedback satisfaction questionnaire", "调查 调研 反馈 满意度 问卷 意见"),
     "data": ("data information info source sources record records history", "数据 信息 资料 来源 记录 流水"),
     "recommend": (
@@ -183,7 +186,7 @@ _CONCEPTS: Final[Mapping[str, tuple[str, str]]] = {
         "推荐 建议 适合 适当性",
     ),
     "product": ("product products", "产品"),
-    "command": ("command commands menu help bot robot", "命令 指令 菜单 帮助 求助 怎么用 功能 机器人"),
+    "command": ("command commands menu help bot robot", "命令 指令 菜单 帮助 求助 怎么用 不会用 功能 机器人"),
 }
 
 

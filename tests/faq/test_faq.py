@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from aiogram.utils.i18n import I18n
+from support.hant import simplified_only
 from support.paths import TEST_DATA
 
 from bot.accounts import AdviserContact
@@ -112,8 +113,11 @@ def test_every_entry_is_complete_in_every_locale(faq: Faq) -> None:
             assert 0 < len(faq.title(entry.id, locale)) <= TITLE_MAX_CHARS, where
             assert 6 <= len(entry.questions[locale]) <= 12, where
             assert faq.answer(entry.id, locale) == entry.answers[locale]
-            if locale == "zh_Hans":
+            if locale.startswith("zh"):
                 assert re.search(r"[\u4e00-\u9fff]", entry.titles[locale] + entry.answers[locale]), where
+            if locale == "zh_Hant":  # written in Traditional characters, questions included
+                text = "".join((entry.titles[locale], entry.answers[locale], *entry.questions[locale]))
+                assert simplified_only(text) == [], where
         # The same question twice in one entry adds nothing.
         asked = [normalize(q) for locale in LOCALES for q in entry.questions[locale]]
         assert len(asked) == len(set(asked)), entry.id
@@ -126,7 +130,8 @@ READERS_AND_ROLES: tuple[tuple[ReaderFigures | None, str | None], ...] = (
     *((me, "client") for me in READERS),
     *((None, role) for role in ROLES),
 )
-NOT_LINKED = {"en": "ask your adviser for an invitation link", "zh_Hans": "请向您的客户经理索取邀请链接"}
+NOT_LINKED = {"en": "ask your adviser for an invitation link", "zh_Hans": "请向您的客户经理索取邀请链接",
+              "zh_Hant": "請向您的客戶經理索取邀請連結"}
 
 
 def _render(i18n: I18n, source: str, locale: str, me: ReaderFigures | None, rules: TierRules,
@@ -192,9 +197,10 @@ def test_readers_without_figures_are_told_what_fits_their_role(
     review (for their tier: their adviser is known before), and staff how to see a client's card."""
     source = faq.answer(entry_id, locale)
     texts = {role: _render(i18n, source, locale, None, rules, role) for role in ROLES}
-    staff = {"en": "/tier followed by a client's id shows that client's card", "zh_Hans": "发送 /tier 加客户编号"}
-    review = {"en": "monthly review", "zh_Hans": "月度评估"}
-    not_linked = {"en": "not linked", "zh_Hans": "尚未关联"}
+    staff = {"en": "/tier followed by a client's id shows that client's card", "zh_Hans": "发送 /tier 加客户编号",
+             "zh_Hant": "發送 /tier 加客戶編號"}
+    review = {"en": "monthly review", "zh_Hans": "月度评估", "zh_Hant": "月度評估"}
+    not_linked = {"en": "not linked", "zh_Hans": "尚未关联", "zh_Hant": "尚未關聯"}
     for role, text in texts.items():
         where = f"{entry_id} {locale} role={role}"
         assert (NOT_LINKED[locale] in text.casefold()) == (role is None), where
@@ -202,33 +208,37 @@ def test_readers_without_figures_are_told_what_fits_their_role(
         assert (review[locale] in text) == (role == "client" and entry_id == "my_tier"), where
         assert (staff[locale] in text) == (role in ("adviser", "admin")), where
     assert texts["adviser"] != texts["admin"]
-    only_yours = {"en": "assigned to you", "zh_Hans": "分配给您的客户"}[locale]
+    only_yours = {"en": "assigned to you", "zh_Hans": "分配给您的客户", "zh_Hant": "分配給您的客戶"}[locale]
     assert only_yours in texts["adviser"]
     assert only_yours not in texts["admin"]
 
 
-@pytest.mark.parametrize(("contact", "en", "zh"), [
+@pytest.mark.parametrize(("contact", "en", "zh", "hant"), [
     (AdviserContact("Li Na", "+86 21 5555 0101", "li.na@example.com"),
      "Your adviser is <b>Li Na</b>. You can reach them by phone at +86 21 5555 0101 or by email at "
      "li.na@example.com. They can",
-     "您的客户经理是<b>Li Na</b>。您可以致电 +86 21 5555 0101 或发送邮件至 li.na@example.com 与其联系。"),
+     "您的客户经理是<b>Li Na</b>。您可以致电 +86 21 5555 0101 或发送邮件至 li.na@example.com 与其联系。",
+     "您的客戶經理是<b>Li Na</b>。您可以致電 +86 21 5555 0101 或發送電子郵件至 li.na@example.com 與其聯絡。"),
     (AdviserContact("Li Na", "+86 21 5555 0101"), "You can reach them by phone at +86 21 5555 0101. They",
-     "您可以致电 +86 21 5555 0101 与其联系。"),
+     "您可以致电 +86 21 5555 0101 与其联系。", "您可以致電 +86 21 5555 0101 與其聯絡。"),
     (AdviserContact("Li Na", email="li.na@example.com"), "You can reach them by email at li.na@example.com. They",
-     "您可以发送邮件至 li.na@example.com 与其联系。"),
-    (AdviserContact("Li Na"), "Contact them through your usual channel with us. They", "请通过您常用的渠道与其联系。"),
-    (AdviserContact(None, left=True), "Your adviser has left the firm", "您的客户经理已离职"),
+     "您可以发送邮件至 li.na@example.com 与其联系。", "您可以發送電子郵件至 li.na@example.com 與其聯絡。"),
+    (AdviserContact("Li Na"), "Contact them through your usual channel with us. They", "请通过您常用的渠道与其联系。",
+     "請透過您平常使用的管道與其聯絡。"),
+    (AdviserContact(None, left=True), "Your adviser has left the firm", "您的客户经理已离职", "您的客戶經理已離職"),
     (AdviserContact(None), "No adviser is assigned to you yet. Please contact our client service",
-     "您目前尚未分配客户经理。请通过您的网点或客服热线联系我们的客户服务团队"),
+     "您目前尚未分配客户经理。请通过您的网点或客服热线联系我们的客户服务团队",
+     "目前尚未為您分配客戶經理。請透過您的分行或客服熱線聯絡我們的客戶服務團隊"),
 ])
 def test_a_client_is_told_how_to_reach_their_adviser_or_whom_to_contact_instead(
-    faq: Faq, i18n: I18n, rules: TierRules, contact: AdviserContact, en: str, zh: str
+    faq: Faq, i18n: I18n, rules: TierRules, contact: AdviserContact, en: str, zh: str, hant: str
 ) -> None:
-    for locale, sentence in (("en", en), ("zh_Hans", zh)):
+    for locale, sentence in (("en", en), ("zh_Hans", zh), ("zh_Hant", hant)):
         for me in (READERS[2], None):  # scored or not: the adviser is known either way
             text = _render(i18n, faq.answer("contact_adviser", locale), locale, me, rules, "client", contact)
             assert sentence in text, locale
-            assert ("client service" in text or "客户服务团队" in text) == (contact.adviser is None), locale
+            service = "client service" in text or "客户服务团队" in text or "客戶服務團隊" in text
+            assert service == (contact.adviser is None), locale
 
 
 def test_only_an_unlinked_reader_is_sent_for_an_invitation_link(
@@ -253,7 +263,8 @@ def test_answers_speak_of_segments_in_the_words_of_the_clients_card(
             analytic = [segment_name(s, own=False).casefold() for s in staff_only]
             client = [segment_name(s).casefold() for s in staff_only]
         assert not set(analytic) & set(client), locale
-        analytic += {"en": ["churn", "low activity"], "zh_Hans": ["衰退", "流失", "低频"]}[locale]
+        analytic += {"en": ["churn", "low activity"], "zh_Hans": ["衰退", "流失", "低频"],
+                     "zh_Hant": ["衰退", "流失", "低頻"]}[locale]
         for entry in faq.entries.values():
             for me, role in READERS_AND_ROLES:
                 text = _render(i18n, entry.answers[locale], locale, me, rules, role).casefold()
@@ -272,21 +283,24 @@ def test_answers_use_the_bots_wording(faq: Faq) -> None:
 
 
 @pytest.mark.parametrize(
-    ("entry_id", "en", "zh"),
+    ("entry_id", "en", "zh", "hant"),
     [
-        ("survey", "your answers do not change your tier", "调查结果不会影响您的等级"),
-        ("dimension_activity", "Activity does not change your tier.", "活跃度不影响您的等级"),
-        ("dimension_lifecycle", "Lifecycle does not change your tier.", "生命周期不影响您的等级"),
-        ("dimension_complexity", "Need complexity does not change your tier,", "需求复杂度不影响您的等级"),
-        ("dimension_loyalty", "Loyalty does not change your tier.", "忠诚度不影响您的等级"),
+        ("survey", "your answers do not change your tier", "调查结果不会影响您的等级", "問卷結果不會影響您的等級"),
+        ("dimension_activity", "Activity does not change your tier.", "活跃度不影响您的等级", "活躍度不影響您的等級"),
+        ("dimension_lifecycle", "Lifecycle does not change your tier.", "生命周期不影响您的等级",
+         "生命週期不影響您的等級"),
+        ("dimension_complexity", "Need complexity does not change your tier,", "需求复杂度不影响您的等级",
+         "需求複雜度不影響您的等級"),
+        ("dimension_loyalty", "Loyalty does not change your tier.", "忠诚度不影响您的等级", "忠誠度不影響您的等級"),
     ],
 )
 def test_a_dimension_counts_towards_the_tier_only_through_a_required_overall_score(
-    faq: Faq, i18n: I18n, rules: TierRules, other_rules: TierRules, entry_id: str, en: str, zh: str
+    faq: Faq, i18n: I18n, rules: TierRules, other_rules: TierRules, entry_id: str, en: str, zh: str, hant: str
 ) -> None:
     assert all(tier.min_value_score is None for tier in rules.tiers)
     assert any(tier.min_value_score is not None for tier in other_rules.tiers)
-    for locale, no_effect, score in (("en", en, "overall score"), ("zh_Hans", zh, "综合评分")):
+    for locale, no_effect, score in (("en", en, "overall score"), ("zh_Hans", zh, "综合评分"),
+                                     ("zh_Hant", hant, "綜合評分")):
         source = faq.answer(entry_id, locale)
         text = _render(i18n, source, locale, None, rules)
         assert no_effect in text
@@ -324,63 +338,105 @@ def test_monthly_average_assets_are_defined_plainly(
 
 # The figures an answer states, by entry: under the default rules (then the old literal text), and under
 # tests/data/faq/other_rules.toml. Money is given as an amount and checked formatted for the reader's locale.
-_Figures = dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...]]]
+_Figures = dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...], tuple[str | int, ...]]]
 DEFAULT_FIGURES: _Figures = {
     "what_is_tiering": ((500_000, 6_000_000, "last 3 months", "Ordinary", "Mid-tier", "High-net-worth"),
-                        (500_000, 6_000_000, "最近3个月", "普通客户", "中端客户", "高净值客户")),
+                        (500_000, 6_000_000, "最近3个月", "普通客户", "中端客户", "高净值客户"),
+                        (500_000, 6_000_000, "最近3個月", "普通客戶", "中端客戶", "高淨值客戶")),
     "how_tier_is_determined": ((500_000, 6_000_000, "last 3 months", "3 consecutive monthly evaluations"),
-                               (500_000, 6_000_000, "最近3个月", "连续3次月度评估")),
+                               (500_000, 6_000_000, "最近3个月", "连续3次月度评估"),
+                               (500_000, 6_000_000, "最近3個月", "連續3次月度評估")),
     "how_to_move_up": ((500_000, 6_000_000, "last 3 months", "3-month average", "<b>Mid-tier</b>"),
-                       (500_000, 6_000_000, "最近3个月", "按3个月平均", "<b>中端客户</b>")),
+                       (500_000, 6_000_000, "最近3个月", "按3个月平均", "<b>中端客户</b>"),
+                       (500_000, 6_000_000, "最近3個月", "按3個月平均", "<b>中端客戶</b>")),
     "tier_benefits": (("<b>High-net-worth</b>: a dedicated", "<b>Mid-tier</b>: our standard", "<b>Ordinary</b>: conv"),
-                      ("<b>高净值客户</b>：一对一", "<b>中端客户</b>：标准化", "<b>普通客户</b>：便捷")),
+                      ("<b>高净值客户</b>：一对一", "<b>中端客户</b>：标准化", "<b>普通客户</b>：便捷"),
+                      ("<b>高淨值客戶</b>：一對一", "<b>中端客戶</b>：標準化", "<b>普通客戶</b>：便捷")),
     "contact_adviser": (("Clients in the <b>High-net-worth</b> tier have a dedicated",),
-                        ("<b>高净值客户</b>均配有一对一专属客户经理",)),
-    "my_tier": (("over the last 3 months",), ("最近3个月",)),
+                        ("<b>高净值客户</b>均配有一对一专属客户经理",),
+                        ("<b>高淨值客戶</b>均配有一對一專屬客戶經理",)),
+    "my_tier": (("over the last 3 months",),
+                ("最近3个月",),
+                ("最近3個月",)),
     "dimension_asset_size": ((500_000, 6_000_000, "last 3 months", "the most weight"),
-                             (500_000, 6_000_000, "最近3个月", "权重最高")),
+                             (500_000, 6_000_000, "最近3个月", "权重最高"),
+                             (500_000, 6_000_000, "最近3個月", "權重最高")),
     "dimension_activity": (("last 3 months", "From 4 a month, about one a week, you"),
-                           ("最近3个月", "每月4次及以上（约每周一次）", "低于4次")),
+                           ("最近3个月", "每月4次及以上（约每周一次）", "低于4次"),
+                           ("最近3個月", "每月4次及以上（約每週一次）", "低於4次")),
     "dimension_lifecycle": (("less than 6 months", "2% a month or more", "last 12 months", "more than 2%", "180 days"),
-                            ("不满6个月", "最近12个月", "增长2%及以上", "下降超过2%", "连续180天")),
-    "dimension_complexity": (("With 3 categories or more",), ("3类及以上", "少于3类")),
+                            ("不满6个月", "最近12个月", "增长2%及以上", "下降超过2%", "连续180天"),
+                            ("不滿6個月", "最近12個月", "增長2%及以上", "下降超過2%", "連續180天")),
+    "dimension_complexity": (("With 3 categories or more",),
+                             ("3类及以上", "少于3类"),
+                             ("3類及以上", "少於3類")),
     "dimension_loyalty": (("from 10 years", "last 12 months", "over 12 months exceed 30%"),
-                          ("满10年", "最近12个月", "平均资产的30%")),
-    "downgrade": (("<b>3 consecutive monthly evaluations</b>",), ("<b>连续3次月度评估</b>",)),
-    "risk_assessment": (("<b>24 months</b>",), ("<b>24个月</b>",)),
+                          ("满10年", "最近12个月", "平均资产的30%"),
+                          ("滿10年", "最近12個月", "平均資產的30%")),
+    "downgrade": (("<b>3 consecutive monthly evaluations</b>",),
+                  ("<b>连续3次月度评估</b>",),
+                  ("<b>連續3次月度評估</b>",)),
+    "risk_assessment": (("<b>24 months</b>",),
+                        ("<b>24个月</b>",),
+                        ("<b>24個月</b>",)),
     "data_sources": (("last 12 months", "asset size and activity over the last 3", "money flows over the last 12"),
-                     ("最近12个月", "资产规模和活跃度看最近3个月", "资金流向看最近12个月")),
+                     ("最近12个月", "资产规模和活跃度看最近3个月", "资金流向看最近12个月"),
+                     ("最近12個月", "資產規模和活躍度看最近3個月", "資金流向看最近12個月")),
 }
 OTHER_FIGURES: _Figures = {
     "what_is_tiering": ((300_000, 2_000_000, 8_000_000, "at least 55", "last 6 months", "4 tiers", "highest tier"),
-                        (300_000, 2_000_000, 8_000_000, "不低于55分", "最近6个月", "4个等级", "最高等级")),
+                        (300_000, 2_000_000, 8_000_000, "不低于55分", "最近6个月", "4个等级", "最高等级"),
+                        (300_000, 2_000_000, 8_000_000, "不低於55分", "最近6個月", "4個等級", "最高等級")),
     "how_tier_is_determined": ((300_000, 2_000_000, 8_000_000, "at least 55: <b>Gold</b>", "<b>Private</b>",
                                 "2 consecutive monthly evaluations", "overall score"),
                                (300_000, 2_000_000, 8_000_000, "不低于55分：<b>Gold</b>", "<b>Private</b>",
-                                "连续2次月度评估", "综合评分")),
+                                "连续2次月度评估", "综合评分"),
+                               (300_000, 2_000_000, 8_000_000, "不低於55分：<b>Gold</b>", "<b>Private</b>",
+                                "連續2次月度評估", "綜合評分")),
     "how_to_move_up": ((300_000, 2_000_000, 8_000_000, "<b>Silver</b>", "<b>Gold</b>", "<b>Private</b>",
                         "6-month average", "at least 55"),
-                       (300_000, 2_000_000, 8_000_000, "<b>Silver</b>", "<b>Gold</b>", "<b>Private</b>", "按6个月平均",
-                        "不低于55分")),
+                       (300_000, 2_000_000, 8_000_000, "<b>Silver</b>", "<b>Gold</b>", "<b>Private</b>",
+                        "按6个月平均", "不低于55分"),
+                       (300_000, 2_000_000, 8_000_000, "<b>Silver</b>", "<b>Gold</b>", "<b>Private</b>",
+                        "按6個月平均", "不低於55分")),
     "tier_benefits": (("<b>Private</b>: a dedicated", "<b>Gold</b>: our standard", "<b>Silver</b>: our standard",
                        "<b>Basic</b>: conv"),
-                      ("<b>Private</b>：一对一", "<b>Gold</b>：标准化", "<b>Silver</b>：标准化", "<b>Basic</b>：便捷")),
-    "contact_adviser": (("Clients in the <b>Private</b> tier have a dedicated",), ("<b>Private</b>均配有",)),
-    "my_tier": (("over the last 6 months",), ("最近6个月",)),
-    "dimension_asset_size": ((300_000, 8_000_000, "last 6 months"), (300_000, 8_000_000, "最近6个月")),
-    "dimension_activity": (("last 2 months", "From 2.5 a month you"), ("最近2个月", "每月2.5次及以上为", "低于2.5次")),
+                      ("<b>Private</b>：一对一", "<b>Gold</b>：标准化", "<b>Silver</b>：标准化", "<b>Basic</b>：便捷"),
+                      ("<b>Private</b>：一對一", "<b>Gold</b>：標準化", "<b>Silver</b>：標準化", "<b>Basic</b>：便捷")),
+    "contact_adviser": (("Clients in the <b>Private</b> tier have a dedicated",),
+                        ("<b>Private</b>均配有",),
+                        ("<b>Private</b>均配有",)),
+    "my_tier": (("over the last 6 months",),
+                ("最近6个月",),
+                ("最近6個月",)),
+    "dimension_asset_size": ((300_000, 8_000_000, "last 6 months"),
+                             (300_000, 8_000_000, "最近6个月"),
+                             (300_000, 8_000_000, "最近6個月")),
+    "dimension_activity": (("last 2 months", "From 2.5 a month you"),
+                           ("最近2个月", "每月2.5次及以上为", "低于2.5次"),
+                           ("最近2個月", "每月2.5次及以上為", "低於2.5次")),
     "dimension_lifecycle": (("less than 9 months", "1.5% a month or more", "last 18 months", "more than 3.5%",
                              "90 days"),
-                            ("不满9个月", "最近18个月", "增长1.5%及以上", "下降超过3.5%", "连续90天")),
-    "dimension_complexity": (("With 4 categories or more",), ("4类及以上", "少于4类")),
+                            ("不满9个月", "最近18个月", "增长1.5%及以上", "下降超过3.5%", "连续90天"),
+                            ("不滿9個月", "最近18個月", "增長1.5%及以上", "下降超過3.5%", "連續90天")),
+    "dimension_complexity": (("With 4 categories or more",),
+                             ("4类及以上", "少于4类"),
+                             ("4類及以上", "少於4類")),
     "dimension_loyalty": (("from 7 years", "last 9 months", "over 9 months exceed 25%"),
-                          ("满7年", "最近9个月", "平均资产的25%")),
-    "downgrade": (("<b>2 consecutive monthly evaluations</b>",), ("<b>连续2次月度评估</b>",)),
-    "risk_assessment": (("<b>18 months</b>",), ("<b>18个月</b>",)),
+                          ("满7年", "最近9个月", "平均资产的25%"),
+                          ("滿7年", "最近9個月", "平均資產的25%")),
+    "downgrade": (("<b>2 consecutive monthly evaluations</b>",),
+                  ("<b>连续2次月度评估</b>",),
+                  ("<b>連續2次月度評估</b>",)),
+    "risk_assessment": (("<b>18 months</b>",),
+                        ("<b>18个月</b>",),
+                        ("<b>18個月</b>",)),
     "data_sources": (("last 24 months", "asset size over the last 6", "activity over the last 2",
                       "assets over the last 18", "money flows over the last 9"),
                      ("最近24个月", "资产规模看最近6个月", "活跃度看最近2个月", "资产趋势看最近18个月",
-                      "资金流向看最近9个月")),
+                      "资金流向看最近9个月"),
+                     ("最近24個月", "資產規模看最近6個月", "活躍度看最近2個月", "資產趨勢看最近18個月",
+                      "資金流向看最近9個月")),
 }
 # The default rules' figures as the answers used to write them out, and what other rules must not show.
 OLD_LITERALS = ("500,000", "50万", "6,000,000", "600万", "人民币", "RMB")
@@ -410,7 +466,7 @@ def test_answers_state_the_figures_of_the_rules_in_force(
 def test_other_rules_leave_no_default_figure(faq: Faq, i18n: I18n, other_rules: TierRules) -> None:
     assert set(OTHER_FIGURES) == set(DEFAULT_FIGURES)
     for entry in faq.entries.values():
-        for locale, default_by_locale in zip(LOCALES, DEFAULT_FIGURES.get(entry.id, ((), ())), strict=True):
+        for locale, default_by_locale in zip(LOCALES, DEFAULT_FIGURES.get(entry.id, ((), (), ())), strict=True):
             # A default figure that still shows under other rules was written out, not read from `rules`.
             stale = _expected(i18n, default_by_locale, locale)
             if entry.id in TIER_LISTS:
@@ -441,6 +497,7 @@ def test_several_tiers_with_a_dedicated_adviser_read_as_one_sentence(
     for locale, sentence in (
         ("en", "Clients in the <b>Private</b> and <b>Black</b> tiers have a dedicated one-to-one adviser."),
         ("zh_Hans", "<b>Private</b>、<b>Black</b>均配有一对一专属客户经理。"),
+        ("zh_Hant", "<b>Private</b>、<b>Black</b>均配有一對一專屬客戶經理。"),
     ):
         assert _render(i18n, faq.answer("contact_adviser", locale), locale, None, two).endswith("\n\n" + sentence)
 
@@ -449,11 +506,13 @@ def test_without_grace_or_window_the_answers_say_so(faq: Faq, i18n: I18n, at_onc
     for locale, downgrade, determined in (
         ("en", "you move down to the tier you qualify for at that evaluation", "at the first monthly evaluation below"),
         ("zh_Hans", "会在该次评估中调整", "月度评估低于标准即会降级"),
+        ("zh_Hant", "會在該次評估中調整", "月度評估低於標準即會降級"),
     ):
         text = _render(i18n, faq.answer("downgrade", locale), locale, None, at_once_rules)
         assert downgrade in text
         assert "never happens at once" not in text
         assert "不会立即发生" not in text
+        assert "不會立即發生" not in text
         text = _render(i18n, faq.answer("how_tier_is_determined", locale), locale, None, at_once_rules)
         assert determined in text
         assert "consecutive" not in text
@@ -573,7 +632,7 @@ answer = "An answer{% if me %} for {{ me.tier }}{% endif %}."
 
 def _good(questions: tuple[str, str] = ("first question here", "second question there")) -> str:
     text = GOOD_LOCALE.replace('"first question here", "second question there"', f'"{questions[0]}", "{questions[1]}"')
-    return f"order = 1\n[en]{text}\n[zh_Hans]{text}"
+    return f"order = 1\n[en]{text}\n[zh_Hans]{text}\n[zh_Hant]{text}"
 
 
 def test_a_good_file_loads(tmp_path: Path) -> None:
@@ -595,7 +654,7 @@ def test_an_answer_may_use_the_rules_and_the_template_globals(tmp_path: Path, i1
                                        encoding="utf-8")
     loaded = load_faq(tmp_path)
     text = _render(i18n, loaded.answer("one", "zh_Hans"), "zh_Hans", None, rules)
-    assert text == "普通客户 ¥0.00; 中端客户 ¥500,000.00; 高净值客户 ¥6,000,000.00; 中端 3"
+    assert text == "普通客户 ¥0.00; 中端客户 ¥500,000; 高净值客户 ¥6,000,000; 中端 3"
 
 
 def test_an_answer_may_use_the_role(tmp_path: Path, i18n: I18n, rules: TierRules) -> None:
@@ -619,12 +678,13 @@ def _bad(old: str, new: str) -> str:
     [
         ("bad.toml", "order = 1\n[en\ntitle = 'x'", ("not valid TOML", "line 2")),
         ("bad.toml", _good().split("[zh_Hans]")[0], ("zh_Hans: is required",)),
+        ("bad.toml", _good().split("[zh_Hant]")[0], ("zh_Hant: is required",)),
         ("bad.toml", _bad('title = "A title"\n', ""), ("en.title: is required",)),
         ("bad.toml", _bad("questions = [", "asked = ["), ('unknown key "en.asked"',)),
         ("bad.toml", _bad("questions =", "question ="), ('"en.question" (did you mean "en.questions"?)',)),
         ("bad.toml", _bad("answer = ", "anwser = "), ('unknown key "en.anwser"',)),
         ("bad.toml", _bad("order = 1", "ordre = 1"), ('unknown key "ordre" (did you mean "order"?)',)),
-        ("bad.toml", _good() + "\n[zh_Hant]\ntitle = 'x'", ('unknown key "zh_Hant"',)),
+        ("bad.toml", _good() + "\n[zh_TW]\ntitle = 'x'", ('unknown key "zh_TW"',)),
         ("bad.toml", _bad("order = 1", 'order = "first"'), ("order: must be a whole number",)),
         ("bad.toml", _bad('title = "A title"', 'title = ""'), ("en.title: must not be empty",)),
         ("bad.toml", _bad('title = "A title"', f'title = "{"x" * 41}"'), ("en.title: must be at most 40",)),
