@@ -30,7 +30,8 @@ from bot.db import session_factory, unit_of_work
 from bot.db.models import Client, ConsentRecord, Role
 
 
-@pytest.mark.parametrize("text", ["退订", "stop", "STOP", "Stop.", "  unsubscribe!  ", "UNSUBSCRIBE", "退订。"])
+@pytest.mark.parametrize("text", ["退订", "stop", "STOP", "Stop.", "  unsubscribe!  ", "UNSUBSCRIBE", "退订。",
+                                  "取消订阅", "取消訂閱", "退訂！"])
 def test_a_refusal_word_alone_in_any_case_or_punctuation_refuses(text: str) -> None:
     assert is_refusal(text)
 

@@ -50,6 +50,7 @@ SHELF_BY_ID = {product.product_id: product for product in SHELF}
 RISK_REMINDER = {
     "en": "Investing involves risk; past performance does not guarantee future results.",
     "zh_Hans": "投资有风险，过往业绩不代表未来表现。",
+    "zh_Hant": "投資涉及風險，過往表現不代表未來表現。",
 }
 # Words that promise returns or press the reader (compliance-and-domain.md §3: no certainty about what is
 # uncertain, no pressure), and talk of moving up a tier (a tier is not a risk level). English is compared in
@@ -60,9 +61,11 @@ FORBIDDEN = {
            "limited time", "don't miss", "seats are limited", "move up", "upgrade", "higher tier"),
     "zh_Hans": ("保本", "稳赚", "包赚", "保证收益", "保收益", "承诺收益", "刚性兑付", "刚兑", "零风险", "无风险",
                 "高收益", "立即购买", "抢购", "限时", "最后机会", "错过", "名额有限", "升级", "更高等级"),
+    "zh_Hant": ("保本", "穩賺", "包賺", "保證收益", "保收益", "承諾收益", "剛性兌付", "剛兌", "零風險", "無風險",
+                "高收益", "立即購買", "搶購", "限時", "最後機會", "錯過", "名額有限", "升級", "更高等級"),
 }
 # The renderer adds the way to refuse further marketing to every strategy message: a body does not.
-UNSUBSCRIBE = ("unsubscribe", "/stop", "退订")
+UNSUBSCRIBE = ("unsubscribe", "/stop", "退订", "取消訂閱")
 CLIENT_NAME = "Wang <b>Wei</b> & Co"
 CONTACTS = (
     AdviserContact("Li Na", "+86 21 5555 0101", "li.na@example.com"),
@@ -284,6 +287,21 @@ comment = "为什么？"
 text = "公司让我轻松地办好了这项业务。"
 low = "非常不同意"
 high = "非常同意"
+
+[zh_Hant]
+title = "我們做得怎麼樣？"
+intro = "兩個簡短的問題。"
+
+[zh_Hant.questions.recommend]
+text = "您有多大可能推薦我們？"
+low = "完全不可能"
+high = "非常可能"
+comment = "為什麼？"
+
+[zh_Hant.questions.ease]
+text = "公司讓我輕鬆地辦好了這項業務。"
+low = "非常不同意"
+high = "非常同意"
 """
 
 GOOD_STRATEGY = """
@@ -307,6 +325,15 @@ body = '''
 • {{ product.name }}：R{{ product.risk_level }}，起购金额 {{ product.min_investment|money }}
 {% endfor %}
 '''
+
+[zh_Hant]
+title = "自助服務"
+body = '''
+{{ client_name }}您好：
+{% for product in products %}
+• {{ product.name }}：R{{ product.risk_level }}，最低申購金額 {{ product.min_investment|money }}
+{% endfor %}
+'''
 """
 
 
@@ -326,7 +353,7 @@ def _without(good: str, table: str) -> str:
     ("text", "says"),
     [
         (_without(GOOD_SURVEY, "zh_Hans.questions.ease"),
-         ("zh_Hans.questions.ease: is missing (every question is given in every locale: en, zh_Hans).",)),
+         ("zh_Hans.questions.ease: is missing (every question is given in every locale: en, zh_Hans, zh_Hant).",)),
         (_changed(GOOD_SURVEY, 'low = "Not at all likely"\n', ""),
          ("en.questions.recommend.low: is missing (every text is given in every locale",)),
         (_changed(GOOD_SURVEY, 'intro = "两个简短的问题。"', 'intro = "  "'),

@@ -82,6 +82,18 @@ intro = "占用您一分钟。"
 text = "您有多大可能向朋友推荐我们？"
 low = "完全不可能"
 high = "非常可能"
+
+[zh_Hant]
+title = "我們做得怎麼樣？"
+intro = "佔用您一分鐘。"
+[zh_Hant.questions.recommend]
+text = "您有多大可能向朋友推薦我們？"
+low = "完全不可能"
+high = "非常可能"
+[zh_Hant.questions.ease]
+text = "公司讓我輕鬆辦好了我的事。"
+low = "非常不同意"
+high = "非常同意"
 """
 
 

@@ -60,6 +60,10 @@ body = "{{{{ client_name }}}}: {{% for p in products %}}{{{{ p.name }}}} (R{{{{ 
 [zh_Hans]
 title = "为您推荐"
 body = "{{{{ client_name }}}}：{{% for p in products %}}{{{{ p.name }}}}（R{{{{ p.risk_level }}}}）{{% endfor %}}"
+
+[zh_Hant]
+title = "為您推薦"
+body = "{{{{ client_name }}}}：{{% for p in products %}}{{{{ p.name }}}}（R{{{{ p.risk_level }}}}）{{% endfor %}}"
 '''
 
 

@@ -46,7 +46,8 @@ def strategy_file(directory: Path, template_id: str, *, strategy: str, products:
     (directory / f"{template_id}.toml").write_text(
         f'strategy = "{strategy}"\nproducts = [{named}]\n\n'
         '[en]\ntitle = "Products for you"\nbody = "Dear {{ client_name }}, see {{ products|length }} products."\n\n'
-        '[zh_Hans]\ntitle = "为您推荐"\nbody = "尊敬的{{ client_name }}，请看 {{ products|length }} 款产品。"\n',
+        '[zh_Hans]\ntitle = "为您推荐"\nbody = "尊敬的{{ client_name }}，请看 {{ products|length }} 款产品。"\n\n'
+        '[zh_Hant]\ntitle = "為您推薦"\nbody = "{{ client_name }}您好，請看 {{ products|length }} 款產品。"\n',
         encoding="utf-8")
     return directory
 

@@ -103,6 +103,26 @@ high = "非常满意"
 text = "我们让您轻松办成了所需的事。"
 low = "非常不同意"
 high = "非常同意"
+
+[zh_Hant]
+title = "回顧之後"
+intro = "三個簡短的問題。"
+
+[zh_Hant.questions.recommend]
+text = "您會推薦我們嗎？"
+low = "完全不可能"
+high = "非常可能"
+comment = "為什麼？"
+
+[zh_Hant.questions.satisfied]
+text = "您對這次回顧滿意嗎？"
+low = "非常不滿意"
+high = "非常滿意"
+
+[zh_Hant.questions.easy]
+text = "我們讓您輕鬆辦好了所需的事。"
+low = "非常不同意"
+high = "非常同意"
 '''
 
 # Every whole-hour offset there is: one of them is day, and one night, whenever a test runs.
