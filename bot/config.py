@@ -9,7 +9,7 @@ and username, and the firm's settings keep their bare `TIERBOT_` names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, date, datetime, time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, get_args, get_origin
@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_SQLITE_PATH", "CampaignSettings", "DatabaseSettings", "DeliverySettings", "FirmSettings",
            "InvalidSettings", "Locale", "RedisSettings", "SettingProblem", "Settings", "TelegramSettings",
-           "get_settings", "is_time_zone", "parse_quiet_hours", "zone_or"]
+           "firm_day", "firm_today", "get_settings", "is_time_zone", "parse_quiet_hours", "zone_or"]
 
 Locale = Literal["en", "zh_Hans", "zh_Hant"]
 DEFAULT_SQLITE_PATH = Path("var") / "tierbot.sqlite3"
@@ -119,6 +119,16 @@ def zone_or(name: str | None, fallback: str) -> ZoneInfo:
     """The time zone `name` (a person's, from their record), or `fallback` (the firm's) when `name` is None or a
     zone this machine does not know."""
     return ZoneInfo(name if name is not None and is_time_zone(name) else fallback)
+
+
+def firm_day(moment: datetime) -> date:
+    """The day of `moment` on the firm's calendar (TIERBOT_TIMEZONE): the day an adviser's departure or a risk
+    assessment's expiry is judged on, as the firm's records date them."""
+    return moment.astimezone(ZoneInfo(get_settings().firm.timezone)).date()
+
+
+def firm_today() -> date:
+    return firm_day(datetime.now(UTC))
 
 
 class DeliverySettings(BaseSettings):

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.readers import Reader
+from bot.config import firm_today
 from bot.db.models import RECORD_ID, Adviser, AuditEntry, Client, Role, with_the_firm
 
 __all__ = ["AllowedBook", "AllowedClient", "Refusal", "example_client", "grant_access", "grant_book"]
@@ -112,7 +113,7 @@ async def grant_book(session: AsyncSession, reader: Reader, adviser_id: str | No
     if reader.role is not Role.ADVISER or adviser_id not in (None, reader.adviser_id):
         return Refusal.NOT_ALLOWED
     left_on = await session.scalar(select(Adviser.left_on).where(Adviser.adviser_id == reader.adviser_id))
-    if not with_the_firm(left_on, datetime.now(UTC).date()):
+    if not with_the_firm(left_on, firm_today()):
         return Refusal.NOT_ALLOWED
     return AllowedBook(reader, reader.adviser_id, grant=_GRANT)
 
@@ -126,7 +127,7 @@ async def example_client(session: AsyncSession, reader: Reader) -> str | None:
     if reader.role is Role.ADVISER:  # one still with the firm: one who has left is refused every client
         query = query.join(Adviser, Adviser.adviser_id == Client.adviser_id).where(
             Client.adviser_id == reader.adviser_id,
-            Adviser.with_the_firm_on(datetime.now(UTC).date()))
+            Adviser.with_the_firm_on(firm_today()))
     return await session.scalar(query)
 
 
@@ -168,6 +169,6 @@ async def _refused_because(session: AsyncSession, reader: Reader, client_id: str
         return None
     if row.adviser_id != reader.adviser_id:
         return "not_assigned"
-    if not with_the_firm(row.left_on, datetime.now(UTC).date()):
+    if not with_the_firm(row.left_on, firm_today()):
         return "adviser_left"
     return None

@@ -4,13 +4,13 @@ file gives it (advisers.csv's optional phone and email)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.access import Refusal, grant_access
 from bot.accounts.readers import Reader
+from bot.config import firm_today
 from bot.db.models import Adviser, Client, Role, with_the_firm
 
 __all__ = ["AdviserContact", "adviser_contact"]
@@ -42,6 +42,6 @@ async def adviser_contact(session: AsyncSession, reader: Reader) -> AdviserConta
     )).one_or_none()
     if row is None:
         return AdviserContact(None)
-    if not with_the_firm(row.left_on, datetime.now(UTC).date()):
+    if not with_the_firm(row.left_on, firm_today()):
         return AdviserContact(None, left=True)
     return AdviserContact(row.name, row.phone or None, row.email or None)

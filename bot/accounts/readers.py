@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import firm_today
 from bot.db.models import Adviser, Client, Role, TelegramAccount, with_the_firm
 
 __all__ = ["Reader", "display_name", "load_reader", "remember_locale"]
@@ -25,6 +26,8 @@ class Reader:
     locale: str | None = None
     record_locale: str | None = None
     left_on: date | None = None
+    # The IANA time zone of the client's or adviser's record: the dates and times they read are on its clock.
+    timezone: str | None = None
 
     @property
     def bound(self) -> bool:
@@ -32,8 +35,8 @@ class Reader:
 
     @property
     def departed(self) -> bool:
-        """An adviser who has left the firm (as of today, UTC): refused everything an adviser may do."""
-        return self.role is Role.ADVISER and not with_the_firm(self.left_on, datetime.now(UTC).date())
+        """An adviser who has left the firm (as of today on its calendar): refused everything an adviser may do."""
+        return self.role is Role.ADVISER and not with_the_firm(self.left_on, firm_today())
 
     @property
     def staff(self) -> bool:
@@ -43,7 +46,8 @@ class Reader:
 # An account is bound to a client or to an adviser (or to neither, an admin): at most one of the joins finds a row.
 _READER = (
     select(TelegramAccount.role, TelegramAccount.client_id, TelegramAccount.adviser_id, TelegramAccount.locale,
-           func.coalesce(Client.locale, Adviser.locale), Adviser.left_on)
+           func.coalesce(Client.locale, Adviser.locale), Adviser.left_on,
+           func.coalesce(Client.timezone, Adviser.timezone))
     .outerjoin(Client, Client.client_id == TelegramAccount.client_id)
     .outerjoin(Adviser, Adviser.adviser_id == TelegramAccount.adviser_id)
     .where(TelegramAccount.telegram_user_id == bindparam("user_id"))

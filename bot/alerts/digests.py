@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import Reader
-from bot.config import Settings, zone_or
+from bot.config import Settings, firm_day, firm_today, zone_or
 from bot.db.models import (
     TELEGRAM_IDS_BELOW,
     Adviser,
@@ -115,7 +115,7 @@ async def _plan(connection: AsyncConnection, *, schedule: DigestSchedule, now: d
         select(func.max(ScoringRun.id)).where(ScoringRun.finished_at.is_not(None)))
     if run is None:
         return []
-    waiting = _waiting(now.astimezone(UTC).date()).where(
+    waiting = _waiting(firm_day(now)).where(
         exists(reachable_advisers().where(TelegramAccount.adviser_id == Alert.adviser_id))).order_by(Alert.id)
     # Locked (PostgreSQL), so that a queueing running at the same time waits, then finds them in a digest.
     rows = (await connection.execute(waiting.with_for_update(of=Alert) if lock else waiting)).all()
@@ -154,7 +154,7 @@ async def queue_digests(connection: AsyncConnection, *, schedule: DigestSchedule
             await connection.execute(update(Alert).where(Alert.id.in_(alert_ids)).values(outbox_id=outbox_id))
             digests, carried = digests + 1, carried + len(alert_ids)
     left = await connection.scalar(
-        select(func.count()).select_from(_waiting(now.astimezone(UTC).date()).subquery()))
+        select(func.count()).select_from(_waiting(firm_day(now)).subquery()))
     return DigestsQueued(digests=digests, alerts=carried, waiting=left or 0)
 
 
@@ -234,7 +234,7 @@ async def load_digest(session: AsyncSession, reader: Reader, alert_ids: Sequence
         .join(Adviser, Adviser.adviser_id == Alert.adviser_id)
         .where(Alert.id.in_(alert_ids), Alert.adviser_id == reader.adviser_id,
                Client.adviser_id == reader.adviser_id,
-               Adviser.with_the_firm_on(datetime.now(UTC).date()))
+               Adviser.with_the_firm_on(firm_today()))
         .order_by(Alert.id)
     )).all()
     if not rows:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -36,7 +36,7 @@ from bot.alerts import DigestSchedule, reachable_advisers
 from bot.campaigns import CAMPAIGN_IDS, FEEDBACK_KIND
 from bot.campaigns.content import ContentError, Question, Survey, load_survey
 from bot.campaigns.service import survey_open
-from bot.config import Settings
+from bot.config import Settings, firm_day
 from bot.db.models import (
     Adviser,
     Alert,
@@ -242,7 +242,7 @@ async def _raise_feedback(session: AsyncSession, campaign: Campaign, question: Q
     adviser = (await session.execute(
         select(Adviser.adviser_id, Adviser.timezone)
         .join(Client, Client.adviser_id == Adviser.adviser_id)
-        .where(Client.client_id == client_id, Adviser.with_the_firm_on(now.astimezone(UTC).date())))).one_or_none()
+        .where(Client.client_id == client_id, Adviser.with_the_firm_on(firm_day(now))))).one_or_none()
     if adviser is None:
         return None
     # Waits for a concurrent low rating of the same client's, in another question, to commit: then sees it below.

@@ -19,7 +19,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, NoReturn
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, not_, null, or_, select
@@ -28,7 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.campaigns.consent import refused
 from bot.campaigns.content import StrategyMessage, needs_valid_assessment
-from bot.config import Settings
+from bot.config import Settings, firm_day
 from bot.db.models import (
     RECORD_ID,
     TELEGRAM_IDS_BELOW,
@@ -340,7 +340,7 @@ def _pushed(kind: CampaignKind, sends_from: datetime, window: timedelta) -> Sele
 def _reasons(kind: CampaignKind, message: StrategyMessage | None, account: ColumnElement[int | None],
              blocked: ColumnElement[datetime | None], *, settings: Settings, rules: TierRules, now: datetime,
              sends_from: datetime, product_risk: int | None) -> list[tuple[ColumnElement[bool], str]]:
-    today = now.astimezone(UTC).date()
+    today = firm_day(now)
     fatigue = settings.campaign
     conditions: dict[Exclusion, ColumnElement[bool]] = {
         Exclusion.NEVER_BOUND: account.is_(None),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from bot.campaigns.content import (
     needs_valid_assessment,
 )
 from bot.campaigns.service import survey_open
-from bot.config import Settings
+from bot.config import Settings, firm_day
 from bot.db.models import Campaign, CampaignKind, CampaignStatus, Client, Product, Role, SurveyScale
 from bot.i18n.vocabulary import product_name
 from tiering import TierRules, risk_assessment_status
@@ -189,7 +189,7 @@ async def strategy_to_send(session: AsyncSession, payload: Mapping[str, Any], re
     shelf = await _shelf(session, message.products, locale)
     why_not = unsuitable(message, risk_level=client.risk_level, assessed_on=client.risk_assessed_on,
                          products={product_id: item.risk_level for product_id, item in shelf.items()},
-                         today=now.astimezone(UTC).date(), valid_months=rules.suitability.assessment_valid_months)
+                         today=firm_day(now), valid_months=rules.suitability.assessment_valid_months)
     if why_not is not None:
         return None
     if (quiet := _quiet_until(settings, now, client.timezone)) is not None:

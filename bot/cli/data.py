@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,7 @@ from bot.cli.common import (
 )
 from bot.cli.help import N_
 from bot.cli.scoring import print_score, rules_or_fail, score_with_progress
-from bot.config import get_settings
+from bot.config import firm_today, get_settings
 from bot.demo import SCORED_MONTHS, Showcase, generate_demo_data, pick_showcase, scoring_dates
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
@@ -86,7 +86,7 @@ def import_command(
 
 
 def _last_month_end() -> date:
-    return datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    return firm_today().replace(day=1) - timedelta(days=1)
 
 
 def _generate(out_dir: Path, clients: int, seed: int, as_of: date) -> None:

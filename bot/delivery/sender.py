@@ -44,6 +44,7 @@ from bot.db.models import OutboxStatus
 from bot.delivery import outbox
 from bot.delivery.outbox import Queued
 from bot.delivery.pacing import Pacer, sleep_unless
+from bot.i18n import use_zone
 from bot.telegram import create_i18n, loggable, reader_locale, split_html
 
 __all__ = ["HOLD_CHECK", "Postponed", "Rendered", "Renderer", "Sender", "Tally", "default_concurrency"]
@@ -355,7 +356,7 @@ class Sender:
                 return _Verdict(_Outcome.UNREACHABLE, "blocked")
             reader = await load_reader(work.session, row.telegram_user_id)
             locale = await reader_locale(reader, None, None, self._i18n.default_locale)
-            with self._i18n.context(), self._i18n.use_locale(locale):
+            with self._i18n.context(), self._i18n.use_locale(locale), use_zone(reader.timezone):
                 rendered = await renderer(work.session, row, reader)
         if rendered is None:
             return _Verdict(_Outcome.NOTHING_TO_SAY, "nothing_to_say")

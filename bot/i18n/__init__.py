@@ -7,11 +7,13 @@ from bot.i18n.catalogs import (
     Catalogs,
     compile_catalogs,
     current_locale,
+    current_zone,
     gettext,
     ngettext,
     resolve_locale,
     set_locale,
     use_locale,
+    use_zone,
 )
 from bot.i18n.rendering import format_money, plain, render, render_string
 
@@ -21,6 +23,7 @@ __all__ = [
     "Catalogs",
     "compile_catalogs",
     "current_locale",
+    "current_zone",
     "format_money",
     "gettext",
     "ngettext",
@@ -30,4 +33,5 @@ __all__ = [
     "resolve_locale",
     "set_locale",
     "use_locale",
+    "use_zone",
 ]

@@ -25,11 +25,13 @@ __all__ = [
     "Catalogs",
     "compile_catalogs",
     "current_locale",
+    "current_zone",
     "gettext",
     "ngettext",
     "resolve_locale",
     "set_locale",
     "use_locale",
+    "use_zone",
 ]
 
 LOCALES = ("en", "zh_Hans", "zh_Hant")
@@ -39,6 +41,7 @@ DOMAIN = "messages"
 
 _catalogs: ContextVar[Catalogs | None] = ContextVar("tierbot_catalogs", default=None)
 _locale: ContextVar[str | None] = ContextVar("tierbot_locale", default=None)
+_zone: ContextVar[str | None] = ContextVar("tierbot_zone", default=None)
 
 
 def resolve_locale(code: str | None) -> str | None:
@@ -122,6 +125,21 @@ def use_locale(locale: str) -> Iterator[None]:
 def set_locale(locale: str) -> None:
     """Switch the current locale for the rest of the block already entered (a person who just chose another)."""
     _locale.set(locale)
+
+
+def current_zone() -> str | None:
+    """The IANA time zone of the person being served, when their record gives one (else the firm's is theirs)."""
+    return _zone.get()
+
+
+@contextmanager
+def use_zone(zone: str | None) -> Iterator[None]:
+    """Dates and times read in `zone` within the block (None: the firm's)."""
+    token = _zone.set(zone)
+    try:
+        yield
+    finally:
+        _zone.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -26,8 +26,8 @@ from babel.numbers import (
 )
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from bot.config import get_settings
-from bot.i18n.catalogs import current_locale, gettext, ngettext
+from bot.config import get_settings, zone_or
+from bot.i18n.catalogs import current_locale, current_zone, gettext, ngettext
 from bot.i18n.tables import text_table
 from bot.i18n.vocabulary import category_name, dimension_name, language_name, product_name, segment_name, tier_name
 from bot.resources import TEMPLATES_DIR
@@ -121,14 +121,22 @@ def format_ratio(value: float, digits: int = 0) -> str:
     return format_percent(value, format=_percent(digits), locale=_reader_locale())
 
 
+def _reader_zone(zone: str | None = None) -> ZoneInfo:
+    """`zone`, else the reader's (`bot.i18n.use_zone`), else the firm's."""
+    return zone_or(zone or current_zone(), get_settings().firm.timezone)
+
+
 def format_day(value: date) -> str:
+    """A day as the reader writes it; a moment's day on the reader's clock."""
+    if isinstance(value, datetime):
+        value = value.astimezone(_reader_zone()).date()
     return format_date(value, format="medium", locale=_reader_locale())
 
 
-def format_moment(at: datetime, zone: str) -> str:
-    """A moment as the reader writes a date and a time, in the time zone `zone` (the firm's, say)."""
+def format_moment(at: datetime, zone: str | None = None) -> str:
+    """A moment as the reader writes a date and a time, on the clock of `zone`, else the reader's own."""
     locale = current_locale()
-    local = at.astimezone(ZoneInfo(zone))
+    local = at.astimezone(_reader_zone(zone))
     pattern: str = Locale.parse(locale).datetime_formats["medium"]  # "{1}, {0}": the date, then the time
     return pattern.format(format_time(local, "short", tzinfo=local.tzinfo, locale=locale),
                           format_date(local, "medium", locale=locale))

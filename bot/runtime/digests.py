@@ -14,7 +14,7 @@ from bot.alerts import DIGEST_KIND, DigestSchedule, digests_to_queue, pending_di
 from bot.config import Settings
 from bot.delivery.outbox import Queued
 from bot.delivery.sender import Postponed, Rendered
-from bot.i18n import use_locale
+from bot.i18n import use_locale, use_zone
 from bot.telegram import reader_locale
 
 __all__ = ["DigestPreview", "preview_digests"]
@@ -51,7 +51,7 @@ async def preview_digests(engine: AsyncEngine, settings: Settings, *, now: datet
         for outbox_id, queued, not_before in sorted(digests, key=lambda digest: digest[2]):
             reader = await load_reader(session, queued.telegram_user_id)
             locale = await reader_locale(reader, None, None, settings.firm.default_locale)
-            with use_locale(locale):
+            with use_locale(locale), use_zone(reader.timezone):
                 rendered = await render(session, queued, reader)
             assert not isinstance(rendered, Postponed)  # quiet hours hold a digest when it is queued, not after
             previews.append(DigestPreview(reader.adviser_id, queued.telegram_user_id, locale, not_before, outbox_id,

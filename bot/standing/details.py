@@ -9,13 +9,13 @@ churn model that run fitted, and the tier state it stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import AllowedClient
+from bot.config import firm_today
 from bot.db.models import Product, ScoringRun, TierState
 from bot.scoring.features import Window, chunk_facts, purchase_histories
 from tiering import (
@@ -93,7 +93,7 @@ async def client_details(session: AsyncSession, allowed: AllowedClient, rules: T
     shelf = [ShelfProduct(p.product_id, p.category, p.risk_level, p.min_investment) for p in products]
     recommendations = recommend(result, facts, shelf, rules)
     # Judged at the run's day by the engine; an assessment that has lapsed since withdraws the products today.
-    lapsed = risk_assessment_status(facts.risk_level, facts.risk_assessed_on, datetime.now(UTC).date(),
+    lapsed = risk_assessment_status(facts.risk_level, facts.risk_assessed_on, firm_today(),
                                     rules.suitability.assessment_valid_months)
     if lapsed is not None:
         recommendations = require_risk_assessment(recommendations, lapsed)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import load_reader
 from bot.db import unit_of_work
+from bot.i18n import use_zone
 
 __all__ = ["PrivateChatsOnly", "ReaderMiddleware", "UnitOfWorkMiddleware"]
 
@@ -55,5 +56,6 @@ class ReaderMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User = data["event_from_user"]
-        data["reader"] = await load_reader(data["session"], user.id)
-        return await handler(event, data)
+        data["reader"] = reader = await load_reader(data["session"], user.id)
+        with use_zone(reader.timezone):  # the dates and times they read, on their own clock
+            return await handler(event, data)

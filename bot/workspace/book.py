@@ -14,7 +14,7 @@ import calendar
 import enum
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.accounts import AllowedBook
+from bot.config import firm_today
 from bot.db.models import RECORD_ID, Adviser, Client, Role, ScoringRun, TierSnapshot, TierState
 from tiering import Segment, TierRules
 
@@ -191,7 +192,7 @@ async def _condition(session: AsyncSession, query: BookQuery, rules: TierRules) 
             latest = await _latest_run_day(session)
             return false() if latest is None else tier_changed_since(latest - timedelta(days=CHANGED_WITHIN_DAYS))
         case BookFilter.RISK:
-            return _assessment_due(rules, datetime.now(UTC).date())
+            return _assessment_due(rules, firm_today())
     return true()
 
 

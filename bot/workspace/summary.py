@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.accounts import AllowedClient, Reader, Refusal, grant_access
 from bot.campaigns.content import ContentError, load_survey
+from bot.config import firm_today
 from bot.db.models import Balance, Campaign, Interaction, Product, ScoringRun, TierSnapshot
 from bot.db.models import SurveyAnswer as SurveyAnswerRow
 from bot.scoring.calendar import month_number, month_start
@@ -84,7 +85,7 @@ class Holding:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    on: date
+    at: datetime  # shown as a day on the reader's clock
     channel: str
     kind: str | None
 
@@ -96,7 +97,7 @@ class SurveyAnswer:
 
     survey_titles: Mapping[str, str]
     question_texts: Mapping[str, str]
-    answered_on: date
+    answered_at: datetime  # shown as a day on the reader's clock
     rating: int
     scale_max: int
     comment: str | None
@@ -160,7 +161,7 @@ async def client_summary(session: AsyncSession, allowed: AllowedClient, rules: T
         return Refusal.NOT_ASSESSED
     client_id = allowed.client_id
     facts = standing.facts
-    today = datetime.now(UTC).date()
+    today = firm_today()
     risk_status = _risk_status(facts.risk_level, facts.risk_assessed_on, today, rules)
     connection = await session.connection()  # the reads below are Core statements: no ORM work on their rows
     run_id, history, latest_snapshot = await _history(connection, client_id, rules)
@@ -346,7 +347,7 @@ async def _held_above(connection: AsyncConnection, client_id: str, level: int | 
 
 async def _contacts(connection: AsyncConnection, client_id: str) -> tuple[Contact, ...]:
     rows = await connection.execute(_CONTACTS, {"client_id": client_id})
-    return tuple(Contact(at.astimezone(UTC).date(), channel, kind or None) for at, channel, kind in rows)
+    return tuple(Contact(at, channel, kind or None) for at, channel, kind in rows)
 
 
 async def _survey(connection: AsyncConnection, client_id: str) -> tuple[SurveyAnswer, ...]:
@@ -360,6 +361,6 @@ async def _survey(connection: AsyncConnection, client_id: str) -> tuple[SurveyAn
         return ()
     answers = {row.question: row for row in rows}
     return tuple(
-        SurveyAnswer(survey.titles, question.texts, answers[question.id].answered_at.astimezone(UTC).date(),
+        SurveyAnswer(survey.titles, question.texts, answers[question.id].answered_at,
                      answers[question.id].rating, question.bounds[1], answers[question.id].comment)
         for question in survey.questions if question.id in answers)

@@ -15,6 +15,7 @@ October's net flow: a deposit of USD 10,000 (72,000) less a withdrawal of HKD 20
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support.paths import GOOD_IMPORT, TEST_DATA
 
 from bot.db.models import Balance, FxRate, TierState
+from bot.demo import generate_demo_data
 from bot.importer import ImportFailed, import_path
 from bot.scoring import load_rules, score_clients
 from bot.scoring.features import Window, chunk_facts
@@ -128,3 +130,39 @@ async def test_a_rate_imported_later_is_used_at_the_next_run(firm: AsyncEngine, 
     async with firm.connect() as connection:
         (facts,) = await chunk_facts(connection, Window(AS_OF, rules.history_months), "C00020", "C00020", {})
     assert facts.monthly_aum[-3] == Decimal("6935000.00")  # 400,000 × 7.40 + 2,275,000 + 1,700,000
+
+
+async def test_a_demo_client_holding_usd_hkd_and_cny_is_tiered_at_the_demos_rates(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """The demo's files worked through by hand: a client holding all three currencies in each of the last 3 months,
+    their month-end statements times that month's rate (one a month in the demo), averaged."""
+    generate_demo_data(tmp_path / "demo", clients=400, seed=5, as_of=AS_OF)
+    await import_path(engine, tmp_path / "demo", actor="test")
+    rules = load_rules(None)
+    await score_clients(engine, rules, as_of=AS_OF)
+
+    rates = {(row["currency"], row["date"][:7]): Decimal(row["rate"]) for row in _rows(tmp_path / "demo/fx_rates.csv")}
+    months = ("2026-08", "2026-09", "2026-10")
+    held: dict[str, dict[str, Decimal]] = {}  # client -> month -> the statement's worth in CNY
+    currencies: dict[str, set[str]] = {}
+    for row in _rows(tmp_path / "demo/balances.csv"):
+        month = row["as_of"][:7]
+        if month in months:
+            code = row["currency"] or "CNY"
+            rate = Decimal(1) if code == "CNY" else rates[code, month]
+            worth = held.setdefault(row["client_id"], dict.fromkeys(months, Decimal(0)))
+            worth[month] += Decimal(row["amount"]) * rate
+            currencies.setdefault(row["client_id"], set()).add(code)
+    client_id = min(c for c, codes in currencies.items() if codes == {"CNY", "USD", "HKD"})
+    average = (sum(held[client_id].values(), Decimal(0)) / 3).quantize(Decimal("0.01"))
+    tier = next(t.id for t in reversed(rules.tiers) if average >= t.aum_from)
+    async with engine.connect() as connection:
+        state = (await connection.execute(select(TierState).where(TierState.client_id == client_id))).one()
+    assert abs(state.monthly_avg_aum - average) <= Decimal("0.01")  # the database's sum rounds once more
+    assert state.qualified_tier == tier
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
