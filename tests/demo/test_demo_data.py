@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support.hant import simplified_only
 
 from bot.db.models import ProductCategory, TransactionKind
 from bot.demo import HEADERS, DemoSummary, generate_demo_data
@@ -38,6 +40,7 @@ class Book:
     balances: Rows
     transactions: Rows
     interactions: Rows
+    fx_rates: Rows
 
 
 def read(out: Path, name: str) -> Rows:
@@ -57,11 +60,23 @@ def moment(text: str) -> datetime:
     return parsed
 
 
-def month_end_aum(balances: Rows) -> dict[str, dict[date, Decimal]]:
-    """Client -> statement date -> AUM."""
+def in_cny(out: Path) -> Callable[[Mapping[str, str], str], Decimal]:
+    """A row's amount in CNY at the demo's rate for the month of its date column."""
+    rates = {(row["currency"], row["date"][:7]): Decimal(row["rate"]) for row in read(out, "fx_rates.csv")}
+
+    def convert(row: Mapping[str, str], day: str) -> Decimal:
+        amount = Decimal(row["amount"])
+        return amount * rates[row["currency"], row[day][:7]] if row["currency"] else amount
+
+    return convert
+
+
+def month_end_aum(book: Book) -> dict[str, dict[date, Decimal]]:
+    """Client -> statement date -> AUM, in CNY."""
+    convert = in_cny(book.out)
     aum: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in balances:
-        aum[row["client_id"]][date.fromisoformat(row["as_of"])] += Decimal(row["amount"])
+    for row in book.balances:
+        aum[row["client_id"]][date.fromisoformat(row["as_of"])] += convert(row, "as_of")
     return aum
 
 
@@ -123,9 +138,13 @@ def test_advisers_and_clients_are_valid(book: Book) -> None:
         assert row["adviser_id"] in adviser_ids
         onboarded = date.fromisoformat(row["onboarded_on"])
         assert AS_OF - timedelta(days=15 * 366) <= onboarded <= AS_OF
-        assert row["locale"] in {"zh_Hans", "en"}
-        if row["locale"] == "zh_Hans":
+        assert row["locale"] in {"zh_Hans", "en", "zh-HK", "zh-TW"}
+        assert row["timezone"] == {"zh-HK": "Asia/Hong_Kong", "zh-TW": "Asia/Taipei"}.get(
+            row["locale"], row["timezone"] if row["timezone"] in ("", "Asia/Singapore") else "?")
+        if row["locale"].startswith("zh"):
             assert re.fullmatch(r"[\u4e00-\u9fff]{2,4}", row["name"]), row["name"]
+            if row["locale"] != "zh_Hans":  # in Traditional characters
+                assert simplified_only(row["name"]) == [], row["name"]
         else:
             assert re.fullmatch(r"[A-Za-z' ,.ü]+", row["name"]), row["name"]
         assert row["risk_level"] in {"", "C1", "C2", "C3", "C4", "C5"}
@@ -166,6 +185,21 @@ def test_balances_are_valid(book: Book) -> None:
     assert max(statements) == AS_OF
     assert min(statements) == date(2024, 4, 30)
     assert all((statement + timedelta(days=1)).day == 1 for statement in statements)
+
+
+def test_holdings_abroad_are_in_dollars_with_a_rate_for_every_month(book: Book) -> None:
+    rated = {(row["currency"], row["date"]) for row in book.fx_rates}
+    statements = {row["as_of"] for row in book.balances}
+    assert rated == {(code, day) for code in ("USD", "HKD") for day in statements}
+    locale = {row["client_id"]: row["locale"] for row in book.clients}
+    currencies: dict[str, set[str]] = defaultdict(set)
+    for row in (*book.balances, *book.transactions):
+        currencies[row["currency"]].add(locale[row["client_id"]])
+    # Hong Kong dollars only in Hong Kong; US dollars there, in Taiwan and abroad; the base currency everywhere.
+    assert set(currencies) == {"", "USD", "HKD"}
+    assert currencies["HKD"] == {"zh-HK"}
+    assert currencies["USD"] == {"zh-HK", "zh-TW", "en"}
+    assert sum(row["currency"] != "" for row in book.balances) > 0.01 * len(book.balances)
 
 
 def test_transactions_are_valid(book: Book) -> None:
@@ -216,11 +250,11 @@ def test_aum_is_heavy_tailed_like_a_chinese_retail_bank_and_every_category_is_he
     current: dict[str, Decimal] = defaultdict(Decimal)
     held = set()
     last = AS_OF.isoformat()
-    with (tmp_path / "balances.csv").open(encoding="utf-8", newline="") as file:
-        for client_id, product_id, as_of, amount in list(csv.reader(file))[1:]:
-            held.add(product_id)
-            if as_of == last:
-                current[client_id] += Decimal(amount)
+    convert = in_cny(tmp_path)
+    for row in read(tmp_path, "balances.csv"):
+        held.add(row["product_id"])
+        if row["as_of"] == last:
+            current[row["client_id"]] += convert(row, "as_of")
     total = sum(current.values())
 
     def band(low: int, high: float) -> tuple[float, float]:
@@ -243,7 +277,7 @@ def test_aum_is_heavy_tailed_like_a_chinese_retail_bank_and_every_category_is_he
 
 
 def test_every_kind_of_client_appears(book: Book) -> None:
-    aum = month_end_aum(book.balances)
+    aum = month_end_aum(book)
     year_ago, half_year_ago = date(2025, 3, 31), AS_OF - timedelta(days=182)
     new = {row["client_id"] for row in book.clients if date.fromisoformat(row["onboarded_on"]) > half_year_ago}
     recently_active = {row["client_id"] for row in book.transactions if moment(row["at"]).date() > half_year_ago}
@@ -292,7 +326,10 @@ def test_every_kind_of_client_appears(book: Book) -> None:
     assert sum(category[next(iter(held))] == "deposit" for held in single) > 0.9 * len(single) > 300
     assert sum(len({category[product] for product in held}) >= 3 for held in products.values() if len(held) >= 4) > 30
     locales = [row["locale"] for row in book.clients]
-    assert 0.75 <= locales.count("zh_Hans") / len(locales) <= 0.85
+    assert 0.75 <= sum(locale.startswith("zh") for locale in locales) / len(locales) <= 0.85
+    # International clients: in Hong Kong and Taiwan, reading Traditional Chinese, and abroad.
+    assert 0.04 <= (locales.count("zh-HK") + locales.count("zh-TW")) / len(locales) <= 0.10
+    assert 0.01 <= sum(row["timezone"] == "Asia/Singapore" for row in book.clients) / len(locales) <= 0.05
     never_assessed = sum(row["risk_level"] == "" for row in book.clients) / len(book.clients)
     assert 0.05 <= never_assessed <= 0.11
     expired = [row for row in book.clients if row["risk_assessed_on"]]
