@@ -17,13 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import (
-    NumberPattern,
-    format_currency,
-    format_decimal,
-    format_percent,
-    parse_pattern,
-)
+from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings, zone_or
@@ -88,7 +82,8 @@ def format_money(amount: Decimal | int | float, currency: str | None = None, *, 
         if label is not None:
             return _labelled(value, label, locale, whole)
     if whole:
-        return str(_whole_pattern(locale).apply(value, _babel_locale(locale), currency=code, currency_digits=False))
+        return format_currency(value, code, format=_whole_pattern(locale), currency_digits=False,
+                               locale=_babel_locale(locale))
     return format_currency(value, code, locale=_babel_locale(locale))
 
 

@@ -33,8 +33,8 @@ S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 def with_month_rates(statement: S, currency: SQLColumnExpression[Any], day: SQLColumnExpression[Any]) -> S:
     """`statement` joined to the rate of `currency` in the month of `day` (none for the base currency)."""
-    return statement.outerjoin(MONTH_RATES, and_(MONTH_RATES.c.currency == currency, MONTH_RATES.c.month ==
-                                                 month_of(day)))
+    rate_of_the_month = and_(MONTH_RATES.c.currency == currency, MONTH_RATES.c.month == month_of(day))
+    return statement.outerjoin(MONTH_RATES, rate_of_the_month)
 
 
 def in_base(amount: SQLColumnExpression[Decimal]) -> ColumnElement[Decimal]:

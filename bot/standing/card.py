@@ -73,9 +73,11 @@ _CARD = (
     .outerjoin(Adviser, Adviser.adviser_id == Client.adviser_id)
     .where(Client.client_id == bindparam("client_id"))
 )
-_LATEST_STATEMENT: Final = (select(func.max(Balance.as_of))
-                     .where(Balance.client_id == bindparam("client_id"), Balance.as_of <= bindparam("as_of"))
-                     .scalar_subquery())
+_LATEST_STATEMENT: Final = (
+    select(func.max(Balance.as_of))
+    .where(Balance.client_id == bindparam("client_id"), Balance.as_of <= bindparam("as_of"))
+    .scalar_subquery()
+)
 _CURRENCIES: Final = (
     with_month_rates(select(Balance.currency, func.sum(Balance.amount), func.sum(in_base(Balance.amount))),
                      Balance.currency, Balance.as_of)
