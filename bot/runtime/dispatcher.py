@@ -98,9 +98,15 @@ def create_dispatcher(
 
 
 async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
-    """The command menu in each language (Telegram picks it by the user's language_code), and a default."""
-    for locale in (None, *LOCALES):
-        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+    """The command menu in each language (Telegram picks it by the user's language_code), and a default.
+
+    Telegram keys these menus by a two-letter code, so "zh" gets one: Simplified Chinese, the first of LOCALES to
+    claim it. A reader of Traditional Chinese gets a menu in their own chat, in their language, once bound
+    (`handlers.menu.chat_commands`); before that, the Simplified one."""
+    menus: dict[str | None, str] = {None: i18n.default_locale}
+    for locale in LOCALES:
+        menus.setdefault(locale.split("_")[0], locale)
+    for language_code, locale in menus.items():
+        with i18n.context(), i18n.use_locale(locale):
             commands = handlers.command_menu(None)
-        await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
-                                  language_code=locale and locale.split("_")[0])
+        await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=language_code)

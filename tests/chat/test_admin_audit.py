@@ -77,7 +77,7 @@ async def test_the_trail_says_who_did_what_and_when_newest_first(chat: Chat, cli
     assert await _audit_views(chat, admin, client_id) == [{"role": "admin", "page": 1}]
 
     await chat.send(admin, "/language")
-    await chat.press(admin, chat.buttons()["中文"])
+    await chat.press(admin, chat.buttons()["简体中文"])
     (text,) = await chat.send(admin, f"/audit {client_id}")
     assert text.startswith(f"<b>审计日志：{name} · {client_id}</b>")
     assert "按时间由近及远排列；第 1 页，共 1 页" in text
@@ -143,7 +143,7 @@ async def test_an_unknown_client_and_a_missing_id_are_one_sentence(chat: Chat, c
     assert looks == []  # no trail was shown, so none was looked at
 
     await chat.send(admin, "/language")
-    await chat.press(admin, chat.buttons()["中文"])
+    await chat.press(admin, chat.buttons()["简体中文"])
     assert await chat.send(admin, "/audit C99999") == ["不存在该编号的客户。"]
     (usage,) = await chat.send(admin, "/audit")
     assert usage.startswith("发送 /audit 加客户编号")

@@ -109,8 +109,8 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     assert _edited(chat)
     assert "A start now reaches 2 clients." in preview
     (table,) = _PRE.findall(preview)
-    assert table.splitlines() == ["Tier     English 中文 All", "Mid-tier       1    1   2",
-                                  "All            1    1   2"]
+    assert table.splitlines() == ["Tier     English 简体中文 All", "Mid-tier       1        1   2",
+                                  "All            1        1   2"]
     assert "Left out: 2 clients of the audience." in preview
     assert "• 1 never bound: no Telegram account is linked to them yet" in preview
     assert "• 1 complaint open: a client with an open complaint is not surveyed." in preview
@@ -125,7 +125,7 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
     assert english.startswith("<i>What C")
     assert ", in English:</i>\n\n<b>How are we doing?</b>" in english
     assert chinese.startswith("<i>What C")
-    assert ", in 中文:</i>\n\n<b>我们做得怎么样？</b>" in chinese  # the client's language, under the admin's
+    assert ", in 简体中文:</i>\n\n<b>我们做得怎么样？</b>" in chinese  # the client's language, under the admin's
     assert {"0", "10"} <= set(_labels(chat))  # the last sample's rating buttons
     assert await _queued(engine) == (0, 0)
     async with engine.connect() as connection:  # each sample is a look at its client, as a summary is
@@ -217,7 +217,7 @@ async def test_a_survey_from_draft_to_close(engine: AsyncEngine) -> None:
 async def test_a_strategy_message_in_chinese(engine: AsyncEngine) -> None:
     chat, _world, admin = await _firm(engine)
     await chat.send(admin, "/language")
-    await chat.press(admin, chat.buttons()["中文"])
+    await chat.press(admin, chat.buttons()["简体中文"])
     (card,) = await chat.send(admin, "/campaigns new strategy seminars tier=mid,high_net_worth")
     assert "<b>活动 1 · 策略消息“seminars”</b>" in card, card
     assert "受众：tier=mid,high_net_worth" in card
@@ -229,7 +229,7 @@ async def test_a_strategy_message_in_chinese(engine: AsyncEngine) -> None:
     assert "现在启动将送达 4 位客户。" in preview, preview  # an open complaint holds back surveys only
     _fits_a_phone(preview)
     (table,) = _PRE.findall(preview)
-    assert table.splitlines()[0].split() == ["等级", "English", "中文", "合计"]
+    assert table.splitlines()[0].split() == ["等级", "English", "简体中文", "合计"]
     assert "预览：未写入、未发送任何内容。" in preview
 
     (question,) = await chat.press(admin, chat.buttons()["▶️ 启动"])

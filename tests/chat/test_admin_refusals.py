@@ -63,7 +63,7 @@ async def test_a_client_and_an_adviser_are_told_the_views_are_for_admins(chat: C
     assert name not in "".join(await chat.send(adviser, f"/audit {client_id}"))
 
     await chat.send(adviser, "/language")
-    await chat.press(adviser, chat.buttons()["中文"])
+    await chat.press(adviser, chat.buttons()["简体中文"])
     assert await chat.send(adviser, "/stats") == ["/stats 和 /audit 仅供本机构的管理员使用。"]
 
 
@@ -142,7 +142,7 @@ async def test_staff_get_their_command_menu_in_their_chat_and_language(chat: Cha
     assert menu.scope.chat_id == user_id
     assert [c.command for c in menu.commands] == ["clients", "client", "tier", "faq", "language", "settings", "help"]
     await chat.send(user_id, "/language")
-    await chat.press(user_id, chat.buttons()["中文"])
+    await chat.press(user_id, chat.buttons()["简体中文"])
     (menu,) = [r for r in chat.bot.session.requests if isinstance(r, SetMyCommands)]
     assert menu.commands[0].description == "我名下的客户"
     client = new_user_id()

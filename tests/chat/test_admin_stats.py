@@ -57,7 +57,7 @@ async def _distribution(engine: AsyncEngine) -> tuple[dict[str, int], int]:
 
 async def _to_chinese(chat: Chat, user_id: int) -> None:
     await chat.send(user_id, "/language")
-    await chat.press(user_id, chat.buttons()["中文"])
+    await chat.press(user_id, chat.buttons()["简体中文"])
 
 
 @pytest.mark.asyncio(loop_scope="session")

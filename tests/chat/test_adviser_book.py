@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
@@ -20,6 +21,8 @@ pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 ROW = re.compile(r"^(\d+)\. <b>[^<]*</b> · (\S+) · ", re.MULTILINE)
 STALE = "This button is no longer valid. Send /help to start again."
+ADVISER_READS_SIMPLIFIED = Client.adviser_id.in_(select(Adviser.adviser_id).where(Adviser.locale == "zh_Hans"))
+FIRM_ZONE = ZoneInfo("Asia/Shanghai")  # TIERBOT_TIMEZONE's default: its calendar judges an assessment's expiry
 
 
 def row_ids(text: str) -> list[str]:
@@ -27,8 +30,9 @@ def row_ids(text: str) -> list[str]:
 
 
 async def _adviser(chat: Chat, clients: ScoredClients, *, english: bool = True) -> tuple[str, int]:
-    """An adviser whose record reads English (or Chinese), bound to a new account: the adviser of a client taken."""
-    client_id = await clients.take(ADVISER_READS_ENGLISH if english else ~ADVISER_READS_ENGLISH,
+    """An adviser whose record reads English (or Simplified Chinese), bound to a new account: the adviser of a client
+    taken."""
+    client_id = await clients.take(ADVISER_READS_ENGLISH if english else ADVISER_READS_SIMPLIFIED,
                                    Client.adviser_id.is_not(None))
     _name, adviser_id = await chat.client_row(client_id)
     assert adviser_id is not None
@@ -126,7 +130,7 @@ async def test_each_filter_lists_only_clients_that_meet_it(chat: Chat, clients: 
     page = await _pick(chat, user_id, "Risk assessment missing or expiring within 60 days")
     assert "Sorted by value score · Risk assessment missing or expiring within 60 days\n" in page
     due = await every_row(page)
-    warned = datetime.now(UTC).date() + timedelta(days=ASSESSMENT_WARNING_DAYS)
+    warned = datetime.now(FIRM_ZONE).date() + timedelta(days=ASSESSMENT_WARNING_DAYS)
     assert due
     assert set(due) == {i for i, s in states.items()
                                 if risk_assessment_status(s.risk_level, s.risk_assessed_on, warned, 24) is not None}
@@ -165,7 +169,7 @@ async def test_tier_changed_lately_means_a_change_in_a_run_within_30_days_of_the
         assert row_ids(page) == [moved]
         (summary,) = await chat.press(user_id, f"sum:{moved}")
         assert "up from Ordinary to Mid-tier: monthly average assets of CN¥" in summary
-        assert "reached its line of CN¥500,000.00 (rules 2026.1)" in summary
+        assert "reached its line of CN¥500,000 (rules 2026.1)" in summary
     finally:
         async with chat.engine.begin() as connection:
             await connection.execute(delete(TierSnapshot).where(TierSnapshot.id.in_(inserted)))

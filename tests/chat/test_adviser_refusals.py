@@ -108,7 +108,7 @@ async def test_an_adviser_who_left_is_told_their_access_ended(chat: Chat, client
         (text,) = await chat.send(user_id, f"/client {own}", language_code="zh-hans")
         assert text == told  # the language they chose, as ever
         await chat.send(user_id, "/language")
-        await chat.press(user_id, chat.buttons()["中文"])
+        await chat.press(user_id, chat.buttons()["简体中文"])
         (in_chinese,) = await chat.send(user_id, "/clients")
         assert in_chinese == ("您已于 2026年11月1日 离职，查看本机构客户的权限已随之终止。"
                               "如仍需访问，请联系本机构的 tierbot 管理员。")
@@ -156,7 +156,7 @@ async def test_an_adviser_who_left_is_refused_everything_of_the_firm_s_clients_a
         (menu,) = chat.bot.session.sent(SetMyCommands)
         assert [c.command for c in menu.commands] == ["faq", "language", "settings", "help"]
         await chat.send(user_id, "/language")
-        await chat.press(user_id, chat.buttons()["中文"])
+        await chat.press(user_id, chat.buttons()["简体中文"])
         (menu,) = chat.bot.session.sent(SetMyCommands)
         assert [c.command for c in menu.commands] == ["faq", "language", "settings", "help"]
         assert menu.commands[0].description == "常见问题"

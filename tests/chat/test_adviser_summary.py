@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
@@ -32,10 +33,12 @@ from bot.db.models import (
     TierSnapshot,
     TierState,
 )
+from bot.i18n import format_money, use_locale
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
 VALID = Client.risk_assessed_on > date(2025, 10, 31)  # within the 24 months of the rules at the scored day
+FIRM_ZONE = ZoneInfo("Asia/Shanghai")  # TIERBOT_TIMEZONE's default: its calendar judges an assessment's expiry
 
 
 async def _their_adviser(chat: Chat, client_id: str, language: str = "en") -> int:
@@ -44,7 +47,7 @@ async def _their_adviser(chat: Chat, client_id: str, language: str = "en") -> in
     assert adviser_id is not None
     user_id = await chat.bind(Role.ADVISER, adviser_id)
     await chat.send(user_id, "/language")
-    await chat.press(user_id, chat.buttons()["English" if language == "en" else "中文"])
+    await chat.press(user_id, chat.buttons()["English" if language == "en" else "简体中文"])
     return user_id
 
 
@@ -62,7 +65,7 @@ async def test_the_summary_tells_the_adviser_the_client_s_standing(chat: Chat, c
         assert f"<b>{heading}" in text
     for dimension in ("Asset size", "Activity", "Lifecycle", "Need complexity", "Loyalty"):
         assert f"• <b>{dimension}</b>: " in text
-    assert "mid from CN¥500,000.00, high-net-worth from CN¥6,000,000.00" in text
+    assert "mid from CN¥500,000, high-net-worth from CN¥6,000,000" in text
     assert re.search(r"Churn risk: (low|high)\. P\(alive\) [\d.]+", text)
     assert "Net flows (money in less money out): " in text
     async with chat.engine.connect() as connection:
@@ -103,7 +106,7 @@ async def test_the_summary_in_chinese(chat: Chat, clients: ScoredClients) -> Non
         assert f"<b>{heading}" in text
     assert "首次评定为高净值客户" in text
     assert "• <b>资产规模</b>：高净值（" in text
-    assert "¥500,000.00 起为中端，¥6,000,000.00 起为高净值" in text
+    assert "¥500,000 起为中端，¥6,000,000 起为高净值" in text
     assert "预约一对一资产检视。" in text  # the high-net-worth strategy, for the adviser
     assert "暂无问卷回答。" in text
     assert "Tier" not in text
@@ -143,7 +146,7 @@ async def test_an_assessment_expiring_soon_is_flagged_and_its_renewal_comes_firs
 ) -> None:
     client_id = await clients.take(ADVISER_READS_ENGLISH, VALID, Client.risk_level.is_not(None), tier="mid")
     # Assessed 24 months less 30 days ago: valid today, expiring within the 60 days.
-    today = datetime.now(UTC).date()
+    today = datetime.now(FIRM_ZONE).date()
     assessed_on = today.replace(year=today.year - 2) + timedelta(days=30)
     async with chat.engine.begin() as connection:
         await connection.execute(update(Client).where(Client.client_id == client_id).values(
@@ -166,15 +169,19 @@ async def test_products_held_above_the_client_s_level_are_flagged(chat: Chat, cl
     async with chat.engine.connect() as connection:
         level = (await connection.execute(select(Client.risk_level).where(Client.client_id == client_id))).scalar_one()
         held = (await connection.execute(
-            select(Product.name_en, Product.risk_level).join(Balance, Balance.product_id == Product.product_id)
+            select(Product.name_en, Product.risk_level, Balance.amount, Balance.currency)
+            .join(Balance, Balance.product_id == Product.product_id)
             .where(Balance.client_id == client_id, Balance.amount > 0, Product.risk_level > level,
                    Balance.as_of == select(func.max(Balance.as_of)).where(Balance.client_id == client_id)
                    .scalar_subquery()))).all()
     user_id = await _their_adviser(chat, client_id)
     (text,) = await chat.send(user_id, f"/client {client_id}")
     assert f"⚠ Held above the client's level C{level}:" in text
-    for product, product_level in held:
-        assert f"• ⚠ {escape(product)} (risk R{product_level}): CN¥" in text
+    assert held
+    for product, product_level, amount, currency in held:  # each in the currency held, cents and all
+        with use_locale("en"):
+            money = format_money(amount, currency, cents=True)
+        assert f"• ⚠ {escape(product)} (risk R{product_level}): {money}\n" in text
 
 
 async def test_the_last_survey_s_answers(chat: Chat, clients: ScoredClients) -> None:

@@ -81,7 +81,7 @@ async def test_a_flood_gets_one_notice_and_others_are_still_served(
     flooder = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"))
     other = new_user_id()
     await chat.send(flooder, "/language")  # with the /start before and the press after: three of the five
-    await chat.press(flooder, chat.buttons()["中文"])
+    await chat.press(flooder, chat.buttons()["简体中文"])
     answers = [await chat.send(flooder, "/help") for _ in range(30)]
     assert sum(1 for a in answers if a) == 3  # two answers, then one notice, then silence
     assert answers[2] == ["您发送消息的速度过快，我来不及回复。请稍候几秒，之后我会继续为您解答。"]

@@ -9,16 +9,17 @@ from decimal import Decimal
 import pytest
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SetMyCommands
-from babel.numbers import format_currency
 from markupsafe import escape
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.chat import Chat, new_user_id
+from support.hant import simplified_only
 from support.mocked_bot import MockedBot, callback_update, sticker_update
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db.models import Client, Role
 from bot.faq import default_faq
+from bot.i18n import format_money, use_locale
 from bot.runtime.dispatcher import set_commands
 from bot.telegram import create_i18n
 
@@ -32,6 +33,13 @@ HELP_IN_CHINESE_UNLINKED = (
     "/settings — 您的语言和关联账户",
     "如需查看您本人的等级，请向您的客户经理索取邀请链接，并在此处打开。",
 )
+# The same in Traditional Chinese (locales/zh_Hant/LC_MESSAGES/messages.po).
+HELP_IN_TRADITIONAL_UNLINKED = (
+    "<b>我能為您做什麼</b>",
+    "/faq — 關於等級的常見問題",
+    "/settings — 您的語言和關聯帳戶",
+    "如需查看您本人的等級，請向您的客戶經理索取邀請連結，並在此處開啟。",
+)
 
 
 async def test_telegram_language_codes_map_to_our_catalogs(chat: Chat, clients: ScoredClients) -> None:
@@ -39,18 +47,24 @@ async def test_telegram_language_codes_map_to_our_catalogs(chat: Chat, clients: 
     async with chat.engine.begin() as connection:  # no language in the firm's record: Telegram's decides
         await connection.execute(update(Client).where(Client.client_id == client_id).values(locale=None))
     user_id = await chat.bind(Role.CLIENT, client_id, language_code="zh-hans")
-    for code in ("zh-hans", "zh", "zh-TW", "zh-hk"):
+    for code in ("zh-hans", "zh", "zh-CN", "zh-SG", "zh-Hans-HK"):  # Simplified, wherever it is read
         (card,) = await chat.send(user_id, "/tier", language_code=code)
         assert "普通客户" in card, code
+    for code in ("zh-TW", "zh-hk", "zh-MO", "zh-Hant"):  # Traditional: its script, or a region that writes it
+        (card,) = await chat.send(user_id, "/tier", language_code=code)
+        assert "普通客戶" in card, code
+        assert simplified_only(card) == [], code
     (card,) = await chat.send(user_id, "/tier", language_code="de")
     assert "Tier: Ordinary" in card
 
 
 async def test_language_choice_is_remembered_over_telegram_s(chat: Chat, clients: ScoredClients) -> None:
-    user_id = await chat.bind(Role.CLIENT, await clients.take(tier="ordinary"), language_code="zh-hans")
-    await chat.send(user_id, "/language", language_code="zh-hans")
+    client_id = await clients.take(Client.locale == "zh_Hans", tier="ordinary")  # their record agrees with Telegram
+    user_id = await chat.bind(Role.CLIENT, client_id, language_code="zh-hans")
+    (picker,) = await chat.send(user_id, "/language", language_code="zh-hans")
+    assert picker == "选择语言 / Choose your language："
     buttons = chat.buttons()
-    assert set(buttons) == {"中文", "English"}
+    assert list(buttons) == ["简体中文", "繁體中文", "English"]
     texts = await chat.press(user_id, buttons["English"], language_code="zh-hans")
     assert texts[0].startswith("Language: English")
     account = await chat.account(user_id)
@@ -60,12 +74,16 @@ async def test_language_choice_is_remembered_over_telegram_s(chat: Chat, clients
     assert "Tier: Ordinary" in card
 
 
-async def test_an_unbound_person_s_language_choice_lasts_too(chat: Chat) -> None:
+@pytest.mark.parametrize(("button", "help_lines"), [("简体中文", HELP_IN_CHINESE_UNLINKED),
+                                                   ("繁體中文", HELP_IN_TRADITIONAL_UNLINKED)])
+async def test_an_unbound_person_s_language_choice_lasts_too(
+    chat: Chat, button: str, help_lines: tuple[str, ...]
+) -> None:
     user_id = new_user_id()
-    await chat.send(user_id, "/language")
-    await chat.press(user_id, chat.buttons()["中文"])
+    assert await chat.send(user_id, "/language") == ["Choose your language / 选择语言 / 選擇語言:"]
+    await chat.press(user_id, chat.buttons()[button])
     (text,) = await chat.send(user_id, "/help")
-    for line in HELP_IN_CHINESE_UNLINKED:
+    for line in help_lines:
         assert line in text
 
 
@@ -75,7 +93,7 @@ async def test_with_redis_an_unbound_person_s_language_survives_a_restart(scored
     first = Chat(scored_engine, redis_url=url)
     try:
         await first.send(user_id, "/language")
-        await first.press(user_id, first.buttons()["中文"])
+        await first.press(user_id, first.buttons()["简体中文"])
     finally:
         await first.dispatcher.fsm.storage.close()
     restarted = Chat(scored_engine, redis_url=url)
@@ -131,7 +149,7 @@ async def test_free_text_questions_in_either_language(chat: Chat) -> None:
     user_id = new_user_id()
     (answer,) = await chat.send(user_id, "how do i get to a higher tier")
     assert answer.startswith("Your tier follows your monthly average assets over the last 3 months.")
-    assert "reaches CN¥500,000.00 you become <b>Mid-tier</b>, and from CN¥6,000,000.00 <b>High-net-worth</b>" in answer
+    assert "reaches CN¥500,000 you become <b>Mid-tier</b>, and from CN¥6,000,000 <b>High-net-worth</b>" in answer
     assert "You are <b>" not in answer  # unbound: the rules' figures, none of a client's
     (answer,) = await chat.send(user_id, "我是什么等级")  # unbound: the FAQ's answer, no figures
     assert answer.startswith("Your Telegram account is not linked to a client account yet, so I cannot see your tier.")
@@ -158,7 +176,8 @@ async def test_a_client_s_faq_answer_can_use_their_figures(chat: Chat, clients: 
     user_id = await chat.bind(Role.CLIENT, client_id)
     await chat.send(user_id, "/faq")
     (answer,) = await chat.press(user_id, chat.buttons()["How can I move up a tier?"])
-    have, short = (format_currency(amount, "CNY", locale="en") for amount in (assets, Decimal(500_000) - assets))
+    with use_locale("en"):  # whole amounts from 1,000 are written without cents
+        have, short = format_money(assets), format_money(Decimal(500_000) - assets)
     assert f"You are <b>Ordinary</b> with {have}; <b>Mid-tier</b> needs {short} more." in answer
 
 
@@ -187,8 +206,10 @@ async def test_help_settings_unknown_commands_and_stickers(chat: Chat, clients: 
 async def test_the_command_menu_is_set_per_language() -> None:
     bot = MockedBot()
     await set_commands(bot, create_i18n("en"))
+    codes = [request.language_code for request in bot.session.sent(SetMyCommands)]
+    # Telegram takes a two-letter code and keeps the last menu set for it: a second "zh" would replace the first.
+    assert sorted(codes, key=str) == [None, "en", "zh"], codes
     menus = {request.language_code: request.commands for request in bot.session.sent(SetMyCommands)}
-    assert set(menus) == {None, "en", "zh"}
     assert [(c.command, c.description) for c in menus["en"]] == [
         ("tier", "My tier and how to move up"), ("faq", "Common questions"), ("language", "中文 / English"),
         ("settings", "Language and linked account"), ("help", "What I can do")]

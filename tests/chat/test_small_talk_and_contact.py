@@ -122,7 +122,7 @@ async def test_contact_my_adviser_gives_their_name_phone_and_email(chat: Chat, c
         (by_button,) = await chat.press(user_id, chat.buttons()["Contact my adviser"])
         assert by_button == text
         await chat.send(user_id, "/language")
-        await chat.press(user_id, chat.buttons()["中文"])
+        await chat.press(user_id, chat.buttons()["简体中文"])
         (text,) = await chat.send(user_id, "联系我的顾问")
         assert text.startswith(f"您的客户经理是<b>{adviser}</b>。您可以致电 +86 21 5555 0101 或发送邮件至 "
                                "adviser@example.com 与其联系。")

@@ -9,15 +9,21 @@ from html import unescape
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
-from babel.numbers import format_currency
 from markupsafe import escape
 from sqlalchemy import select, update
 from support.chat import Chat
 from support.scored_clients import READS_ENGLISH, ScoredClients
 
 from bot.db.models import Client, Product, Role, TierState
+from bot.i18n import format_money, use_locale
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
+
+
+def _money(amount: Decimal, locale: str = "en") -> str:
+    """An amount in the base currency as a reader in `locale` reads it (whole amounts from 1,000 without cents)."""
+    with use_locale(locale):
+        return format_money(amount)
 
 
 async def test_the_tier_card_and_its_views_edit_one_message(chat: Chat, clients: ScoredClients) -> None:
@@ -28,7 +34,7 @@ async def test_the_tier_card_and_its_views_edit_one_message(chat: Chat, clients:
     (card,) = await chat.send(user_id, "/tier")
     assert "Tier: Ordinary" in card
     assert "As of Oct 31, 2026" in card
-    assert f"Monthly average assets over the last 3 months: {format_currency(assets, 'CNY', locale='en')}" in card
+    assert f"Monthly average assets over the last 3 months: {_money(assets)}" in card
     for dimension in ("Asset size", "Activity", "Lifecycle", "Need complexity", "Loyalty"):
         assert dimension in card
     buttons = chat.buttons()
@@ -36,15 +42,15 @@ async def test_the_tier_card_and_its_views_edit_one_message(chat: Chat, clients:
 
     (gap,) = await chat.press(user_id, buttons["📈 How to move up"])
     assert "How to reach Mid-tier" in gap
-    have, short = (format_currency(amount, "CNY", locale="en") for amount in (assets, Decimal(500_000) - assets))
-    assert f"Your monthly average assets are {have}. Mid-tier starts at CN¥500,000.00, so you are {short} short." in gap
+    have, short = _money(assets), _money(Decimal(500_000) - assets)
+    assert f"Your monthly average assets are {have}. Mid-tier starts at CN¥500,000, so you are {short} short." in gap
     assert isinstance(chat.bot.session.requests[0], EditMessageText)
     assert any(isinstance(r, AnswerCallbackQuery) for r in chat.bot.session.requests)
 
     (recommendations,) = await chat.press(user_id, chat.buttons()["💡 Recommendations"])
     assert "Recommended for you" in recommendations
     (dimensions,) = await chat.press(user_id, chat.buttons()["🔍 The five dimensions explained"])
-    assert "high-net-worth from CN¥6,000,000.00" in dimensions
+    assert "high-net-worth from CN¥6,000,000" in dimensions
     (back,) = await chat.press(user_id, chat.buttons()["⬅️ Back to my tier"])
     assert back == card
 
@@ -57,12 +63,12 @@ async def test_the_menu_button_and_free_text_give_the_card(chat: Chat, clients: 
     user_id = await chat.bind(Role.CLIENT, client_id)
     (by_button,) = await chat.send(user_id, "📊 My tier")
     assert "Tier: Mid-tier" in by_button
-    assert f"Monthly average assets over the last 3 months: {format_currency(assets, 'CNY', locale='en')}" in by_button
+    assert f"Monthly average assets over the last 3 months: {_money(assets)}" in by_button
     (by_text,) = await chat.send(user_id, "what tier am I")
     assert by_text == by_button
     (in_chinese,) = await chat.send(user_id, "我是什么等级", language_code="zh-hans")
     assert in_chinese.startswith("<b>等级：中端客户</b>\n")
-    assert f"近 3 个月的月日均资产：{format_currency(assets, 'CNY', locale='zh_Hans')}" in in_chinese
+    assert f"近 3 个月的月日均资产：{_money(assets, 'zh_Hans')}" in in_chinese
 
 
 async def test_how_to_move_up_at_the_top_tier_shows_the_card(chat: Chat, clients: ScoredClients) -> None:
@@ -78,18 +84,21 @@ async def test_how_to_move_up_at_the_top_tier_shows_the_card(chat: Chat, clients
     assert text == card
 
 
-# The analytic names a client must never read of themselves, in either language, and the service words instead.
-ANALYTIC = {"en": ("at risk of leaving", "decline", "low-frequency"), "zh-hans": ("有流失风险", "衰退期", "低频")}
+# The analytic names a client must never read of themselves, in each language, and the service words instead.
+ANALYTIC = {"en": ("at risk of leaving", "decline", "low-frequency"), "zh-hans": ("有流失风险", "衰退期", "低频"),
+            "zh-hant": ("有流失風險", "衰退期", "低頻")}
 SERVICE = {
     "en": ("Lifecycle: let's review your plans", "Loyalty: we'd like to hear from you", "Activity: at your own pace"),
     "zh-hans": ("生命周期：一起梳理您的规划", "忠诚度：期待听到您的声音", "活跃度：按您的节奏"),
+    "zh-hant": ("生命週期：一起檢視您的規劃", "忠誠度：期待聽到您的聲音", "活躍度：按您的節奏"),
 }
+LANGUAGE_BUTTONS = {"en": "English", "zh-hans": "简体中文", "zh-hant": "繁體中文"}
 
 
 async def _choose_language(chat: Chat, user_id: int, language: str) -> None:
     """The person picks their language with /language, whatever the firm's record says."""
     await chat.send(user_id, "/language")
-    await chat.press(user_id, chat.buttons()["English" if language == "en" else "中文"])
+    await chat.press(user_id, chat.buttons()[LANGUAGE_BUTTONS[language]])
 
 
 async def _declining_client_at_risk(clients: ScoredClients) -> str:
@@ -97,7 +106,7 @@ async def _declining_client_at_risk(clients: ScoredClients) -> str:
                               TierState.activity_segment == "low_frequency", Client.adviser_id.is_not(None))
 
 
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("language", ["en", "zh-hans", "zh-hant"])
 async def test_a_client_in_decline_and_at_risk_reads_the_firm_s_service_words(
     chat: Chat, clients: ScoredClients, language: str
 ) -> None:
@@ -114,7 +123,7 @@ async def test_a_client_in_decline_and_at_risk_reads_the_firm_s_service_words(
         assert "/100" not in text  # scores are the firm's measures, not the client's
 
 
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("language", ["en", "zh-hans", "zh-hant"])
 async def test_their_adviser_reads_the_analytic_terms_and_the_scores(
     chat: Chat, clients: ScoredClients, language: str
 ) -> None:

@@ -18,13 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.scored_clients import ScoredClients
 from support.telegram_standin import BotApiStandIn, eventually
 
 from bot.db.models import Client, TelegramAccount, TierState
+from bot.i18n import format_money, use_locale
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -43,7 +43,9 @@ def _environment(engine: AsyncEngine, standin: BotApiStandIn, home: Path) -> dic
 
 
 def _money(amount: Decimal, locale: str) -> str:
-    return format_currency(amount, "CNY", locale=locale)
+    """An amount in the base currency as a reader in `locale` reads it (whole amounts from 1,000 without cents)."""
+    with use_locale(locale):
+        return format_money(amount)
 
 
 async def _blocked_at(engine: AsyncEngine) -> datetime | None:
@@ -100,7 +102,8 @@ async def test_a_client_binds_asks_in_chinese_moves_up_and_switches_to_english(
             standin.press_button(USER_ID, message_id, move_up, language_code="zh-hans")
             gap = await standin.wait_for("editMessageText", message_id=message_id)
             assert "中端客户" in gap["text"]
-            assert "¥500,000.00" in gap["text"]
+            assert "¥500,000" in gap["text"]
+            assert "¥500,000.00" not in gap["text"]  # a whole threshold, without cents
             await standin.wait_for("answerCallbackQuery")
 
             recommendations = next(data for text, data in standin.buttons(USER_ID, message_id) if text[0] == "💡")
