@@ -72,8 +72,9 @@ def test_every_key_with_comma_lists_and_risk_and_above() -> None:
                                  "“growth”?); its segments are new, growth, mature, decline."),
     ("activity=mid", "“activity=mid”: “mid” is not a segment of activity; its segments are low_frequency, "
                      "high_frequency."),
-    ("locale=zh", "“locale=zh”: there is no locale “zh” (did you mean “zh_Hans”?); the locales are en, zh_Hans."),
-    ("locale=fr", "“locale=fr”: there is no locale “fr”; the locales are en, zh_Hans."),
+    ("locale=zh", "“locale=zh”: there is no locale “zh” (did you mean “zh_Hans”?); the locales are en, zh_Hans, "
+                  "zh_Hant."),
+    ("locale=fr", "“locale=fr”: there is no locale “fr”; the locales are en, zh_Hans, zh_Hant."),
     ("risk=C6", "“risk=C6”: “C6” is not a risk level: write C1 to C5, or C3+ for C3 and above."),
     ("risk=R3", "“risk=R3”: “R3” is not a risk level: write C1 to C5, or C3+ for C3 and above."),
     ("mid", "“mid” is not a term: write key=value, such as tier=mid, or “all” alone."),
@@ -104,6 +105,7 @@ def test_values_are_read_in_any_case_and_kept_as_the_rules_spell_them() -> None:
     assert audience.risk_levels == (3, 4, 5)
     assert audience.text == "Tier=Mid,HIGH_NET_WORTH lifecycle=Growth LOCALE=zh-hans,EN risk=c3+"  # as typed
     assert parse_audience("All", RULES).everyone
+    assert parse_audience("locale=ZH-HANT,zh_hans", RULES).locales == ("zh_Hant", "zh_Hans")
 
 
 def test_the_sentence_speaks_the_current_locale() -> None:
@@ -320,7 +322,7 @@ async def test_a_strategy_naming_a_product_the_database_lacks_is_one_sentence(en
 
 
 @pytest.mark.db
-@pytest.mark.parametrize("default", ["en", "zh_Hans"])
+@pytest.mark.parametrize("default", ["en", "zh_Hans", "zh_Hant"])
 async def test_the_reader_locale_is_the_chat_s(engine: AsyncEngine, default: str) -> None:
     """The account's /language choice, else the firm's record of the client, else the firm's default: as
     bot.telegram.reader_locale reads it for a push (no Telegram app to ask); the audience's locale filter too."""
@@ -332,16 +334,22 @@ async def test_the_reader_locale_is_the_chat_s(engine: AsyncEngine, default: str
     await world.client("C04", locale="en")
     await world.client("C05", locale=None)
     await world.client("C06", locale=None, chosen="zh_Hans")
+    await world.client("C07", locale="zh_Hant")
+    await world.client("C08", locale="zh_Hans", chosen="zh_Hant")
+    await world.client("C09", locale="zh_Hant", chosen="en")
     settings = Settings(firm=FirmSettings(default_locale=default))  # type: ignore[arg-type]
     resolution = await _resolve(engine, "all", settings=settings)
     read = {recipient.client_id: recipient.locale for recipient in resolution.recipients}
-    assert read == {"C01": "zh_Hans", "C02": "en", "C03": "zh_Hans", "C04": "en", "C05": default, "C06": "zh_Hans"}
+    assert read == {"C01": "zh_Hans", "C02": "en", "C03": "zh_Hans", "C04": "en", "C05": default, "C06": "zh_Hans",
+                    "C07": "zh_Hant", "C08": "zh_Hant", "C09": "en"}
     async with AsyncSession(engine) as session:
         for client_id, locale in read.items():
             reader = await load_reader(session, world.accounts[client_id])
             assert await reader_locale(reader, None, None, default) == locale
     chinese = _ids(await _resolve(engine, "locale=zh_Hans", settings=settings))
     assert chinese == sorted(client for client, locale in read.items() if locale == "zh_Hans")
+    traditional = _ids(await _resolve(engine, "locale=zh_Hant", settings=settings))
+    assert traditional == sorted(client for client, locale in read.items() if locale == "zh_Hant")
 
 
 @pytest.mark.db

@@ -42,13 +42,15 @@ def test_anything_more_or_else_is_no_refusal(text: str) -> None:
 
 
 def test_the_words_are_the_sms_opt_out_words_in_both_languages() -> None:
-    assert frozenset({"退订", "stop", "unsubscribe"}) == REFUSAL_WORDS
+    # Traditional 退訂 and 取消訂閱 are read through the Simplified words (normalize converts them).
+    assert frozenset({"退订", "取消订阅", "stop", "unsubscribe"}) == REFUSAL_WORDS
 
 
 def test_the_version_names_the_template_its_source_digest_and_the_locale() -> None:
     source = (REPOSITORY / "templates" / CONFIRMATION_TEMPLATE).read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:12]
     assert text_version(CONFIRMATION_TEMPLATE, "zh_Hans") == f"campaigns/consent.html.j2@{digest}:zh_Hans"
+    assert text_version(CONFIRMATION_TEMPLATE, "zh_Hant") == f"campaigns/consent.html.j2@{digest}:zh_Hant"
     assert text_version(CONFIRMATION_TEMPLATE, "en") == f"campaigns/consent.html.j2@{digest}:en"
     assert len(text_version(CONFIRMATION_TEMPLATE, "zh_Hans")) <= 64  # the column's width
 

@@ -30,6 +30,7 @@ from bot.demo.shelf import SHELF
 from bot.i18n import LOCALES
 from bot.i18n.rendering import format_money, render_string
 from bot.i18n.sources import template_variables
+from bot.i18n.vocabulary import product_name
 from tiering import STRATEGIES
 
 # The surveys of the issue, each question's scale, and whether the question asks "why?" after the rating.
@@ -67,6 +68,12 @@ FORBIDDEN = {
 # The renderer adds the way to refuse further marketing to every strategy message: a body does not.
 UNSUBSCRIBE = ("unsubscribe", "/stop", "退订", "取消訂閱")
 CLIENT_NAME = "Wang <b>Wei</b> & Co"
+# Each locale's salutation opening every body, the client's name escaped: Traditional readers are greeted "…您好：".
+SALUTATION = {
+    "en": "Dear Wang &lt;b&gt;Wei&lt;/b&gt; &amp; Co,",
+    "zh_Hans": "尊敬的Wang &lt;b&gt;Wei&lt;/b&gt; &amp; Co：",
+    "zh_Hant": "Wang &lt;b&gt;Wei&lt;/b&gt; &amp; Co您好：",
+}
 CONTACTS = (
     AdviserContact("Li Na", "+86 21 5555 0101", "li.na@example.com"),
     AdviserContact("Zhou Min"),
@@ -77,9 +84,10 @@ CONTACTS = (
 
 
 def _items(message: StrategyMessage, locale: str) -> list[ShelfItem]:
-    """The products `message` names as its renderer gives them: from the shelf, named in the reader's language."""
+    """The products `message` names as its renderer gives them: from the shelf, named in the reader's language (the
+    shelf has no Traditional names: a zh_Hant reader reads the Simplified one in Traditional characters)."""
     return [
-        ShelfItem(product.product_id, product.name_en if locale == "en" else product.name_zh,
+        ShelfItem(product.product_id, product_name(product.name_en, product.name_zh, None, locale),
                   product.category.value, product.risk_level, product.min_investment)
         for product in (SHELF_BY_ID[product_id] for product_id in message.products)
     ]
@@ -122,9 +130,10 @@ def test_every_survey_is_complete_in_every_locale() -> None:
             assert set(question.texts) == set(question.low) == set(question.high) == set(LOCALES), where
             assert question.comment is None or set(question.comment) == set(LOCALES), where
             for locale in LOCALES:
-                # The two ends of the scale say different things, and the question is a question.
+                # The two ends of the scale say different things, and the question is a question (or a statement
+                # quoted for the reader to rate, closed by the locale's quotation mark: ” or Traditional 」).
                 assert question.low[locale] != question.high[locale], where
-                assert question.texts[locale].endswith(("?", "？", "”", ".")), where
+                assert question.texts[locale].endswith(("?", "？", "”", "」", ".")), where
 
 
 def test_every_strategy_message_is_complete_in_every_locale() -> None:
@@ -167,7 +176,7 @@ def test_every_body_renders_for_every_reader_in_both_languages(i18n: I18n) -> No
             for contact in CONTACTS:
                 where = f"{message_id} {locale} {contact}"
                 text = _render(i18n, message, locale, contact)
-                assert text.startswith(("Dear Wang &lt;b&gt;Wei&lt;/b&gt; &amp; Co,", "尊敬的Wang &lt;b&gt;Wei")), where
+                assert text.startswith(SALUTATION[locale]), where
                 # Telegram HTML: only <b>, no bare "<" or "&"; paragraphs one blank line apart, nothing left over.
                 assert set(re.findall(r"</?[^>]*>", text)) <= {"<b>", "</b>"}, where
                 assert text.count("<b>") == text.count("</b>"), where
@@ -190,19 +199,28 @@ def test_named_products_read_in_the_readers_language_with_their_risk_and_minimum
                 product = SHELF_BY_ID[product_id]
                 with i18n.use_locale(locale):
                     minimum = format_money(product.min_investment)
-                name, other = (product.name_en, product.name_zh) if locale == "en" else (product.name_zh,
-                                                                                         product.name_en)
+                names = {reader: product_name(product.name_en, product.name_zh, None, reader) for reader in LOCALES}
                 line = next(line for line in text.splitlines() if product_id in line)
-                assert f"<b>{name}</b>" in line
-                assert other not in text
+                assert f"<b>{names[locale]}</b>" in line
+                for other in set(names.values()) - {names[locale]}:
+                    assert other not in text
                 assert f"R{product.risk_level}" in line
                 assert minimum in line
-    # The same minimum, written as each locale writes money.
+    # The same minimum, written as each locale writes money: a whole amount of 1,000 or more without cents.
     self_service = load_strategy("self_service")
-    assert "CN¥10,000.00" in _render(i18n, self_service, "en", None)
+    en = _render(i18n, self_service, "en", None)
+    assert "CN¥10,000" in en
+    assert "CN¥10,000.00" not in en
     zh = _render(i18n, self_service, "zh_Hans", None)
-    assert "¥10,000.00" in zh
+    assert "¥10,000" in zh
+    assert "¥10,000.00" not in zh
     assert "CN¥" not in zh
+    hant = _render(i18n, self_service, "zh_Hant", None)
+    assert "CN¥10,000" in hant
+    assert "CN¥10,000.00" not in hant
+    # Names in Traditional characters, converted from the Simplified ones.
+    assert "<b>港灣貨幣市場基金A</b>" in hant
+    assert "<b>穩盈固收九十天</b>" in hant
 
 
 def test_a_product_without_a_minimum_reads_so(i18n: I18n) -> None:
@@ -212,8 +230,11 @@ def test_a_product_without_a_minimum_reads_so(i18n: I18n) -> None:
         en = render_string(message.bodies["en"], client_name="Li Na", adviser=None, products=[free])
     with i18n.use_locale("zh_Hans"):
         zh = render_string(message.bodies["zh_Hans"], client_name="李娜", adviser=None, products=[free])
+    with i18n.use_locale("zh_Hant"):
+        hant = render_string(message.bodies["zh_Hant"], client_name="李娜", adviser=None, products=[free])
     assert "risk level R1, no minimum" in en
     assert "风险等级 R1，无起购金额要求" in zh
+    assert "風險等級 R1，無最低申購金額" in hant
 
 
 def test_the_digest_is_the_files_sha256_and_follows_an_edit(tmp_path: Path) -> None:

@@ -191,17 +191,19 @@ async def test_create_checks_the_template_the_audience_and_the_time_before_writi
 
 async def test_preview_counts_by_tier_and_locale_with_a_sample_per_locale_and_writes_nothing(
         engine: AsyncEngine) -> None:
-    await _firm(engine)
+    world = await _firm(engine)
+    await world.client("C07", tier="high_net_worth", locale="zh_Hant")
     campaign_id = await _create(engine)
     preview = await _unit(engine, lambda session: preview_campaign(session, campaign_id, settings=SETTINGS, now=NOW,
                                                                    rules=RULES))
-    assert preview.recipients == 4
+    assert preview.recipients == 5
     assert preview.by_tier_locale == {("mid", "zh_Hans"): 1, ("mid", "en"): 1, ("high_net_worth", "en"): 1,
-                                      ("ordinary", "en"): 1}
+                                      ("ordinary", "en"): 1, ("high_net_worth", "zh_Hant"): 1}
     assert preview.exclusions == {Exclusion.NEVER_BOUND: 1, Exclusion.UNREACHABLE: 0,
                                   Exclusion.SURVEYED_RECENTLY: 0, Exclusion.ADVISER_DEPARTED: 0,
                                   Exclusion.COMPLAINT_OPEN: 1}
-    assert [(sample.locale, sample.client_id) for sample in preview.samples] == [("en", "C02"), ("zh_Hans", "C01")]
+    assert [(sample.locale, sample.client_id) for sample in preview.samples] == [("en", "C02"), ("zh_Hans", "C01"),
+                                                                                ("zh_Hant", "C07")]
     assert await _counts(engine) == (1, 0, 0)
     assert (await _unit(engine, lambda session: get_campaign(session, campaign_id))).status is CampaignStatus.DRAFT
 

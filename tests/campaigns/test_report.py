@@ -59,7 +59,7 @@ RECIPIENTS = [
     Recipient("C07", "ordinary", "en", "A1", _segments("ordinary", "loyal")),
     Recipient("C08", "ordinary", "zh_Hans", "A1", _segments("ordinary", "loyal")),
     Recipient("C09", "ordinary", "zh_Hans", "A2", _segments("ordinary", "potential_churn")),
-    Recipient("C10", "high_net_worth", "en", "A1", _segments("high_net_worth", "loyal")),
+    Recipient("C10", "high_net_worth", "zh_Hant", "A1", _segments("high_net_worth", "loyal")),
     Recipient("C11", status=OutboxStatus.UNREACHABLE),
     Recipient("C12", locale="zh_Hans", adviser_id="A2", status=OutboxStatus.FAILED),
     Recipient("C13", "mid", "en", "A1", _segments("mid", "potential_churn"), status=OutboxStatus.UNKNOWN),
@@ -117,7 +117,7 @@ def _nps(score: Score) -> tuple[int, int, int, int, float | None]:
 async def test_delivery_and_the_response_rate(engine: AsyncEngine, survey: int) -> None:
     report = await _report(engine, survey)
     assert (report.kind, report.template, report.status) == (CampaignKind.SURVEY, "check", CampaignStatus.RUNNING)
-    assert report.titles == {"en": "Service check", "zh_Hans": "服务回访"}
+    assert report.titles == {"en": "Service check", "zh_Hans": "服务回访", "zh_Hant": "服務回訪"}
     d = report.delivery
     assert (d.recipients, d.delivered, d.unreachable, d.failed, d.unknown, d.pending) == (20, 14, 1, 1, 1, 3)
     assert report.survey is not None
@@ -132,7 +132,7 @@ async def test_nps_overall_and_by_group_with_the_small_group_rule(engine: AsyncE
     assert report.survey is not None
     recommend, satisfied, effort = report.survey.questions
     assert (recommend.id, recommend.scale, recommend.texts) == ("recommend", NPS, {
-        "en": "Would you recommend us?", "zh_Hans": "您会推荐我们吗？"})
+        "en": "Would you recommend us?", "zh_Hans": "您会推荐我们吗？", "zh_Hant": "您會推薦我們嗎？"})
     # Promoters C01 C02 C05 C08 C10 C13, passives C03 C07, detractors C04 C06 C09: (6 - 3) / 11.
     assert _nps(recommend.overall) == (11, 6, 2, 3, pytest.approx(300 / 11))
     assert [b.by for b in recommend.breakdowns] == ["tier", "locale", "adviser", "asset_size", "loyalty"]
@@ -147,7 +147,9 @@ async def test_nps_overall_and_by_group_with_the_small_group_rule(engine: AsyncE
     assert tiers["mid"] == (7, 4, 1, 2, pytest.approx(200 / 7))  # C01 C02 C03 C04 C05 C06 C13
     assert tiers["ordinary"] == (3, 1, 1, 1, None)  # too few for a score
     assert tiers["high_net_worth"] == (1, 1, 0, 0, None)
-    assert groups("locale") == {"en": (6, 5, 1, 0, pytest.approx(500 / 6)), "zh_Hans": (5, 1, 1, 3, -40.0)}
+    # English: C01 C02 C05 C07 C13; Simplified: C03 C04 C06 C08 C09; Traditional: C10 alone.
+    assert groups("locale") == {"en": (5, 4, 1, 0, 80.0), "zh_Hans": (5, 1, 1, 3, -40.0),
+                                "zh_Hant": (1, 1, 0, 0, None)}
     assert groups("adviser") == {"A1": (7, 5, 2, 0, pytest.approx(500 / 7)), "A2": (4, 1, 0, 3, None)}
     assert groups("asset_size") == {"ordinary": (3, 1, 1, 1, None), "mid": (7, 4, 1, 2, pytest.approx(200 / 7)),
                                     "high_net_worth": (1, 1, 0, 0, None)}
@@ -199,25 +201,26 @@ async def test_the_report_as_text_in_english_and_chinese(engine: AsyncEngine, su
     assert ("<b>1. Would you recommend us?</b>\n"
             "NPS on 0–10 = the percentage of promoters (9–10) minus that of detractors (0–6)") in text
     assert text.split("<b>1. Would you recommend us?</b>\n")[1].split("\n", 1)[1].split("\n\n")[0] == (
-        "<pre>                        n     NPS P/N/D\n"
-        "All                    11     +27 6/2/3\n"
+        "<pre>                         n     NPS P/N/D\n"
+        "All                     11     +27 6/2/3\n"
         "Tier\n"
-        "  Ordinary              3 too few\n"
-        "  Mid-tier              7     +29 4/1/2\n"
-        "  High-net-worth        1 too few\n"
+        "  Ordinary               3 too few\n"
+        "  Mid-tier               7     +29 4/1/2\n"
+        "  High-net-worth         1 too few\n"
         "Language\n"
-        "  English               6     +83 5/1/0\n"
-        "  Chinese (Simplified)  5     -40 1/1/3\n"
+        "  English                5     +80 4/1/0\n"
+        "  Chinese (Simplified)   5     -40 1/1/3\n"
+        "  Chinese (Traditional)  1 too few\n"
         "Adviser\n"
-        "  A1                    7     +71 5/2/0\n"
-        "  A2                    4 too few\n"
+        "  A1                     7     +71 5/2/0\n"
+        "  A2                     4 too few\n"
         "Asset size\n"
-        "  ordinary              3 too few\n"
-        "  mid                   7     +29 4/1/2\n"
-        "  high-net-worth        1 too few\n"
+        "  ordinary               3 too few\n"
+        "  mid                    7     +29 4/1/2\n"
+        "  high-net-worth         1 too few\n"
         "Loyalty\n"
-        "  loyal                 7     +71 5/2/0\n"
-        "  at risk of leaving    4 too few</pre>")
+        "  loyal                  7     +71 5/2/0\n"
+        "  at risk of leaving     4 too few</pre>")
     assert "<b>2. How satisfied are you?</b>\nCSAT on 1–5 = the percentage of answers rated 4 or 5" in text
     assert "All                    6     67%   4\nTier\n  Ordinary             1 too few\n" in text
     assert "<b>3. Was it easy?</b>\nCES on 1–7 (7: easiest) = the mean rating" in text
@@ -233,13 +236,20 @@ async def test_the_report_as_text_in_english_and_chinese(engine: AsyncEngine, su
     assert "<b>1. 您会推荐我们吗？</b>" in chinese
     assert "中文 (简体)" in chinese
 
+    with use_locale("zh_Hant"):
+        traditional = render("campaigns/report.html.j2", report=report, rules=RULES, zone="Asia/Shanghai")
+    assert traditional.startswith("<b>活動 1：調查「服務回訪」</b>\n")
+    assert "回覆率：73.3%" in traditional
+    assert "<b>1. 您會推薦我們嗎？</b>" in traditional
+    assert "  中文 (簡體)  5  -40    1/1/3\n  中文 (繁體)  1 太少\n" in traditional
+
 
 async def test_a_strategy_message_s_unsubscribes(engine: AsyncEngine, surveys: Path) -> None:
     sent = STARTED + timedelta(hours=1)
     recipients = [
         Recipient("C21", "mid", "en", sent_at=sent), Recipient("C22", "mid", "zh_Hans", sent_at=sent),
         Recipient("C23", "ordinary", "zh_Hans", sent_at=sent), Recipient("C24", "ordinary", "en", sent_at=sent),
-        Recipient("C25", "ordinary", "en", sent_at=sent),
+        Recipient("C25", "ordinary", "zh_Hant", sent_at=sent),
         Recipient("C26", "mid", "en", status=OutboxStatus.UNREACHABLE),
     ]
     async with engine.begin() as connection:
@@ -253,7 +263,7 @@ async def test_a_strategy_message_s_unsubscribes(engine: AsyncEngine, surveys: P
         await refuse_marketing(connection, "C26", sent + timedelta(days=1))  # never delivered
     report = await _report(engine, campaign_id, now=sent + timedelta(days=20))
     assert report.survey is None
-    assert report.titles == {"en": "Seminar invitation", "zh_Hans": "投资讲座邀请"}
+    assert report.titles == {"en": "Seminar invitation", "zh_Hans": "投资讲座邀请", "zh_Hant": "投資講座邀請"}
     assert report.unsubscribes is not None
 
     def rows(groups: tuple) -> list[tuple[str | None, int, int]]:  # type: ignore[type-arg]
@@ -262,7 +272,7 @@ async def test_a_strategy_message_s_unsubscribes(engine: AsyncEngine, surveys: P
     assert rows((report.unsubscribes.overall,)) == [(None, 5, 2)]
     assert report.unsubscribes.overall.share == pytest.approx(0.4)
     assert rows(report.unsubscribes.by_tier) == [("ordinary", 3, 1), ("mid", 2, 1)]
-    assert rows(report.unsubscribes.by_locale) == [("en", 3, 2), ("zh_Hans", 2, 0)]
+    assert rows(report.unsubscribes.by_locale) == [("en", 2, 2), ("zh_Hans", 2, 0), ("zh_Hant", 1, 0)]
     earlier = await _report(engine, campaign_id, now=sent + timedelta(days=1, hours=12))  # before C21 refused
     assert earlier.unsubscribes is not None
     assert rows(earlier.unsubscribes.by_tier) == [("ordinary", 3, 1), ("mid", 2, 0)]
@@ -336,10 +346,11 @@ async def test_the_nps_by_tier_chart(engine: AsyncEngine, survey: int, fresh_cha
     assert groups is not None
     english = charts.nps_by_tier_chart(groups, "en", rules=RULES)
     chinese = charts.nps_by_tier_chart(groups, "zh_Hans", rules=RULES)
-    for png in (english, chinese):
+    traditional = charts.nps_by_tier_chart(groups, "zh_Hant", rules=RULES)
+    for png in (english, chinese, traditional):
         with Image.open(io.BytesIO(png)) as image:
             assert (image.format, image.size) == ("PNG", (800, 500))
-    assert english != chinese
+    assert len({english, chinese, traditional}) == 3
     assert charts.nps_by_tier_chart(groups, "en", rules=RULES) is english  # cached
 
     def texts(locale: str) -> set[str]:
@@ -350,3 +361,5 @@ async def test_the_nps_by_tier_chart(engine: AsyncEngine, survey: int, fresh_cha
             "too few answers\n3 answers", "too few answers\n1 answer", "−100", "0", "100"} <= texts("en")
     assert {"按等级的 NPS", "普通客户", "中端客户", "高净值客户", "+29", "7 个回答",
             "回答太少\n3 个回答"} <= texts("zh_Hans")
+    assert {"按等級劃分的 NPS", "普通客戶", "中端客戶", "高淨值客戶", "+29", "7 個回答",
+            "回答太少\n3 個回答"} <= texts("zh_Hant")

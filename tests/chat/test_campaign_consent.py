@@ -106,6 +106,24 @@ async def test_in_chinese_the_confirmation_and_its_version_are_chinese(chat: Cha
     assert version == f"commands.html.j2@{MENU_DIGEST}:zh_Hans"
 
 
+async def test_in_traditional_chinese_the_traditional_word_refuses_and_the_confirmation_is_traditional(
+        chat: Chat, clients: ScoredClients) -> None:
+    client_id, user_id = await _client(chat, clients, Client.locale == "zh_Hant", language_code="zh-TW")
+    (text,) = await chat.send(user_id, "取消訂閱", language_code="zh-TW")
+    assert text.splitlines() == [
+        "已辦理：您將不再收到我們的策略推薦訊息（屬於推廣資訊）。", "",
+        "服務類訊息不屬於推廣資訊，仍會照常發送給您：包括與您帳戶相關的提醒和我們的意見問卷。",
+        "如需重新接收，請發送 /subscribe 或點擊下方按鈕。"]
+    assert chat.buttons() == {"🔔 重新接收": "cons:on"}
+    ((granted, channel, version, _user),) = await _records(chat.engine, client_id)
+    assert (granted, channel) == (False, "telegram:word")
+    assert version == f"commands.html.j2@{MENU_DIGEST}:zh_Hant"
+    # Allowed again, the client is told the Traditional word that refuses.
+    (again,) = await chat.press(user_id, "cons:on")
+    assert again.endswith("如需取消訂閱策略推薦訊息，請發送 /unsubscribe、回覆「取消訂閱」或點擊下方按鈕。")
+    assert [granted for granted, *_ in await _records(chat.engine, client_id)] == [False, True]
+
+
 async def test_the_button_under_a_strategy_message_refuses_further_ones(chat: Chat, clients: ScoredClients) -> None:
     client_id, user_id = await _client(chat, clients, READS_ENGLISH, Client.adviser_id.is_not(None))
     await set_timezone(chat.engine, client_id, awake_zone())

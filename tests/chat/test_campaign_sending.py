@@ -240,11 +240,18 @@ async def test_the_preview_renders_the_message_without_the_send_time_checks(firm
         with i18n.context(), i18n.use_locale("zh_Hans"):
             chinese = await handlers.campaign_sample(session, started.campaign_id, "strategy", "seminars",
                                                      Reader(0, Role.CLIENT, client_id="C00001"))
+        with i18n.context(), i18n.use_locale("zh_Hant"):
+            traditional = await handlers.campaign_sample(session, started.campaign_id, "strategy", "seminars",
+                                                         Reader(0, Role.CLIENT, client_id="C00001"))
     assert isinstance(strategy, Rendered)
     assert strategy.text == SEMINARS_TO_MARY
     assert survey.text.startswith("<b>How are we doing?</b>")
     assert buttons(survey.reply_markup)["7"] == f"sv:{started.campaign_id}:0:7"
     assert chinese.text.startswith("尊敬的张伟：")
     assert "您的客户经理王丽可为您预留席位" in chinese.text
+    # Traditional text around the names as the firm wrote them, and the Traditional word that refuses.
+    assert traditional.text.startswith("张伟您好：")
+    assert "您的客戶經理王丽可為您預留座位" in traditional.text
+    assert traditional.text.endswith("\n\n<i>回覆「取消訂閱」或發送 /unsubscribe，即可取消訂閱此類訊息。</i>")
     async with firm.engine.connect() as connection:
         assert (await connection.execute(select(OutboxMessage.status))).scalars().all() == [OutboxStatus.PENDING]

@@ -98,6 +98,15 @@ async def test_a_client_reading_chinese_gets_it_in_chinese(chat: Chat, clients: 
         "<b>您有多大可能向朋友或同事推荐我们？</b>", "0 = 完全不可能 · 10 = 非常可能"]
 
 
+async def test_a_client_reading_traditional_chinese_gets_it_in_traditional_chinese(
+        chat: Chat, clients: ScoredClients) -> None:
+    *_, rendered = await _surveyed(chat, clients, "relationship_nps", Client.locale == "zh_Hant",
+                                   language_code="zh-HK")
+    assert rendered.text.splitlines() == [
+        "<b>我們做得怎麼樣？</b>", "我們希望了解您對我們服務的感受，只需不到一分鐘。", "",
+        "<b>您向親友或同事推薦我們的可能性有多高？</b>", "0 = 完全不可能 · 10 = 非常可能"]
+
+
 async def test_a_rating_is_recorded_then_the_next_text_is_its_comment_and_the_survey_thanks(
         chat: Chat, clients: ScoredClients) -> None:
     client_id, user_id, campaign_id, rendered = await _surveyed(chat, clients)

@@ -75,6 +75,9 @@ def test_help_in_chinese() -> None:
     assert re.search(r"│ --help\s+显示此帮助信息并退出。", score), score
     assert re.search(r"│ import\s+导入机构的数据文件", help_of(locale="zh_Hans"))
     assert "数据库结构。" in help_of("db", locale="zh_Hans")
+    traditional = help_of("score", locale="zh_Hant")
+    assert re.search(r"│ --dry-run\s+只計算和比較，不寫入任何資料。", traditional), traditional
+    assert re.search(r"│ --help\s+顯示此說明資訊並退出。", traditional), traditional
 
 
 @pytest.mark.parametrize("command", [("invite",), ("import",), ("score",)])
@@ -94,8 +97,8 @@ def test_help_speaks_the_default_locale(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("setting", "sentence"), [
-    ({"TIERBOT_DEFAULT_LOCALE": "zh"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans."),
-    ({"TIERBOT_DEFAULT_LOCALE": "fr"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans."),
+    ({"TIERBOT_DEFAULT_LOCALE": "zh"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans, zh_Hant."),
+    ({"TIERBOT_DEFAULT_LOCALE": "fr"}, "TIERBOT_DEFAULT_LOCALE is not valid: use en, zh_Hans, zh_Hant."),
     ({"TIERBOT_BASE_CURRENCY": "EURO"}, "TIERBOT_BASE_CURRENCY is not valid (use an ISO 4217 code such as CNY, "
                                         "HKD or USD)."),
     ({"TIERBOT_BASE_CURRENCY": "RMB"}, "TIERBOT_BASE_CURRENCY is not valid (use an ISO 4217 code such as CNY, "
