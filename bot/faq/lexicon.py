@@ -63,18 +63,17 @@ STOPWORDS: Final = frozenset(
 # Han particles: a Han run is cut at them (so that they make no bigram)...
 HAN_BREAK: Final = re.compile("[的吗呢吧啊呀嘛哦哈啦嗯喎啰咯嘞吖喇]")
 # ...and these characters make no unigram of their own (they still take part in bigrams).
-HAN_NO_UNIGRAM: Final = frozenset("了么是在有我你您们请问一下个这那些和与及就都也还又要会能可以吗")
+HAN_NO_UNIGRAM: Final = frozenset("了么是系在有我你您们请问一下个这那些和与及就都也还又要会能可以吗")
 # Colloquial forms, read as the written form the variants use: the mainland's, then Hong Kong's written
 # Cantonese (after conversion to Simplified characters: 係 is 系, 點樣 is 点样), then Taiwan's words.
 _HAN_COLLOQUIAL: Final = {
     "为啥": "为什么", "干嘛": "为什么", "干啥": "做什么", "啥": "什么", "咋": "怎么",
-    "点样": "怎么", "点解": "为什么", "乜嘢": "什么", "咩": "什么", "乜": "什么", "系咪": "是不是",
-    "系唔系": "是不是", "我系": "我是", "你系": "你是", "系边": "是哪", "系几": "是几", "几时": "什么时候",
-    "边个": "哪个", "边度": "哪里", "边级": "哪级", "冇": "没有", "唔该": "谢谢", "唔": "不", "嘅": "的", "喺": "在",
-    "佢": "他", "俾": "给", "畀": "给", "睇": "看", "揾": "找", "咗": "了", "啲": "些", "问下": "问一下",
-    "你哋": "你们", "我哋": "我们", "佢哋": "他们", "话我": "说我", "着数": "好处", "攞": "取", "出嚟": "出来",
-    "嚟": "来", "咁": "那", "会点": "会怎么样", "点计": "怎么算", "点做": "怎么做", "点先": "怎么才", "即刻": "立刻",
-    "唔识": "不会", "识": "会", "跌返": "跌到", "返": "回", "睇到": "看到",
+    # Only words no Mandarin question holds: 识 alone is in 认识, 返 in 返回, 点做 in 重点做.
+    "点样": "怎么", "点解": "为什么", "乜嘢": "什么", "咩话": "什么说", "系咩": "是什么", "系乜": "是什么", "咩": "什么", "乜": "什么", "系咪": "是不是",
+    "系唔系": "是不是", "几时": "什么时候", "边个": "哪个", "边度": "哪里", "边级": "哪级", "冇": "没有",
+    "唔识": "不会", "唔该": "谢谢", "唔": "不", "嘅": "的", "喺": "在", "佢": "他", "俾": "给", "畀": "给", "睇": "看",
+    "揾": "找", "咗": "了", "啲": "些", "问下": "问一下", "你哋": "你们", "我哋": "我们", "佢哋": "他们",
+    "着数": "好处", "攞": "取", "出嚟": "出来", "嚟": "来", "咁": "那", "跌返": "跌到", "即刻": "立刻",
     "帐户": "账户", "帐号": "账号", "理专": "理财经理",
 }
 # Fillers: taken out of a Han run, like English function words.

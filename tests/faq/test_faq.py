@@ -559,10 +559,27 @@ def test_labelled_questions_cover_every_entry(faq: Faq, labelled: dict[str, dict
         assert len(table[OFF_TOPIC]) >= 8
 
 
+def _labelled_questions(faq: Faq, table: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(q, label) for label, qs in table.items() if label in faq.entries for q in qs]
+
+
+def _accuracy(faq: Faq, questions: list[tuple[str, str]]) -> float:
+    return sum(faq.match(q).entry_id == label for q, label in questions) / len(questions)
+
+
+def test_traditional_chinese_is_matched_as_well_as_simplified(
+    faq: Faq, labelled: dict[str, dict[str, list[str]]]
+) -> None:
+    """Within 3 points: a client in Hong Kong or Taiwan is understood about as well as one on the mainland."""
+    simplified, traditional = (_accuracy(faq, _labelled_questions(faq, labelled[locale]))
+                               for locale in ("zh_Hans", "zh_Hant"))
+    assert traditional >= simplified - 0.03, (simplified, traditional)
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_matcher_accuracy(faq: Faq, labelled: dict[str, dict[str, list[str]]], locale: str) -> None:
     table = labelled[locale]
-    questions = [(q, label) for label, qs in table.items() if label in faq.entries for q in qs]
+    questions = _labelled_questions(faq, table)
     misses = [(q, label, faq.match(q)) for q, label in questions]
     misses = [(q, label, m.entry_id, round(m.score, 3)) for q, label, m in misses if m.entry_id != label]
     accuracy = 1 - len(misses) / len(questions)
