@@ -48,12 +48,15 @@ def resolve_locale(code: str | None) -> str | None:
     """Map a language tag (Telegram's `language_code`, a CSV cell) to a catalog we have, or None.
 
     Chinese is Traditional (zh_Hant) with the script `Hant` or a region that writes it (Taiwan, Hong Kong, Macau),
-    unless the tag names `Hans` ("zh-Hans-HK"); any other Chinese tag is Simplified (zh_Hans).
+    unless the tag names `Hans` ("zh-Hans-HK"); any other Chinese tag is Simplified (zh_Hans). Cantonese (`yue`)
+    reads Traditional unless it names `Hans`.
     """
     if not code:
         return None
     tag = code.strip().replace("_", "-").lower()
     primary = tag.split("-", 1)[0]
+    if primary == "yue":  # Cantonese, written in Traditional characters in Hong Kong and Macau
+        return "zh_Hans" if "hans" in tag.split("-") else "zh_Hant"
     if primary == "zh":
         subtags = set(tag.split("-")[1:])
         return "zh_Hant" if subtags & _TRADITIONAL and "hans" not in subtags else "zh_Hans"

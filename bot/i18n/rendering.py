@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    parse_pattern,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.config import get_settings, zone_or
@@ -75,33 +82,34 @@ def format_money(amount: Decimal | int | float, currency: str | None = None, *, 
     locale = current_locale()
     if code == firm.base_currency:
         units = _CHINESE_UNITS.get(locale) if firm.money_chinese_units and whole else None
-        if units is not None and abs(value) >= units[-1][0]:
-            scale, unit = next((scale, unit) for scale, unit in units if abs(value) >= scale)
+        # 50万元, 12.5万元, 3亿元, in the largest unit, where 4 of its decimals say the amount exactly (not 1.2346亿元).
+        scale, unit = next(((scale, unit) for scale, unit in units or () if abs(value) >= scale), (0, ""))
+        if scale and value * 10**4 % scale == 0:
             return f"{format_number(value / scale, 4)}{unit}元"
         label = firm.money_label or (code if firm.money_style == "code" else None)
         if label is not None:
-            return _labelled(value, label, locale, whole)
+            return _labelled(value, label, locale, 0 if whole else get_currency_precision(code))
     if whole:
         return format_currency(value, code, format=_whole_pattern(locale), currency_digits=False,
                                locale=_babel_locale(locale))
     return format_currency(value, code, locale=_babel_locale(locale))
 
 
-def _labelled(value: Decimal, label: str, locale: str, whole: bool) -> str:
-    """`value` with the firm's own sign or code for the base currency where the locale writes its symbol:
-    "RMB 500,000" (a space after letters), "¥500,000", "-RMB 1,234.50"."""
+def _labelled(value: Decimal, label: str, locale: str, digits: int) -> str:
+    """`value` with the firm's own sign or code for the base currency where the locale writes its symbol, and
+    `digits` decimals: "RMB 500,000" (a space after letters), "¥500,000", "-RMB 1,234.50"."""
     pattern = _whole_pattern(locale)
     negative = int(value < 0)
     prefix, suffix = pattern.prefix[negative], pattern.suffix[negative]
-    number = format_decimal(abs(value), format=_decimals(0) if whole else _cents(), locale=_babel_locale(locale))
+    number = format_decimal(abs(value), format=_fixed(digits), locale=_babel_locale(locale))
     spaced = label[-1].isalpha()
     return (prefix.replace("¤", f"{label}\u00a0" if spaced else label) + number
             + suffix.replace("¤", f"\u00a0{label}" if spaced and suffix.startswith("¤") else label))
 
 
 @cache
-def _cents() -> NumberPattern:
-    return parse_pattern("#,##0.00")
+def _fixed(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'0' * digits}" if digits else "#,##0")
 
 
 def format_number(value: Decimal | int | float, digits: int | None = None) -> str:

@@ -220,6 +220,8 @@ async def _stage(
         if positions is None:
             return None
         present = frozenset(c.name for c, p in zip(spec.columns, positions, strict=True) if p is not None)
+        if spec.converted_on is not None:  # an amount without its currency is in the base currency, not the old one's
+            present |= {"currency"}
         width = len(header)
         for line, cells in rows:
             if len(cells) != width:
@@ -384,22 +386,21 @@ async def _check_rates(
     used in: one problem per currency and month, on the first line that uses it."""
     if spec.converted_on is None:
         return
+    # The few currencies and months used, against the few rated: no row-by-row lookup of the rates.
+    base = get_settings().firm.base_currency
     currency, month = staging.c.currency, month_of(staging.c[spec.converted_on])
-    rated = exists().where(FxRate.currency == currency, month_of(FxRate.on) == month)
-    unrated = and_(currency.is_not(None), currency != get_settings().firm.base_currency, ~rated)
-    groups = (select(currency.label("currency"), month.label("month"), func.min(staging.c.line).label("line"))
-              .where(unrated).group_by(currency, month).subquery())
-    total = (await connection.execute(select(func.count()).select_from(groups))).scalar_one()
-    if not total:
-        return
-    shown = await connection.execute(select(groups.c.line, groups.c.currency, groups.c.month)
-                                     .order_by(groups.c.line).limit(MAX_SHOWN))
+    used = await connection.execute(
+        select(currency, month, func.min(staging.c.line)).where(currency.is_not(None), currency != base)
+        .group_by(currency, month))
+    rated = set((await connection.execute(
+        select(FxRate.currency, month_of(FxRate.on)).group_by(FxRate.currency, month_of(FxRate.on)))).all())
+    unrated = sorted((line, code, number) for code, number, line in used if (code, number) not in rated)
     problems.extend([
         Problem(source.label, line, "currency", _(
             "no rate for {currency} in {month}: add one to fx_rates.csv (date, currency, rate to {base})").format(
-                currency=code, month=month_start(number).strftime("%Y-%m"), base=get_settings().firm.base_currency))
-        for line, code, number in shown
-    ], total)
+                currency=code, month=month_start(number).strftime("%Y-%m"), base=base))
+        for line, code, number in unrated[:MAX_SHOWN]
+    ], len(unrated))
 
 
 async def _merge(

@@ -1,6 +1,7 @@
 """A client and an adviser whose Telegram speaks zh-HK read every view in Traditional Chinese: the test walks every
 command and every button it meets, breadth first, and fails on a Simplified-only character or an English sentence
-anywhere in a text or a button (the names of people and products excepted: they are the firm's data)."""
+anywhere in a text or a button (people's names excepted: they are the firm's data, as it wrote them; products are
+named in Traditional characters)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from support.chat import Chat
 from support.hant import simplified_only
 from support.scored_clients import ScoredClients
 
-from bot.db.models import Adviser, Client, Product, Role
+from bot.db.models import Adviser, Balance, Client, Role
 
 pytestmark = [pytest.mark.db, pytest.mark.asyncio(loop_scope="session")]
 
@@ -78,11 +79,10 @@ async def _walk(chat: Chat, user_id: int, steps: tuple[str, ...], names: list[st
 
 
 async def _names(chat: Chat) -> list[str]:
-    """Every person's and product's name, which the views quote as the firm wrote them."""
+    """Every person's name, which the views quote as the firm wrote them."""
     async with chat.engine.connect() as connection:
         people = (await connection.execute(select(Client.name).union(select(Adviser.name)))).scalars().all()
-        products = (await connection.execute(select(Product.name_en, Product.name_zh))).all()
-    return sorted({*people, *(name for pair in products for name in pair)}, key=len, reverse=True)
+    return sorted(set(people), key=len, reverse=True)
 
 
 async def _unset_locale(chat: Chat, client_id: str) -> str:
@@ -98,14 +98,18 @@ async def _unset_locale(chat: Chat, client_id: str) -> str:
 async def test_a_client_and_their_adviser_read_every_view_in_traditional_chinese(
     chat: Chat, clients: ScoredClients
 ) -> None:
-    # An international client (holdings in US and Hong Kong dollars), in a tier with one above it.
-    client_id = await clients.take(Client.locale == "zh_Hant", Client.timezone == "Asia/Hong_Kong", tier="mid")
+    # An international client in Hong Kong, holding Hong Kong dollars, in a tier with one above it.
+    abroad = select(Balance.client_id).where(Balance.currency == "HKD")
+    client_id = await clients.take(Client.locale == "zh_Hant", Client.timezone == "Asia/Hong_Kong",
+                                   Client.client_id.in_(abroad), tier="mid")
     adviser_id = await _unset_locale(chat, client_id)
     names = await _names(chat)
 
     user_id = await chat.bind(Role.CLIENT, client_id, language_code=LANGUAGE)
     (card,) = await chat.send(user_id, "/tier", language_code=LANGUAGE)
     assert "等級：中端客戶" in card
+    assert "按貨幣（您最近一期對帳單）：" in card
+    assert "HK$" in card
     client_faults = await _walk(chat, user_id, CLIENT_STEPS, names)
 
     adviser = await chat.bind(Role.ADVISER, adviser_id, language_code=LANGUAGE)

@@ -90,6 +90,8 @@ def test_chinese_readers_may_read_wan_and_yi(settings: pytest.MonkeyPatch) -> No
     amounts = (Decimal(500_000), Decimal(125_000), Decimal(300_000_000), Decimal("320000.50"), Decimal(9_000))
     assert _formatted("zh_Hans", None, amounts) == ("50万元", "12.5万元", "3亿元", "¥320,000.50", "¥9,000")
     assert _formatted("zh_Hant", None, amounts) == ("50萬元", "12.5萬元", "3億元", "CN¥320,000.50", "CN¥9,000")
+    # Only where the unit says the amount exactly: 1.2346亿元 would hide 3,211 yuan.
+    assert _formatted("zh_Hans", None, (Decimal(123_450_000), Decimal(123_456_789))) == ("1.2345亿元", "¥123,456,789")
     assert _formatted("en", None, amounts[:1]) == ("CN¥500,000",)  # English has no 万
     assert _formatted("zh_Hans", "USD", amounts[:1]) == ("US$500,000",)  # nor another currency
 
@@ -103,3 +105,13 @@ def test_wan_needs_the_yuan(settings: pytest.MonkeyPatch) -> None:
     (problem,) = invalid.value.problems
     assert (problem.variable, problem.reason) == (
         "TIERBOT_MONEY_CHINESE_UNITS", "50万元 counts in yuan: it needs TIERBOT_BASE_CURRENCY=CNY")
+
+
+def test_a_label_keeps_the_decimals_of_its_currency(settings: pytest.MonkeyPatch) -> None:
+    settings.setenv("TIERBOT_BASE_CURRENCY", "JPY")
+    settings.setenv("TIERBOT_MONEY_STYLE", "code")
+    get_settings.cache_clear()
+    assert _formatted("en", None, (Decimal("1234.5"), Decimal(2_000_000))) == (f"JPY{NBSP}1,234", f"JPY{NBSP}2,000,000")
+    settings.setenv("TIERBOT_BASE_CURRENCY", "BHD")  # three decimals
+    get_settings.cache_clear()
+    assert _formatted("en", None, (Decimal("1234.567"),)) == (f"BHD{NBSP}1,234.567",)

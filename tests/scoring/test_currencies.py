@@ -166,3 +166,16 @@ async def test_a_demo_client_holding_usd_hkd_and_cny_is_tiered_at_the_demos_rate
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
+
+
+async def test_an_amount_given_without_its_currency_is_in_the_base_currency(firm: AsyncEngine, tmp_path: Path) -> None:
+    """A later export without the currency column means the base currency, not the currency stored before."""
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "balances.csv").write_text("client_id,product_id,as_of,amount\nC00020,P01,2026-10-31,2880000.00\n",
+                                        encoding="utf-8")
+    await import_path(firm, later, actor="test")
+    async with firm.connect() as connection:
+        row = (await connection.execute(select(Balance.amount, Balance.currency).where(
+            Balance.client_id == "C00020", Balance.product_id == "P01", Balance.as_of == AS_OF))).one()
+    assert tuple(row) == (Decimal("2880000.00"), None)
