@@ -59,7 +59,7 @@ def resolve_locale(code: str | None) -> str | None:
         return "zh_Hans" if "hans" in tag.split("-") else "zh_Hant"
     if primary == "zh":
         subtags = set(tag.split("-")[1:])
-        return "zh_Hant" if subtags & _TRADITIONAL and "hans" not in subtags else "zh_Hans"
+        return "zh_Hant" if subtags & {*_TRADITIONAL, "yue"} and "hans" not in subtags else "zh_Hans"
     if primary == "en":
         return "en"
     return None

@@ -384,7 +384,7 @@ async def _check_rates(
 ) -> None:
     """Every currency but the base needs a rate (in the database or earlier in this import) for each month it is
     used in: one problem per currency and month, on the first line that uses it."""
-    if spec.converted_on is None:
+    if spec.converted_on is None or problems.total:  # a rates file refused already: its rates would all be missing
         return
     # The few currencies and months used, against the few rated: no row-by-row lookup of the rates.
     base = get_settings().firm.base_currency

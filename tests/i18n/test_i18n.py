@@ -105,7 +105,7 @@ def test_create_i18n_uses_the_default_locale() -> None:
     [("zh", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh-hans", "zh_Hans"), ("zh_Hans", "zh_Hans"),
      ("zh-SG", "zh_Hans"), ("zh-hant", "zh_Hant"), ("zh-TW", "zh_Hant"), ("zh-HK", "zh_Hant"), ("zh-MO", "zh_Hant"),
      ("zh_Hant", "zh_Hant"), ("zh-Hant-CN", "zh_Hant"), ("zh-Hans-HK", "zh_Hans"), ("ZH_hk", "zh_Hant"),
-     ("yue", "zh_Hant"), ("yue-HK", "zh_Hant"), ("yue-Hans", "zh_Hans"),
+     ("yue", "zh_Hant"), ("yue-HK", "zh_Hant"), ("yue-Hans", "zh_Hans"), ("zh-yue", "zh_Hant"),
      ("en", "en"), ("en-GB", "en"), ("EN_us", "en"), ("fr", None), ("", None), (None, None)],
 )
 def test_resolve_locale(tag: str | None, locale: str | None) -> None:

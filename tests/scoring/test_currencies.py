@@ -179,3 +179,18 @@ async def test_an_amount_given_without_its_currency_is_in_the_base_currency(firm
         row = (await connection.execute(select(Balance.amount, Balance.currency).where(
             Balance.client_id == "C00020", Balance.product_id == "P01", Balance.as_of == AS_OF))).one()
     assert tuple(row) == (Decimal("2880000.00"), None)
+
+
+async def test_a_rates_file_refused_is_one_problem_not_one_per_month_it_would_have_rated(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(GOOD_IMPORT, data)
+    for name in ("balances.csv", "transactions.csv"):
+        shutil.copy(CURRENCIES / name, data / name)
+    (data / "clients.csv").write_text((GOOD_IMPORT / "clients.csv").read_text(encoding="utf-8")
+                                      + "C00020,陳大文,A001,2018-04-09,zh-HK,C4,2026-03-01,\n", encoding="utf-8")
+    (data / "fx_rates.csv").write_text((CURRENCIES / "fx_rates.csv").read_text(encoding="utf-8").replace(
+        "date,currency,rate", "date,ccy,rate"), encoding="utf-8")
+    (problem,) = await _refused(engine, data)
+    assert problem.startswith("fx_rates.csv:1: missing required column(s) currency")
