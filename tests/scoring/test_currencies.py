@@ -73,6 +73,17 @@ async def test_the_latest_statement_is_listed_by_currency_with_its_worth_in_the_
     assert other == ()  # all in the base currency: no list
 
 
+def _one_folder(tmp_path: Path, *currency_files: str) -> Path:
+    """The good import and C00020 in one folder, with `currency_files` from tests/data/import/currencies."""
+    data = tmp_path / "data"
+    shutil.copytree(GOOD_IMPORT, data)
+    for name in currency_files:
+        shutil.copy(CURRENCIES / name, data / name)
+    (data / "clients.csv").write_text((GOOD_IMPORT / "clients.csv").read_text(encoding="utf-8")
+                                      + "C00020,陳大文,A001,2018-04-09,zh-HK,C4,2026-03-01,\n", encoding="utf-8")
+    return data
+
+
 async def _refused(engine: AsyncEngine, folder: Path) -> list[str]:
     with pytest.raises(ImportFailed) as failed:
         await import_path(engine, folder, actor="test")
@@ -82,12 +93,7 @@ async def _refused(engine: AsyncEngine, folder: Path) -> list[str]:
 async def test_a_currency_without_a_rate_for_its_month_is_refused_naming_both(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(GOOD_IMPORT, data)
-    for name in ("fx_rates.csv", "transactions.csv"):
-        shutil.copy(CURRENCIES / name, data / name)
-    (data / "clients.csv").write_text((GOOD_IMPORT / "clients.csv").read_text(encoding="utf-8")
-                                      + "C00020,陳大文,A001,2018-04-09,zh-HK,C4,2026-03-01,\n", encoding="utf-8")
+    data = _one_folder(tmp_path, "fx_rates.csv", "transactions.csv")
     balances = (CURRENCIES / "balances.csv").read_text(encoding="utf-8")
     (data / "balances.csv").write_text(balances + "C00020,P01,2026-07-31,400000.00,USD\n"
                                        "C00020,P01,2026-06-30,1.00,EUR\n", encoding="utf-8")
@@ -184,12 +190,7 @@ async def test_an_amount_given_without_its_currency_is_in_the_base_currency(firm
 async def test_a_rates_file_refused_is_one_problem_not_one_per_month_it_would_have_rated(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(GOOD_IMPORT, data)
-    for name in ("balances.csv", "transactions.csv"):
-        shutil.copy(CURRENCIES / name, data / name)
-    (data / "clients.csv").write_text((GOOD_IMPORT / "clients.csv").read_text(encoding="utf-8")
-                                      + "C00020,陳大文,A001,2018-04-09,zh-HK,C4,2026-03-01,\n", encoding="utf-8")
+    data = _one_folder(tmp_path, "balances.csv", "transactions.csv")
     (data / "fx_rates.csv").write_text((CURRENCIES / "fx_rates.csv").read_text(encoding="utf-8").replace(
         "date,currency,rate", "date,ccy,rate"), encoding="utf-8")
     (problem,) = await _refused(engine, data)
